@@ -1,0 +1,34 @@
+/**
+ * The one table's shape, shared by the Pulumi program, local mode and the tests,
+ * so all three create exactly the same keys and index.
+ */
+export const TABLE_KEY = { partition: 'pk', sort: 'sk' } as const;
+export const PENDING_INDEX_NAME = 'pending';
+export const PENDING_INDEX_KEY = { partition: 'pendingKey', sort: 'pendingSort' } as const;
+export const TTL_ATTRIBUTE = 'ttl';
+
+/** CreateTable input (on-demand billing), for DynamoDB-compatible local servers. */
+export function createTableInput(tableName: string) {
+  return {
+    TableName: tableName,
+    BillingMode: 'PAY_PER_REQUEST' as const,
+    AttributeDefinitions: [TABLE_KEY.partition, TABLE_KEY.sort, PENDING_INDEX_KEY.partition, PENDING_INDEX_KEY.sort].map((name) => ({
+      AttributeName: name,
+      AttributeType: 'S' as const,
+    })),
+    KeySchema: [
+      { AttributeName: TABLE_KEY.partition, KeyType: 'HASH' as const },
+      { AttributeName: TABLE_KEY.sort, KeyType: 'RANGE' as const },
+    ],
+    GlobalSecondaryIndexes: [
+      {
+        IndexName: PENDING_INDEX_NAME,
+        KeySchema: [
+          { AttributeName: PENDING_INDEX_KEY.partition, KeyType: 'HASH' as const },
+          { AttributeName: PENDING_INDEX_KEY.sort, KeyType: 'RANGE' as const },
+        ],
+        Projection: { ProjectionType: 'ALL' as const },
+      },
+    ],
+  };
+}

@@ -1,0 +1,80 @@
+/**
+ * One error family with stable codes. Callers switch on `code`; the table
+ * below is the only place that decides HTTP status and the words a person sees.
+ * Messages never carry exception text, tokens, ciphertexts or MACs.
+ */
+export type ErrorCode =
+  | 'LINK_MALFORMED'
+  | 'LINK_INVALID'
+  | 'LINK_EXPIRED'
+  | 'CSRF_REJECTED'
+  | 'METHOD_NOT_ALLOWED'
+  | 'INVALID_DECISION'
+  | 'INVALID_COMMENT'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'REQUEST_NOT_FOUND'
+  | 'ALREADY_DECIDED'
+  | 'DECISION_IN_PROGRESS'
+  | 'TASK_CLOSED'
+  | 'THROTTLED'
+  | 'INVALID_APPROVAL_REQUEST'
+  | 'EMAIL_DELIVERY_FAILED'
+  | 'INTERNAL';
+
+export interface ErrorEntry {
+  status: number;
+  title: string;
+  message: string;
+  /** Whether the caller may try the same thing again later. */
+  retryable?: boolean;
+}
+
+export const ERROR_TABLE: Record<ErrorCode, ErrorEntry> = {
+  LINK_MALFORMED: { status: 400, title: 'This link is incomplete', message: 'The link is damaged or incomplete. Open it again from the email, without editing it.' },
+  LINK_INVALID: { status: 403, title: 'This link is not valid', message: 'The link could not be verified. Open it again from the email, without editing it.' },
+  LINK_EXPIRED: { status: 410, title: 'This link has expired', message: 'The review period for this request has ended. No decision was recorded.' },
+  CSRF_REJECTED: { status: 403, title: 'Please confirm from the review page', message: 'The form was not sent from the review page. Open the link from the email and confirm there.' },
+  METHOD_NOT_ALLOWED: { status: 405, title: 'Not allowed', message: 'Open the link from the email and confirm on the page.' },
+  INVALID_DECISION: { status: 400, title: 'Choose approve or reject', message: 'The decision must be approve or reject.' },
+  INVALID_COMMENT: { status: 400, title: 'The comment cannot be used', message: 'Comments are one line of plain text, at most 1,000 characters, without < or >.' },
+  PAYLOAD_TOO_LARGE: { status: 413, title: 'Too large', message: 'The request is larger than this service accepts.' },
+  REQUEST_NOT_FOUND: { status: 404, title: 'Request not found', message: 'This approval request does not exist any more.' },
+  ALREADY_DECIDED: { status: 409, title: 'Already decided', message: 'This request has already been decided.' },
+  DECISION_IN_PROGRESS: { status: 409, title: 'Decision being recorded', message: 'A decision for this request is being recorded. Reload this page in a minute.', retryable: true },
+  TASK_CLOSED: { status: 410, title: 'This request is closed', message: 'The workflow is no longer waiting for this decision (it expired or was stopped). Nothing was changed.' },
+  THROTTLED: { status: 503, title: 'Busy, please retry', message: 'The service is busy. Nothing was recorded: please try again in a few seconds.', retryable: true },
+  INVALID_APPROVAL_REQUEST: { status: 400, title: 'Invalid approval request', message: 'The approval request is not valid.' },
+  EMAIL_DELIVERY_FAILED: { status: 502, title: 'Email not sent', message: 'Some review emails could not be sent.', retryable: true },
+  INTERNAL: { status: 500, title: 'Something went wrong', message: 'Something went wrong on our side. Nothing was changed; please try again later.' },
+};
+
+/** Facts about an already-made decision, shown on "already decided" pages. */
+export interface DecisionFacts {
+  decision: 'approved' | 'rejected';
+  decidedBy: string;
+  decidedAt: string;
+}
+
+export class ApprovalError extends Error {
+  readonly code: ErrorCode;
+  /** Safe, caller-facing details (validation messages, who decided). Never secrets. */
+  readonly details?: string[];
+  readonly decided?: DecisionFacts;
+
+  constructor(code: ErrorCode, options: { details?: string[]; decided?: DecisionFacts; cause?: unknown } = {}) {
+    super(ERROR_TABLE[code].message, { cause: options.cause });
+    this.name = 'ApprovalError';
+    this.code = code;
+    this.details = options.details;
+    this.decided = options.decided;
+  }
+
+  get status(): number {
+    return ERROR_TABLE[this.code].status;
+  }
+}
+
+/** Any thrown value as an ApprovalError: unknown faults become a generic INTERNAL. */
+export function toApprovalError(err: unknown): ApprovalError {
+  return err instanceof ApprovalError ? err : new ApprovalError('INTERNAL', { cause: err });
+}

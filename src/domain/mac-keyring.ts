@@ -1,0 +1,40 @@
+/** A versioned set of MAC keys: links name the version they were signed with, so keys can rotate. */
+export interface MacKey {
+  version: string;
+  key: Buffer;
+}
+
+export interface MacKeyring {
+  /** The key new links are signed with. */
+  readonly current: MacKey;
+  /** A key by version, for verifying links signed before a rotation. */
+  get(version: string): MacKey | undefined;
+}
+
+const VERSION = /^[0-9]{1,4}$/;
+
+/**
+ * Builds a keyring from the secret's JSON: `{ "current": "2", "keys": { "1": "<base64>", "2": "<base64>" } }`.
+ * Every key must be at least 32 bytes. Throws with a message that names what is wrong, never the key.
+ */
+export function keyringFromSecret(secretJson: string): MacKeyring {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(secretJson);
+  } catch {
+    throw new Error('MAC key secret is not JSON');
+  }
+  const { current, keys } = (parsed ?? {}) as { current?: unknown; keys?: unknown };
+  if (typeof current !== 'string' || !VERSION.test(current)) throw new Error('MAC key secret: "current" must be a version string of digits');
+  if (typeof keys !== 'object' || keys === null) throw new Error('MAC key secret: "keys" must be an object');
+  const byVersion = new Map<string, MacKey>();
+  for (const [version, value] of Object.entries(keys)) {
+    if (!VERSION.test(version) || typeof value !== 'string') throw new Error(`MAC key secret: key version ${JSON.stringify(version)} is not valid`);
+    const key = Buffer.from(value, 'base64');
+    if (key.length < 32) throw new Error(`MAC key secret: key version ${version} is shorter than 32 bytes`);
+    byVersion.set(version, { version, key });
+  }
+  const currentKey = byVersion.get(current);
+  if (!currentKey) throw new Error(`MAC key secret: current version ${current} has no key`);
+  return { current: currentKey, get: (version) => byVersion.get(version) };
+}

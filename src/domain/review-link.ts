@@ -1,0 +1,125 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { ApprovalError } from './errors';
+import type { MacKeyring } from './mac-keyring';
+import { parseStrictParams } from './strict-params';
+
+export type ReviewAction = 'approve' | 'reject';
+
+/** What a review link says, before and after signing. */
+export interface LinkClaims {
+  requestId: string;
+  /** Index of the reviewer in the request's reviewer list (keeps addresses out of URLs and access logs). */
+  reviewer: number;
+  action: ReviewAction;
+  /** Expiry, seconds since the epoch. */
+  expiresAt: number;
+  /** KMS ciphertext of the compressed task token, base64url. */
+  ciphertext: string;
+}
+
+export interface SignedLink extends LinkClaims {
+  keyVersion: string;
+  mac: string;
+}
+
+/** Query parameters of a link, in the order they are written. */
+export const LINK_PARAMS = ['r', 'v', 'a', 'x', 'k', 'c', 'm'] as const;
+
+const MAC_BYTES = 16; // 128-bit truncated HMAC-SHA-256: forgery odds 2^-128, 22 characters in a link.
+const B64URL = /^[A-Za-z0-9_-]+$/;
+const REQUEST_ID = /^[A-Za-z0-9_-]{22}$/;
+const MAC_TEXT = /^[A-Za-z0-9_-]{22}$/;
+const REVIEWER = /^(0|[1-9][0-9]{0,2})$/;
+const EXPIRY = /^[1-9][0-9]{0,11}$/;
+const KEY_VERSION = /^[0-9]{1,4}$/;
+/** KMS ciphertext of a deflated 2,048-character token stays far below this. */
+const MAX_CIPHERTEXT_CHARS = 4096;
+
+/** Canonical, length-prefixed encoding: no two different claim sets encode the same bytes. */
+function macInput(purpose: string, keyVersion: string, claims: LinkClaims): Buffer {
+  const parts = [purpose, keyVersion, claims.requestId, String(claims.reviewer), claims.action, String(claims.expiresAt), claims.ciphertext];
+  const chunks: Buffer[] = [];
+  for (const part of parts) {
+    const bytes = Buffer.from(part, 'utf8');
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(bytes.length);
+    chunks.push(len, bytes);
+  }
+  return Buffer.concat(chunks);
+}
+
+function mac(key: Buffer, input: Buffer): Buffer {
+  return createHmac('sha256', key).update(input).digest().subarray(0, MAC_BYTES);
+}
+
+/** Signs link claims with the keyring's current key. */
+export function signLink(claims: LinkClaims, keyring: MacKeyring): SignedLink {
+  const { version, key } = keyring.current;
+  return { ...claims, keyVersion: version, mac: mac(key, macInput('review-link', version, claims)).toString('base64url') };
+}
+
+/** The query string of a signed link (`r=…&v=…&…`). */
+export function linkQuery(link: SignedLink): string {
+  const values: Record<(typeof LINK_PARAMS)[number], string> = {
+    r: link.requestId,
+    v: String(link.reviewer),
+    a: link.action,
+    x: String(link.expiresAt),
+    k: link.keyVersion,
+    c: link.ciphertext,
+    m: link.mac,
+  };
+  return LINK_PARAMS.map((p) => `${p}=${values[p]}`).join('&');
+}
+
+/** Reads link fields out of already-parsed parameters, checking only their shape. */
+export function linkFromParams(params: Record<string, string>): SignedLink {
+  const { r, v, a, x, k, c, m } = params as Record<(typeof LINK_PARAMS)[number], string | undefined>;
+  if (
+    !r || !REQUEST_ID.test(r) ||
+    !v || !REVIEWER.test(v) ||
+    (a !== 'approve' && a !== 'reject') ||
+    !x || !EXPIRY.test(x) ||
+    !k || !KEY_VERSION.test(k) ||
+    !c || c.length > MAX_CIPHERTEXT_CHARS || !B64URL.test(c) ||
+    !m || !MAC_TEXT.test(m)
+  ) {
+    throw new ApprovalError('LINK_MALFORMED');
+  }
+  return { requestId: r, reviewer: Number(v), action: a, expiresAt: Number(x), keyVersion: k, ciphertext: c, mac: m };
+}
+
+/** Parses a link's raw query string strictly (no unknown or repeated parameters). */
+export function parseLinkQuery(rawQuery: string): SignedLink {
+  return linkFromParams(parseStrictParams(rawQuery, { required: LINK_PARAMS }));
+}
+
+/**
+ * Verifies the MAC (constant time) and then the expiry. Pure: needs only the keyring
+ * and the clock, so a forged or expired link is refused before any read or decrypt.
+ */
+export function verifyLink(link: SignedLink, keyring: MacKeyring, nowSeconds: number): void {
+  const key = keyring.get(link.keyVersion);
+  if (!key) throw new ApprovalError('LINK_INVALID');
+  const expected = mac(key.key, macInput('review-link', link.keyVersion, link));
+  const given = Buffer.from(link.mac, 'base64url');
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw new ApprovalError('LINK_INVALID');
+  if (nowSeconds >= link.expiresAt) throw new ApprovalError('LINK_EXPIRED');
+}
+
+/**
+ * The anti-CSRF value the confirmation page embeds: a MAC tied to this very link,
+ * so a form posted from anywhere but the page rendered for this link is refused.
+ */
+export function csrfToken(link: SignedLink, keyring: MacKeyring): string {
+  const key = keyring.get(link.keyVersion);
+  if (!key) throw new ApprovalError('LINK_INVALID');
+  return mac(key.key, macInput('csrf', link.keyVersion, link)).toString('base64url');
+}
+
+export function verifyCsrfToken(link: SignedLink, keyring: MacKeyring, token: string | undefined): void {
+  if (!token || !MAC_TEXT.test(token)) throw new ApprovalError('CSRF_REJECTED');
+  const expected = Buffer.from(csrfToken(link, keyring), 'base64url');
+  const given = Buffer.from(token, 'base64url');
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw new ApprovalError('CSRF_REJECTED');
+}

@@ -1,0 +1,47 @@
+import Mustache from 'mustache';
+import { reviewRequestHtml, reviewRequestText } from './compiled-templates.generated';
+
+// Parse once per container; every email after that is a fill of a cached template.
+Mustache.parse(reviewRequestHtml);
+Mustache.parse(reviewRequestText);
+
+export interface ReviewEmailView {
+  subject: string;
+  summary: string;
+  details?: string;
+  requestedBy?: string;
+  reviewer: string;
+  approveUrl: string;
+  rejectUrl: string;
+  /** Human-readable expiry, e.g. "on 5 Dec 2026, 14:00 UTC". */
+  expiresAt: string;
+}
+
+export interface RenderedEmail {
+  subject: string;
+  html: string;
+  text: string;
+}
+
+const HEADER_UNSAFE = /[\r\n\0]/;
+const noEscape = { escape: (value: unknown) => String(value) };
+
+/** A value headed for a mail header: CR, LF and NUL would let it add headers of its own. */
+export function assertHeaderSafe(value: string): string {
+  if (HEADER_UNSAFE.test(value)) throw new Error('header value contains CR, LF or NUL');
+  return value;
+}
+
+/** Fills the precompiled MJML (every value HTML-escaped by mustache) and the plain-text part. */
+export function renderReviewEmail(view: ReviewEmailView): RenderedEmail {
+  return {
+    subject: assertHeaderSafe(`Review requested: ${view.subject}`),
+    html: Mustache.render(reviewRequestHtml, view),
+    text: Mustache.render(reviewRequestText, view, {}, noEscape),
+  };
+}
+
+/** "Sat, 05 Dec 2026 14:00 UTC": unambiguous for reviewers anywhere. */
+export function formatExpiry(epochSeconds: number): string {
+  return new Date(epochSeconds * 1000).toUTCString().replace(':00 GMT', ' UTC');
+}

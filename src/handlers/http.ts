@@ -1,0 +1,30 @@
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { ApprovalError, ERROR_TABLE } from '../domain/errors';
+import { PAGE_HEADERS, errorPage } from '../pages/review-page';
+
+export type HttpResult = APIGatewayProxyStructuredResultV2 & { statusCode: number; headers: Record<string, string> };
+
+export function htmlResponse(statusCode: number, body: string, extraHeaders: Record<string, string> = {}): HttpResult {
+  return { statusCode, headers: { ...PAGE_HEADERS, ...extraHeaders }, body };
+}
+
+/** The error page for a person, with Retry-After when trying again later may work. */
+export function htmlError(err: ApprovalError, extraHeaders: Record<string, string> = {}): HttpResult {
+  const headers = { ...extraHeaders };
+  if (err.code === 'THROTTLED') headers['retry-after'] = '5';
+  if (err.code === 'METHOD_NOT_ALLOWED') headers.allow = 'GET, HEAD, POST';
+  return htmlResponse(ERROR_TABLE[err.code].status, errorPage(err), headers);
+}
+
+export function header(event: APIGatewayProxyEventV2, name: string): string | undefined {
+  return event.headers?.[name] ?? event.headers?.[name.toLowerCase()];
+}
+
+/** The request body as text, refusing what is larger than `maxBytes` (413). */
+export function readBody(event: APIGatewayProxyEventV2, maxBytes: number): string {
+  const raw = event.body ?? '';
+  if (raw.length > (event.isBase64Encoded ? Math.ceil((maxBytes * 4) / 3) + 4 : maxBytes)) throw new ApprovalError('PAYLOAD_TOO_LARGE');
+  const text = event.isBase64Encoded ? Buffer.from(raw, 'base64').toString('utf8') : raw;
+  if (Buffer.byteLength(text) > maxBytes) throw new ApprovalError('PAYLOAD_TOO_LARGE');
+  return text;
+}

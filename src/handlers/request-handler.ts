@@ -1,0 +1,48 @@
+import type { Context } from 'aws-lambda';
+import { ApprovalError, toApprovalError, type ErrorCode } from '../domain/errors';
+import type { MacKeyring } from '../domain/mac-keyring';
+import type { Mailer, RequestStore, TokenCipher } from '../domain/ports';
+import { describeCause, type AppLogger } from '../logger';
+import { requestApproval, type RequestApprovalResult } from '../services/request-approval';
+
+export interface RequestHandlerDeps {
+  store: RequestStore;
+  cipher: TokenCipher;
+  mailer: Mailer;
+  keyring: () => Promise<MacKeyring> | MacKeyring;
+  reviewUrl: string;
+  logger: AppLogger;
+  now?: () => Date;
+}
+
+/** The error Step Functions sees: its name is the task's error (for Retry/Catch), its message is safe. */
+export class TaskError extends Error {
+  constructor(code: ErrorCode, details: string[] = []) {
+    super(details.length > 0 ? details.join('; ') : code);
+    // INVALID_APPROVAL_REQUEST → InvalidApprovalRequest
+    this.name = code.toLowerCase().replace(/(^|_)([a-z])/g, (_, _sep: string, c: string) => c.toUpperCase());
+  }
+}
+
+/**
+ * The request Lambda, invoked by `lambda:invoke.waitForTaskToken` with `{ taskToken, request }`.
+ * A bad request fails the task (InvalidApprovalRequest) without storing or emailing anything.
+ */
+export function createRequestHandler(deps: RequestHandlerDeps) {
+  const now = deps.now ?? (() => new Date());
+  return async (event: unknown, context?: Context): Promise<RequestApprovalResult> => {
+    if (context) deps.logger.addContext(context);
+    try {
+      const keyring = await deps.keyring();
+      const result = await requestApproval(event, { ...deps, keyring }, now());
+      deps.logger.info('approval requested', { ...result });
+      return result;
+    } catch (err) {
+      const error = toApprovalError(err);
+      const fields = { code: error.code, details: error.details, cause: describeCause(error) };
+      if (error.code === 'INTERNAL') deps.logger.error('approval request failed', fields);
+      else deps.logger.warn('approval request refused', fields);
+      throw new TaskError(error.code, error instanceof ApprovalError ? error.details : undefined);
+    }
+  };
+}

@@ -1,0 +1,89 @@
+import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import { ApprovalError, toApprovalError } from '../domain/errors';
+import type { MacKeyring } from '../domain/mac-keyring';
+import type { RequestStore, TaskCallback, TokenCipher } from '../domain/ports';
+import { describeCause, type AppLogger } from '../logger';
+import { confirmationPage, resultPage } from '../pages/review-page';
+import { checkReviewLink, decideReview, viewReview } from '../services/review-decision';
+import { header, htmlError, htmlResponse, readBody, type HttpResult } from './http';
+
+export interface ReviewHandlerDeps {
+  store: RequestStore;
+  /** Resolved lazily: the GET path must not construct or load what only POST needs. */
+  decider: () => Promise<{ cipher: TokenCipher; callback: TaskCallback }> | { cipher: TokenCipher; callback: TaskCallback };
+  keyring: () => Promise<MacKeyring> | MacKeyring;
+  logger: AppLogger;
+  now?: () => Date;
+  leaseSeconds?: number;
+}
+
+const MAX_QUERY_CHARS = 6144;
+const MAX_FORM_BYTES = 8192;
+const FORM_TYPE = 'application/x-www-form-urlencoded';
+
+/** A form posted from another site is refused even before its CSRF token is checked. */
+function assertSameOrigin(event: APIGatewayProxyEventV2): void {
+  const site = header(event, 'sec-fetch-site');
+  if (site === 'cross-site') throw new ApprovalError('CSRF_REJECTED');
+  const origin = header(event, 'origin');
+  const host = header(event, 'host') ?? event.requestContext.domainName;
+  if (origin && origin !== 'null') {
+    let originHost: string;
+    try {
+      originHost = new URL(origin).host;
+    } catch {
+      throw new ApprovalError('CSRF_REJECTED');
+    }
+    if (originHost !== host) throw new ApprovalError('CSRF_REJECTED');
+  } else if (origin === 'null') {
+    throw new ApprovalError('CSRF_REJECTED');
+  }
+}
+
+/**
+ * The link handler behind `/review` (API Gateway HTTP API, payload 2.0). GET shows the
+ * confirmation page, HEAD only checks the link, POST records the decision; nothing else is allowed.
+ */
+export function createReviewHandler(deps: ReviewHandlerDeps) {
+  const now = deps.now ?? (() => new Date());
+
+  async function route(event: APIGatewayProxyEventV2): Promise<HttpResult> {
+    const method = event.requestContext.http.method.toUpperCase();
+    const rawQuery = event.rawQueryString ?? '';
+    if (method === 'GET' || method === 'HEAD') {
+      if (rawQuery.length > MAX_QUERY_CHARS) throw new ApprovalError('LINK_MALFORMED');
+      const keyring = await deps.keyring();
+      if (method === 'HEAD') {
+        checkReviewLink(rawQuery, keyring, now());
+        return htmlResponse(200, '');
+      }
+      const view = await viewReview(rawQuery, { store: deps.store, keyring }, now());
+      return htmlResponse(200, confirmationPage(view));
+    }
+    if (method !== 'POST') throw new ApprovalError('METHOD_NOT_ALLOWED');
+    if (rawQuery !== '') throw new ApprovalError('LINK_MALFORMED');
+    const contentType = header(event, 'content-type')?.split(';')[0]?.trim().toLowerCase();
+    if (contentType !== FORM_TYPE) throw new ApprovalError('LINK_MALFORMED');
+    const body = readBody(event, MAX_FORM_BYTES);
+    assertSameOrigin(event);
+    const keyring = await deps.keyring();
+    const { cipher, callback } = await deps.decider();
+    const result = await decideReview(body, { store: deps.store, keyring, cipher, callback, leaseSeconds: deps.leaseSeconds }, now());
+    deps.logger.info('decision delivered', { decision: result.decision });
+    return htmlResponse(200, resultPage(result));
+  }
+
+  return async (event: APIGatewayProxyEventV2, context?: Context): Promise<HttpResult> => {
+    if (context) deps.logger.addContext(context);
+    try {
+      return await route(event);
+    } catch (err) {
+      const error = toApprovalError(err);
+      const fields = { code: error.code, method: event.requestContext.http.method, cause: describeCause(error) };
+      if (error.code === 'INTERNAL') deps.logger.error('review failed', fields);
+      else deps.logger.warn('review refused', fields);
+      const response = htmlError(error);
+      return event.requestContext.http.method.toUpperCase() === 'HEAD' ? { ...response, body: '' } : response;
+    }
+  };
+}

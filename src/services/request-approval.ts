@@ -1,0 +1,109 @@
+import { createHash } from 'node:crypto';
+import { parseApprovalTask } from '../domain/approval-request';
+import { ApprovalError, toApprovalError } from '../domain/errors';
+import type { MacKeyring } from '../domain/mac-keyring';
+import type { ApprovalRecord, Mailer, RequestStore, TokenCipher } from '../domain/ports';
+import { linkQuery, signLink, type ReviewAction } from '../domain/review-link';
+import { sealToken } from '../domain/sealed-token';
+import { formatExpiry, renderReviewEmail } from '../email/review-email';
+
+export interface RequestApprovalDeps {
+  store: RequestStore;
+  cipher: TokenCipher;
+  mailer: Mailer;
+  keyring: MacKeyring;
+  /** Absolute URL of the review route, e.g. https://api.example.com/review */
+  reviewUrl: string;
+}
+
+export interface RequestApprovalResult {
+  requestId: string;
+  /** Reviewers emailed by this invocation. */
+  emailed: number;
+  /** Reviewers emailed by an earlier attempt of the same task (a retry). */
+  alreadyEmailed: number;
+}
+
+/**
+ * The request id is derived from the task token, so a retried invocation of the same
+ * task finds its own record and never emails a reviewer a second time.
+ */
+export function requestIdFor(taskToken: string): string {
+  return createHash('sha256').update(taskToken).digest().subarray(0, 16).toString('base64url');
+}
+
+/** Builds one reviewer's approve or reject URL. */
+export function reviewLink(deps: Pick<RequestApprovalDeps, 'keyring' | 'reviewUrl'>, record: ApprovalRecord, reviewer: number, action: ReviewAction): string {
+  if (!record.sealedToken) throw new ApprovalError('INTERNAL');
+  const signed = signLink(
+    { requestId: record.requestId, reviewer, action, expiresAt: record.expiresAt, ciphertext: record.sealedToken },
+    deps.keyring,
+  );
+  return `${deps.reviewUrl}?${linkQuery(signed)}`;
+}
+
+/**
+ * Handles the `.waitForTaskToken` task: validate, seal the token once, store the request
+ * (before any email), then email each reviewer not yet emailed. Throws INVALID_APPROVAL_REQUEST
+ * before touching anything, and EMAIL_DELIVERY_FAILED after trying every reviewer if some failed
+ * (those are released, so the task's retry emails exactly them).
+ */
+export async function requestApproval(input: unknown, deps: RequestApprovalDeps, now: Date): Promise<RequestApprovalResult> {
+  const task = parseApprovalTask(input);
+  const requestId = requestIdFor(task.taskToken);
+  const nowSeconds = Math.floor(now.getTime() / 1000);
+  const { request } = task;
+
+  const fresh: ApprovalRecord = {
+    requestId,
+    status: 'PENDING',
+    subject: request.subject,
+    summary: request.summary,
+    details: request.details,
+    reviewers: request.reviewers,
+    requestedBy: request.requestedBy,
+    executionId: task.executionId,
+    createdAt: now.toISOString(),
+    expiresAt: nowSeconds + request.ttlSeconds,
+    sealedToken: await sealToken(deps.cipher, task.taskToken, requestId),
+    // Claimed at creation: the first attempt owns every reviewer's email.
+    notified: request.reviewers.map((_, i) => i),
+  };
+
+  const existing = await deps.store.createIfAbsent(fresh);
+  const record = existing ?? fresh;
+  let toEmail: number[] = fresh.notified;
+  if (existing) {
+    toEmail = [];
+    if (existing.status === 'PENDING') {
+      for (let i = 0; i < existing.reviewers.length; i++) {
+        if (!existing.notified.includes(i) && (await deps.store.claimNotification(requestId, i))) toEmail.push(i);
+      }
+    }
+  }
+
+  const failures: string[] = [];
+  // One at a time: SES accounts start at one message per second, and a reviewer list is short.
+  for (const i of toEmail) {
+    const reviewer = record.reviewers[i]!;
+    const email = renderReviewEmail({
+      subject: record.subject,
+      summary: record.summary,
+      details: record.details,
+      requestedBy: record.requestedBy,
+      reviewer,
+      approveUrl: reviewLink(deps, record, i, 'approve'),
+      rejectUrl: reviewLink(deps, record, i, 'reject'),
+      expiresAt: formatExpiry(record.expiresAt),
+    });
+    try {
+      await deps.mailer.send({ to: reviewer, ...email });
+    } catch (err) {
+      failures.push(`reviewer ${i}: ${toApprovalError(err).code}`);
+      await deps.store.releaseNotification(requestId, i);
+    }
+  }
+  if (failures.length > 0) throw new ApprovalError('EMAIL_DELIVERY_FAILED', { details: failures });
+
+  return { requestId, emailed: toEmail.length, alreadyEmailed: record.reviewers.length - toEmail.length };
+}
