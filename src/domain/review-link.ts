@@ -52,6 +52,16 @@ function mac(key: Buffer, input: Buffer): Buffer {
   return createHmac('sha256', key).update(input).digest().subarray(0, MAC_BYTES);
 }
 
+/**
+ * Constant-time comparison of the texts, not the decoded bytes: 22 base64url characters carry
+ * 132 bits for 128, and decoding would accept 16 spellings of the same MAC.
+ */
+function sameMac(given: string, expected: Buffer): boolean {
+  const a = Buffer.from(given, 'latin1');
+  const b = Buffer.from(expected.toString('base64url'), 'latin1');
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
 /** Signs link claims with the keyring's current key. */
 export function signLink(claims: LinkClaims, keyring: MacKeyring): SignedLink {
   const { version, key } = keyring.current;
@@ -101,9 +111,7 @@ export function parseLinkQuery(rawQuery: string): SignedLink {
 export function verifyLink(link: SignedLink, keyring: MacKeyring, nowSeconds: number): void {
   const key = keyring.get(link.keyVersion);
   if (!key) throw new ApprovalError('LINK_INVALID');
-  const expected = mac(key.key, macInput('review-link', link.keyVersion, link));
-  const given = Buffer.from(link.mac, 'base64url');
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw new ApprovalError('LINK_INVALID');
+  if (!sameMac(link.mac, mac(key.key, macInput('review-link', link.keyVersion, link)))) throw new ApprovalError('LINK_INVALID');
   if (nowSeconds >= link.expiresAt) throw new ApprovalError('LINK_EXPIRED');
 }
 
@@ -119,7 +127,6 @@ export function csrfToken(link: SignedLink, keyring: MacKeyring): string {
 
 export function verifyCsrfToken(link: SignedLink, keyring: MacKeyring, token: string | undefined): void {
   if (!token || !MAC_TEXT.test(token)) throw new ApprovalError('CSRF_REJECTED');
-  const expected = Buffer.from(csrfToken(link, keyring), 'base64url');
-  const given = Buffer.from(token, 'base64url');
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw new ApprovalError('CSRF_REJECTED');
+  const key = keyring.get(link.keyVersion);
+  if (!key || !sameMac(token, mac(key.key, macInput('csrf', link.keyVersion, link)))) throw new ApprovalError('CSRF_REJECTED');
 }

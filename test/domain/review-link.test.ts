@@ -56,6 +56,20 @@ describe('review links', () => {
     });
   }
 
+  it('accepts exactly one spelling of a MAC and of a CSRF token (no base64 slack in the last character)', () => {
+    const link = signLink(claims, ring1);
+    const csrf = csrfToken(link, ring1);
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    const accepted = { mac: 0, csrf: 0 };
+    for (const ch of alphabet) {
+      const mac = link.mac.slice(0, 21) + ch;
+      const token = csrf.slice(0, 21) + ch;
+      if (codeOf(() => verifyLink({ ...link, mac }, ring1, now)) === undefined) accepted.mac++;
+      if (codeOf(() => verifyCsrfToken(link, ring1, token)) === undefined) accepted.csrf++;
+    }
+    expect(accepted).to.deep.equal({ mac: 1, csrf: 1 });
+  });
+
   it('checks the MAC before the expiry, so a forged link never learns whether it expired', () => {
     const link = { ...signLink(claims, ring1), mac: 'A'.repeat(22) };
     expect(codeOf(() => verifyLink(link, ring1, claims.expiresAt + 1))).to.equal('LINK_INVALID');

@@ -1,0 +1,556 @@
+import { expect } from 'chai';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { DecryptCommand } from '@aws-sdk/client-kms';
+import { ERROR_TABLE, type ErrorCode } from '../../src/domain/errors';
+import type { HttpResult } from '../../src/handlers/http';
+import { HOST, approvalTask, formFields, httpEvent, kms, makeTaskToken, sentEmails, sfn, startHarness, type Harness } from '../support/approval-harness';
+import { rememberSecret } from '../support/log-guard';
+
+/**
+ * Every bad input the link handler can meet, one row each: the damaged link or form is built
+ * from a real email of the same test, sent once, and must be refused with a 4xx page carrying a
+ * stable code, without a DynamoDB write, a KMS Decrypt or a Step Functions call.
+ */
+
+interface Ctx {
+  /** Sends the request under test; the table snapshot and call log are taken just before. */
+  send(event: APIGatewayProxyEventV2): Promise<HttpResult>;
+  /** GET /review?<rawQuery>. */
+  get(rawQuery: string): Promise<HttpResult>;
+  /** POST /review of a urlencoded form (fields or a ready body) from the review page's origin. */
+  post(form: Record<string, string> | string, headers?: Record<string, string>): Promise<HttpResult>;
+}
+
+interface BadInput {
+  name: string;
+  expectStatus: number;
+  expectCode: ErrorCode;
+  run: (h: Harness, ctx: Ctx) => Promise<HttpResult>;
+}
+
+const ORIGIN = `https://${HOST}`;
+const B64URL_CHARS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+
+const queryOf = (url: string): string => new URL(url).search.slice(1);
+const paramOf = (url: string, key: string): string => new URL(url).searchParams.get(key) ?? '';
+
+/** The query with one parameter's raw value replaced, order kept. */
+function withParam(query: string, key: string, value: string): string {
+  return query
+    .split('&')
+    .map((part) => (part.startsWith(`${key}=`) ? `${key}=${value}` : part))
+    .join('&');
+}
+
+function withoutParam(query: string, key: string): string {
+  return query
+    .split('&')
+    .filter((part) => !part.startsWith(`${key}=`))
+    .join('&');
+}
+
+/** A different base64url character at position `i` (position 0 carries six significant bits). */
+function flipChar(text: string, i = 0): string {
+  const current = text[i]!;
+  const next = B64URL_CHARS[(B64URL_CHARS.indexOf(current) + 32) % 64]!;
+  return text.slice(0, i) + next + text.slice(i + 1);
+}
+
+/** Submits a request and returns the approve link of its first reviewer (alice). */
+async function aliceLink(h: Harness): Promise<string> {
+  await h.submit();
+  return sentEmails()[0]!.approveUrl;
+}
+
+/** The confirmation form of `url`, as the page renders it, with a decision. */
+async function formOf(h: Harness, url: string, decision = 'approve'): Promise<Record<string, string>> {
+  const page = await h.open(url);
+  expect(page.statusCode, 'the untouched link opens its confirmation page').to.equal(200);
+  const fields = formFields(page.body as string);
+  rememberSecret(fields.t);
+  return { ...fields, decision };
+}
+
+/** Submits a request and returns alice's untouched confirmation form. */
+async function aliceForm(h: Harness, decision = 'approve'): Promise<Record<string, string>> {
+  return formOf(h, await aliceLink(h), decision);
+}
+
+const urlencoded = (form: Record<string, string>): string => new URLSearchParams(form).toString();
+
+const cases: BadInput[] = [
+  // ── GET: the link's MAC and shape ──────────────────────────────────────────────────────────
+  {
+    name: 'a tampered MAC (one character flipped)',
+    expectStatus: 403,
+    expectCode: 'LINK_INVALID',
+    run: async (h, ctx) => {
+      const url = await aliceLink(h);
+      return ctx.get(withParam(queryOf(url), 'm', flipChar(paramOf(url, 'm'))));
+    },
+  },
+  {
+    name: 'a MAC one character short',
+    expectStatus: 400,
+    expectCode: 'LINK_MALFORMED',
+    run: async (h, ctx) => {
+      const url = await aliceLink(h);
+      return ctx.get(withParam(queryOf(url), 'm', paramOf(url, 'm').slice(0, 21)));
+    },
+  },
+  {
+    name: 'a MAC one character long',
+    expectStatus: 400,
+    expectCode: 'LINK_MALFORMED',
+    run: async (h, ctx) => {
+      const url = await aliceLink(h);
+      return ctx.get(withParam(queryOf(url), 'm', `${paramOf(url, 'm')}A`));
+    },
+  },
+  {
+    name: 'a truncated ciphertext',
+    expectStatus: 403,
+    expectCode: 'LINK_INVALID',
+    run: async (h, ctx) => {
+      const url = await aliceLink(h);
+      return ctx.get(withParam(queryOf(url), 'c', paramOf(url, 'c').slice(0, -10)));
+    },
+  },
+  {
+    name: 'a ciphertext swapped in from another request',
+    expectStatus: 403,
+    expectCode: 'LINK_INVALID',
+    run: async (h, ctx) => {
+      const url = await aliceLink(h);
+      await h.submit(approvalTask({ subject: 'Another request' }, makeTaskToken()));
+      const other = sentEmails()[2]!.approveUrl;
+      expect(paramOf(other, 'c')).to.not.equal(paramOf(url, 'c'));
+      return ctx.get(withParam(queryOf(url), 'c', paramOf(other, 'c')));
+    },
+  },
+  {
+    name: 'a request id swapped in from another request',
+    expectStatus: 403,
+    expectCode: 'LINK_INVALID',
+    run: async (h, ctx) => {
+      const url = await aliceLink(h);
+      await h.submit(approvalTask({ subject: 'Another request' }, makeTaskToken()));
+      const other = sentEmails()[2]!.approveUrl;
+      expect(paramOf(other, 'r')).to.not.equal(paramOf(url, 'r'));
+      return ctx.get(withParam(queryOf(url), 'r', paramOf(other, 'r')));
+    },
+  },
+  {
+    name: 'a changed reviewer index',
+    expectStatus: 403,
+    expectCode: 'LINK_INVALID',
+    run: async (h, ctx) => {
+      const url = await aliceLink(h);
+      expect(paramOf(url, 'v')).to.equal('0');
+      return ctx.get(withParam(queryOf(url), 'v', '1'));
+    },
+  },
+  {
+    name: 'a reviewer index beyond the reviewer list',
+    expectStatus: 403,
+    expectCode: 'LINK_INVALID',
+    run: async (h, ctx) => ctx.get(withParam(queryOf(await aliceLink(h)), 'v', '7')),
+  },
+  {
+    name: 'an action swapped from approve to reject under the same MAC',
+    expectStatus: 403,
+    expectCode: 'LINK_INVALID',
+    run: async (h, ctx) => {
+      const url = await aliceLink(h);
+      expect(paramOf(url, 'a')).to.equal('approve');
+      return ctx.get(withParam(queryOf(url), 'a', 'reject'));
+    },
+  },
+  {
+    name: 'an extended expiry',
+    expectStatus: 403,
+    expectCode: 'LINK_INVALID',
+    run: async (h, ctx) => {
+      const url = await aliceLink(h);
+      return ctx.get(withParam(queryOf(url), 'x', String(Number(paramOf(url, 'x')) + 30 * 24 * 3600)));
+    },
+  },
+  {
+    name: 'an unknown key version',
+    expectStatus: 403,
+    expectCode: 'LINK_INVALID',
+    run: async (h, ctx) => ctx.get(withParam(queryOf(await aliceLink(h)), 'k', '9')),
+  },
+  {
+    name: 'an older, known key version the link was not signed with',
+    expectStatus: 403,
+    expectCode: 'LINK_INVALID',
+    run: async (h, ctx) => {
+      const url = await aliceLink(h);
+      expect(paramOf(url, 'k')).to.equal('2');
+      return ctx.get(withParam(queryOf(url), 'k', '1'));
+    },
+  },
+  {
+    name: 'a "+" inserted into the ciphertext',
+    expectStatus: 400,
+    expectCode: 'LINK_MALFORMED',
+    run: async (h, ctx) => {
+      const url = await aliceLink(h);
+      const c = paramOf(url, 'c');
+      return ctx.get(withParam(queryOf(url), 'c', `${c.slice(0, 40)}+${c.slice(40)}`));
+    },
+  },
+  {
+    name: 'a space (%20) inserted into the ciphertext',
+    expectStatus: 400,
+    expectCode: 'LINK_MALFORMED',
+    run: async (h, ctx) => {
+      const url = await aliceLink(h);
+      const c = paramOf(url, 'c');
+      return ctx.get(withParam(queryOf(url), 'c', `${c.slice(0, 40)}%20${c.slice(40)}`));
+    },
+  },
+  {
+    name: 'base64 "=" padding appended to the ciphertext',
+    expectStatus: 400,
+    expectCode: 'LINK_MALFORMED',
+    run: async (h, ctx) => {
+      const url = await aliceLink(h);
+      return ctx.get(withParam(queryOf(url), 'c', `${paramOf(url, 'c')}==`));
+    },
+  },
+  {
+    name: 'a duplicated "a" parameter',
+    expectStatus: 400,
+    expectCode: 'LINK_MALFORMED',
+    run: async (h, ctx) => ctx.get(`${queryOf(await aliceLink(h))}&a=reject`),
+  },
+  {
+    name: 'an unknown extra parameter next=https://evil.example',
+    expectStatus: 400,
+    expectCode: 'LINK_MALFORMED',
+    run: async (h, ctx) => ctx.get(`${queryOf(await aliceLink(h))}&next=${encodeURIComponent('https://evil.example')}`),
+  },
+  {
+    name: 'a link without its MAC (no "m")',
+    expectStatus: 400,
+    expectCode: 'LINK_MALFORMED',
+    run: async (h, ctx) => ctx.get(withoutParam(queryOf(await aliceLink(h)), 'm')),
+  },
+  {
+    name: 'a link without its ciphertext (no "c")',
+    expectStatus: 400,
+    expectCode: 'LINK_MALFORMED',
+    run: async (h, ctx) => ctx.get(withoutParam(queryOf(await aliceLink(h)), 'c')),
+  },
+  {
+    name: 'a link without its request id (no "r")',
+    expectStatus: 400,
+    expectCode: 'LINK_MALFORMED',
+    run: async (h, ctx) => ctx.get(withoutParam(queryOf(await aliceLink(h)), 'r')),
+  },
+  {
+    name: 'an empty query',
+    expectStatus: 400,
+    expectCode: 'LINK_MALFORMED',
+    run: async (h, ctx) => {
+      await aliceLink(h);
+      return ctx.get('');
+    },
+  },
+  {
+    name: 'a query over 6,144 characters',
+    expectStatus: 400,
+    expectCode: 'LINK_MALFORMED',
+    run: async (h, ctx) => {
+      const query = withParam(queryOf(await aliceLink(h)), 'c', 'A'.repeat(6200));
+      expect(query.length).to.be.above(6144);
+      return ctx.get(query);
+    },
+  },
+  {
+    name: 'a ciphertext over 4,096 characters in a query under the limit',
+    expectStatus: 400,
+    expectCode: 'LINK_MALFORMED',
+    run: async (h, ctx) => {
+      const url = await aliceLink(h);
+      const c = paramOf(url, 'c');
+      const query = withParam(queryOf(url), 'c', c + 'A'.repeat(4097 - c.length));
+      expect(query.length).to.be.at.most(6144);
+      return ctx.get(query);
+    },
+  },
+  {
+    name: 'a non-numeric expiry',
+    expectStatus: 400,
+    expectCode: 'LINK_MALFORMED',
+    run: async (h, ctx) => ctx.get(withParam(queryOf(await aliceLink(h)), 'x', 'soon')),
+  },
+  {
+    name: 'an expired link (opened after 7 days)',
+    expectStatus: 410,
+    expectCode: 'LINK_EXPIRED',
+    run: async (h, ctx) => {
+      const url = await aliceLink(h);
+      h.clock.advance(7 * 24 * 3600 + 1);
+      return ctx.get(queryOf(url));
+    },
+  },
+
+  // ── Methods ────────────────────────────────────────────────────────────────────────────────
+  ...(['PUT', 'DELETE', 'PATCH'] as const).map(
+    (method): BadInput => ({
+      name: `a ${method} of a valid link`,
+      expectStatus: 405,
+      expectCode: 'METHOD_NOT_ALLOWED',
+      run: async (h, ctx) => {
+        const url = await aliceLink(h);
+        const body = method === 'DELETE' ? undefined : urlencoded({ decision: 'approve' });
+        return ctx.send(httpEvent(method, queryOf(url), body, { origin: ORIGIN }));
+      },
+    }),
+  ),
+
+  // ── POST: CSRF and origin ──────────────────────────────────────────────────────────────────
+  {
+    name: 'a POST without the CSRF token "t"',
+    expectStatus: 400,
+    expectCode: 'LINK_MALFORMED',
+    run: async (h, ctx) => {
+      const { t: _t, ...fields } = await aliceForm(h);
+      return ctx.post(fields);
+    },
+  },
+  {
+    name: 'a POST with an empty CSRF token',
+    expectStatus: 403,
+    expectCode: 'CSRF_REJECTED',
+    run: async (h, ctx) => ctx.post({ ...(await aliceForm(h)), t: '' }),
+  },
+  {
+    name: 'a POST with a forged CSRF token',
+    expectStatus: 403,
+    expectCode: 'CSRF_REJECTED',
+    run: async (h, ctx) => {
+      const fields = await aliceForm(h);
+      return ctx.post({ ...fields, t: flipChar(fields.t!) });
+    },
+  },
+  {
+    name: "a POST with the CSRF token of another reviewer's page",
+    expectStatus: 403,
+    expectCode: 'CSRF_REJECTED',
+    run: async (h, ctx) => {
+      const alice = await aliceForm(h);
+      const bob = await formOf(h, sentEmails()[1]!.approveUrl);
+      expect(bob.t).to.not.equal(alice.t);
+      return ctx.post({ ...alice, t: bob.t! });
+    },
+  },
+  {
+    name: 'a POST from Origin https://evil.example',
+    expectStatus: 403,
+    expectCode: 'CSRF_REJECTED',
+    run: async (h, ctx) => ctx.post(await aliceForm(h), { origin: 'https://evil.example' }),
+  },
+  {
+    name: 'a POST from Origin "null"',
+    expectStatus: 403,
+    expectCode: 'CSRF_REJECTED',
+    run: async (h, ctx) => ctx.post(await aliceForm(h), { origin: 'null' }),
+  },
+  {
+    name: 'a POST whose Origin is not a URL',
+    expectStatus: 403,
+    expectCode: 'CSRF_REJECTED',
+    run: async (h, ctx) => ctx.post(await aliceForm(h), { origin: 'not a url' }),
+  },
+  {
+    name: 'a POST marked sec-fetch-site: cross-site',
+    expectStatus: 403,
+    expectCode: 'CSRF_REJECTED',
+    run: async (h, ctx) => ctx.post(await aliceForm(h), { 'sec-fetch-site': 'cross-site' }),
+  },
+
+  // ── POST: transport ────────────────────────────────────────────────────────────────────────
+  {
+    name: 'a POST with content-type application/json',
+    expectStatus: 400,
+    expectCode: 'LINK_MALFORMED',
+    run: async (h, ctx) => {
+      const fields = await aliceForm(h);
+      return ctx.send(httpEvent('POST', '', JSON.stringify(fields), { origin: ORIGIN, 'content-type': 'application/json' }));
+    },
+  },
+  {
+    name: 'a POST carrying a query string',
+    expectStatus: 400,
+    expectCode: 'LINK_MALFORMED',
+    run: async (h, ctx) => {
+      const url = await aliceLink(h);
+      const fields = await formOf(h, url);
+      return ctx.send(httpEvent('POST', queryOf(url), urlencoded(fields), { origin: ORIGIN }));
+    },
+  },
+  {
+    name: 'a POST body over 8,192 bytes',
+    expectStatus: 413,
+    expectCode: 'PAYLOAD_TOO_LARGE',
+    run: async (h, ctx) => {
+      const body = urlencoded({ ...(await aliceForm(h)), comment: 'a'.repeat(9000) });
+      expect(Buffer.byteLength(body)).to.be.above(8192);
+      return ctx.post(body);
+    },
+  },
+
+  // ── POST: the form's own fields (valid MAC and CSRF token) ─────────────────────────────────
+  ...(['maybe', 'APPROVE', ''] as const).map(
+    (decision): BadInput => ({
+      name: `a POST with decision ${JSON.stringify(decision)}`,
+      expectStatus: 400,
+      expectCode: 'INVALID_DECISION',
+      run: async (h, ctx) => ctx.post({ ...(await aliceForm(h)), decision }),
+    }),
+  ),
+  {
+    name: 'a POST with two "decision" fields',
+    expectStatus: 400,
+    expectCode: 'LINK_MALFORMED',
+    run: async (h, ctx) => {
+      const params = new URLSearchParams(await aliceForm(h));
+      params.append('decision', 'reject');
+      return ctx.post(params.toString());
+    },
+  },
+  {
+    name: 'a POST with a CRLF in the comment',
+    expectStatus: 400,
+    expectCode: 'INVALID_COMMENT',
+    run: async (h, ctx) => ctx.post({ ...(await aliceForm(h)), comment: 'fine\r\nBcc: attacker@evil.example' }),
+  },
+  {
+    name: 'a POST with <script> HTML in the comment',
+    expectStatus: 400,
+    expectCode: 'INVALID_COMMENT',
+    run: async (h, ctx) => ctx.post({ ...(await aliceForm(h)), comment: 'ok <script>alert(1)</script>' }),
+  },
+  {
+    name: 'a POST with a comment over 1,000 characters',
+    expectStatus: 400,
+    expectCode: 'INVALID_COMMENT',
+    run: async (h, ctx) => ctx.post({ ...(await aliceForm(h)), comment: 'a'.repeat(1001) }),
+  },
+
+  // ── POST: the link fields inside the form ──────────────────────────────────────────────────
+  {
+    name: 'a POST form whose MAC is tampered',
+    expectStatus: 403,
+    expectCode: 'LINK_INVALID',
+    run: async (h, ctx) => {
+      const fields = await aliceForm(h);
+      return ctx.post({ ...fields, m: flipChar(fields.m!) });
+    },
+  },
+  {
+    name: 'a POST form whose action was swapped to reject',
+    expectStatus: 403,
+    expectCode: 'LINK_INVALID',
+    run: async (h, ctx) => ctx.post({ ...(await aliceForm(h)), a: 'reject', decision: 'reject' }),
+  },
+  {
+    name: 'a POST form with an unknown extra field',
+    expectStatus: 400,
+    expectCode: 'LINK_MALFORMED',
+    run: async (h, ctx) => ctx.post({ ...(await aliceForm(h)), next: 'https://evil.example' }),
+  },
+  {
+    name: 'a POST of a confirmation form after its link expired',
+    expectStatus: 410,
+    expectCode: 'LINK_EXPIRED',
+    run: async (h, ctx) => {
+      const fields = await aliceForm(h);
+      h.clock.advance(7 * 24 * 3600 + 1);
+      return ctx.post(fields);
+    },
+  },
+];
+
+/** Words of a raw exception or stack trace that must never reach the page. */
+const RAW_ERROR_TEXT = ['ApprovalError', 'InvalidCiphertextException', 'invalid ciphertext', 'Invalid URL', 'TypeError', 'SyntaxError', 'node_modules', '.ts:'];
+
+/** DynamoDB write commands as the table's call log names them (see the sanity test below). */
+const WRITE_COMMANDS = ['PutItemCommand', 'UpdateItemCommand', 'DeleteItemCommand', 'BatchWriteItemCommand', 'TransactWriteItemsCommand'];
+
+describe('link handler: bad input', () => {
+  let h: Harness;
+  beforeEach(async () => {
+    h = await startHarness();
+  });
+  afterEach(() => h.stop());
+
+  for (const c of cases) {
+    it(`refuses ${c.name} with ${c.expectStatus} ${c.expectCode}`, async () => {
+      let sends = 0;
+      let method = '';
+      let before: unknown[] = [];
+      const ctx: Ctx = {
+        async send(event) {
+          sends++;
+          method = event.requestContext.http.method;
+          before = await h.table.snapshot();
+          h.table.calls.length = 0;
+          return h.review(event);
+        },
+        get: (rawQuery) => ctx.send(httpEvent('GET', rawQuery)),
+        post: (form, headers = {}) =>
+          ctx.send(httpEvent('POST', '', typeof form === 'string' ? form : urlencoded(form), { origin: ORIGIN, ...headers })),
+      };
+
+      const res = await c.run(h, ctx);
+
+      expect(sends, 'the case sends exactly one request under test').to.equal(1);
+      expect(ERROR_TABLE[c.expectCode].status, 'the expected code maps to the expected status').to.equal(c.expectStatus);
+
+      // (1) A 4xx page with the stable code.
+      expect(res.statusCode).to.be.within(400, 499);
+      expect(res.statusCode).to.equal(c.expectStatus);
+      expect(res.headers['content-type']).to.match(/^text\/html/);
+      const body = String(res.body ?? '');
+      expect(body).to.include(`Code: ${c.expectCode}`);
+      if (c.expectCode === 'METHOD_NOT_ALLOWED') expect(res.headers.allow).to.equal('GET, HEAD, POST');
+
+      // (2) No DynamoDB write; nothing read either, since every case fails before the store.
+      expect(await h.table.snapshot()).to.deep.equal(before);
+      expect(h.table.calls.filter((name) => WRITE_COMMANDS.includes(name)), 'no DynamoDB write command').to.deep.equal([]);
+      if (method === 'GET') expect(h.table.calls, 'nothing read before the link is verified').to.deep.equal([]);
+      expect(h.table.calls).to.deep.equal([]);
+
+      // (3) No Step Functions call; (4) no KMS Decrypt.
+      expect(sfn.calls()).to.have.length(0);
+      expect(kms.commandCalls(DecryptCommand)).to.have.length(0);
+
+      // (5) No exception text or stack trace on the page.
+      expect(body).to.not.include('Error:');
+      expect(body).to.not.match(/^\s*at\s/m);
+      expect(body).to.not.match(/\bat .*\(.*:\d+:\d+\)/);
+      for (const text of RAW_ERROR_TEXT) expect(body).to.not.include(text);
+    });
+  }
+
+  it('sees the writes of a good decision in the call log it checks (the assertions are not vacuous)', async () => {
+    await h.submit();
+    expect(h.table.calls).to.include('PutItemCommand');
+    h.table.calls.length = 0;
+    const res = await h.confirm(sentEmails()[0]!.approveUrl);
+    expect(res.statusCode).to.equal(200);
+    expect(h.table.calls).to.include('UpdateItemCommand');
+    expect(kms.commandCalls(DecryptCommand)).to.have.length(1);
+    expect(sfn.calls()).to.have.length(1);
+  });
+
+  it('has at least 30 cases', () => {
+    expect(cases.length).to.be.at.least(30);
+    expect(new Set(cases.map((c) => c.name)).size, 'case names are unique').to.equal(cases.length);
+  });
+});
