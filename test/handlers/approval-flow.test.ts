@@ -57,12 +57,8 @@ describe('approval flow (request Lambda → email → link handler)', () => {
     const again = await h.confirm(alice!.approveUrl);
     expect(again.statusCode).to.equal(409);
     expect(again.body).to.include('ALREADY_DECIDED');
-
-    const pageForm = await h.post({});
-    expect(pageForm.statusCode).to.equal(400);
     expect(successCalls()).to.have.length(1);
 
-    // The form posted a second time (a resubmit or a scanner): same answer, no callback.
     const get = await h.open(alice!.rejectUrl);
     expect(get.statusCode).to.equal(409);
     expect(get.body).to.include('alice@example.com').and.include(decidedAt);
