@@ -4,11 +4,12 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { ApprovalError } from '../domain/errors';
 import type { ApprovalRecord, ClaimResult, Decision, DecisionClaim, RequestStore } from '../domain/ports';
 import { isThrottle } from './aws-errors';
+import { requestKey } from './table-schema';
 
 /** Records stay readable this long after expiry (then DynamoDB TTL removes them). */
 const RETENTION_SECONDS = 30 * 24 * 3600;
 
-const key = (requestId: string) => ({ pk: `REQ#${requestId}`, sk: 'REQUEST' });
+const key = requestKey;
 
 type Item = Record<string, unknown>;
 
@@ -87,6 +88,21 @@ export class DynamoRequestStore implements RequestStore {
       if (err instanceof ConditionalCheckFailedException) return this.current(err, record.requestId);
       throw mapError(err);
     }
+  }
+
+  replaceToken(requestId: string, sealedToken: string, tokenHash: string): Promise<boolean> {
+    return conditional(() =>
+      this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: key(requestId),
+          UpdateExpression: 'SET sealedToken = :sealed, tokenHash = :hash',
+          ConditionExpression: '#status = :pending',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':sealed': sealedToken, ':hash': tokenHash, ':pending': 'PENDING' },
+        }),
+      ),
+    );
   }
 
   claimNotification(requestId: string, reviewer: number): Promise<boolean> {

@@ -7,6 +7,12 @@ export const PENDING_INDEX_NAME = 'pending';
 export const PENDING_INDEX_KEY = { partition: 'pendingKey', sort: 'pendingSort' } as const;
 export const TTL_ATTRIBUTE = 'ttl';
 
+/** Item keys. The state machine writes post items directly, so the shape lives here, once. */
+export const requestKey = (requestId: string) => ({ pk: `REQ#${requestId}`, sk: 'REQUEST' });
+export const postKey = (postId: string) => ({ pk: `POST#${postId}`, sk: 'POST' });
+export const POST_PK_PREFIX = 'POST#';
+export const POST_SK = 'POST';
+
 /** CreateTable input (on-demand billing), for DynamoDB-compatible local servers. */
 export function createTableInput(tableName: string) {
   return {

@@ -29,6 +29,7 @@ const taskSchema = z.object({
   taskToken: z.string().min(1).max(MAX_TOKEN_CHARS).regex(/^[\x21-\x7e]+$/, 'must be printable ASCII'),
   request: requestSchema,
   executionId: z.string().max(2048).optional(),
+  idempotencyKey: z.string().min(1).max(512).optional(),
 });
 
 export interface ApprovalRequest {
@@ -45,6 +46,11 @@ export interface ApprovalTask {
   taskToken: string;
   request: ApprovalRequest;
   executionId?: string;
+  /**
+   * Identifies the approval step across Step Functions retries, which may hand the Lambda a
+   * new task token (e.g. `States.Format('{}#{}#{}', $$.Execution.Id, $$.State.Name, $$.State.EnteredTime)`).
+   */
+  idempotencyKey?: string;
 }
 
 /**
@@ -57,11 +63,12 @@ export function parseApprovalTask(input: unknown): ApprovalTask {
     const details = result.error.issues.map((issue) => `${issue.path.join('.') || '(input)'}: ${issue.message}`);
     throw new ApprovalError('INVALID_APPROVAL_REQUEST', { details });
   }
-  const { taskToken, request, executionId } = result.data;
+  const { taskToken, request, executionId, idempotencyKey } = result.data;
   const reviewers = [...new Set(request.reviewers.map((r) => r.toLowerCase()))];
   return {
     taskToken,
     executionId,
+    idempotencyKey,
     request: {
       subject: request.subject,
       summary: request.summary,

@@ -18,6 +18,9 @@ export type ErrorCode =
   | 'TASK_CLOSED'
   | 'THROTTLED'
   | 'INVALID_APPROVAL_REQUEST'
+  | 'INVALID_INPUT'
+  | 'UNSUPPORTED_MEDIA_TYPE'
+  | 'NOT_FOUND'
   | 'EMAIL_DELIVERY_FAILED'
   | 'INTERNAL';
 
@@ -44,6 +47,9 @@ export const ERROR_TABLE: Record<ErrorCode, ErrorEntry> = {
   TASK_CLOSED: { status: 410, title: 'This request is closed', message: 'The workflow is no longer waiting for this decision (it expired or was stopped). Nothing was changed.' },
   THROTTLED: { status: 503, title: 'Busy, please retry', message: 'The service is busy. Nothing was recorded: please try again in a few seconds.', retryable: true },
   INVALID_APPROVAL_REQUEST: { status: 400, title: 'Invalid approval request', message: 'The approval request is not valid.' },
+  INVALID_INPUT: { status: 400, title: 'Invalid input', message: 'The request is not valid.' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported media type', message: 'Send JSON with content-type application/json.' },
+  NOT_FOUND: { status: 404, title: 'Not found', message: 'Nothing is here.' },
   EMAIL_DELIVERY_FAILED: { status: 502, title: 'Email not sent', message: 'Some review emails could not be sent.', retryable: true },
   INTERNAL: { status: 500, title: 'Something went wrong', message: 'Something went wrong on our side. Nothing was changed; please try again later.' },
 };

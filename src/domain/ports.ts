@@ -2,6 +2,7 @@
  * The ports the services use. Adapters implement them with AWS (src/adapters) or locally;
  * they turn SDK exceptions into ApprovalError codes so nothing above them sees SDK types.
  */
+import type { Post } from './post';
 import type { ReviewAction } from './review-link';
 
 export type RequestStatus = 'PENDING' | 'DECIDING' | 'APPROVED' | 'REJECTED' | 'EXPIRED';
@@ -22,6 +23,8 @@ export interface ApprovalRecord {
   expiresAt: number;
   /** KMS ciphertext of the packed task token (base64url); removed once the decision is delivered. */
   sealedToken?: string;
+  /** SHA-256 of the task token (not the token): tells a retry with a new token from one with the same. */
+  tokenHash?: string;
   /** Reviewer indices whose email has been claimed for sending. */
   notified: number[];
   decision?: Decision;
@@ -48,6 +51,8 @@ export interface RequestStore {
   /** Creates the record unless one with the same id exists; returns the existing one then. */
   createIfAbsent(record: ApprovalRecord): Promise<ApprovalRecord | undefined>;
   get(requestId: string): Promise<ApprovalRecord | undefined>;
+  /** Replaces the sealed token of a PENDING request (a retry brought a new task token). */
+  replaceToken(requestId: string, sealedToken: string, tokenHash: string): Promise<boolean>;
   /** Claims the right to email one reviewer; false if already claimed. */
   claimNotification(requestId: string, reviewer: number): Promise<boolean>;
   releaseNotification(requestId: string, reviewer: number): Promise<void>;
@@ -91,6 +96,18 @@ export interface DecisionOutput {
 export interface TaskCallback {
   /** SendTaskSuccess. Throws TASK_CLOSED when the task is gone, THROTTLED when throttled. */
   succeed(taskToken: string, output: DecisionOutput): Promise<void>;
+}
+
+/** Posts of the blog-moderation example. */
+export interface PostStore {
+  /** Creates the post unless one with the same id exists; returns the existing one then. */
+  createIfAbsent(post: Post): Promise<Post | undefined>;
+  get(id: string): Promise<Post | undefined>;
+}
+
+/** Starts the moderation workflow; idempotent for the same name and input. */
+export interface WorkflowStarter {
+  start(name: string, input: object): Promise<void>;
 }
 
 export const decisionFromAction = (action: ReviewAction): Decision => (action === 'approve' ? 'approved' : 'rejected');

@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, timingSafeEqual, type KeyObject } from 'node:crypto';
 import { ApprovalError } from './errors';
 import type { MacKeyring } from './mac-keyring';
 import { parseStrictParams } from './strict-params';
@@ -48,7 +48,7 @@ function macInput(purpose: string, keyVersion: string, claims: LinkClaims): Buff
   return Buffer.concat(chunks);
 }
 
-function mac(key: Buffer, input: Buffer): Buffer {
+function mac(key: KeyObject, input: Buffer): Buffer {
   return createHmac('sha256', key).update(input).digest().subarray(0, MAC_BYTES);
 }
 

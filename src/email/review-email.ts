@@ -1,9 +1,9 @@
-import Mustache from 'mustache';
 import { reviewRequestHtml, reviewRequestText } from './compiled-templates.generated';
+import { compileTemplate } from './template';
 
-// Parse once per container; every email after that is a fill of a cached template.
-Mustache.parse(reviewRequestHtml);
-Mustache.parse(reviewRequestText);
+// Parsed once per container; every email after that is a walk over the tokens.
+const html = compileTemplate(reviewRequestHtml);
+const text = compileTemplate(reviewRequestText);
 
 export interface ReviewEmailView {
   subject: string;
@@ -24,7 +24,6 @@ export interface RenderedEmail {
 }
 
 const HEADER_UNSAFE = /[\r\n\0]/;
-const noEscape = { escape: (value: unknown) => String(value) };
 
 /** A value headed for a mail header: CR, LF and NUL would let it add headers of its own. */
 export function assertHeaderSafe(value: string): string {
@@ -36,8 +35,8 @@ export function assertHeaderSafe(value: string): string {
 export function renderReviewEmail(view: ReviewEmailView): RenderedEmail {
   return {
     subject: assertHeaderSafe(`Review requested: ${view.subject}`),
-    html: Mustache.render(reviewRequestHtml, view),
-    text: Mustache.render(reviewRequestText, view, {}, noEscape),
+    html: html.html(view),
+    text: text.text(view),
   };
 }
 

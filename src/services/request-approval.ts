@@ -24,13 +24,17 @@ export interface RequestApprovalResult {
   alreadyEmailed: number;
 }
 
+const sha256 = (text: string) => createHash('sha256').update(text).digest();
+
 /**
- * The request id is derived from the task token, so a retried invocation of the same
- * task finds its own record and never emails a reviewer a second time.
+ * The request id is derived from the idempotency key (or, without one, the task token), so a
+ * retried invocation of the same step finds its own record and never emails a reviewer twice.
  */
-export function requestIdFor(taskToken: string): string {
-  return createHash('sha256').update(taskToken).digest().subarray(0, 16).toString('base64url');
+export function requestIdFor(taskToken: string, idempotencyKey?: string): string {
+  return sha256(idempotencyKey ? `key:${idempotencyKey}` : taskToken).subarray(0, 16).toString('base64url');
 }
+
+const tokenHashOf = (taskToken: string) => sha256(`token:${taskToken}`).subarray(0, 16).toString('base64url');
 
 /** Builds one reviewer's approve or reject URL. */
 export function reviewLink(deps: Pick<RequestApprovalDeps, 'keyring' | 'reviewUrl'>, record: ApprovalRecord, reviewer: number, action: ReviewAction): string {
@@ -50,7 +54,8 @@ export function reviewLink(deps: Pick<RequestApprovalDeps, 'keyring' | 'reviewUr
  */
 export async function requestApproval(input: unknown, deps: RequestApprovalDeps, now: Date): Promise<RequestApprovalResult> {
   const task = parseApprovalTask(input);
-  const requestId = requestIdFor(task.taskToken);
+  const requestId = requestIdFor(task.taskToken, task.idempotencyKey);
+  const tokenHash = tokenHashOf(task.taskToken);
   const nowSeconds = Math.floor(now.getTime() / 1000);
   const { request } = task;
 
@@ -66,16 +71,21 @@ export async function requestApproval(input: unknown, deps: RequestApprovalDeps,
     createdAt: now.toISOString(),
     expiresAt: nowSeconds + request.ttlSeconds,
     sealedToken: await sealToken(deps.cipher, task.taskToken, requestId),
+    tokenHash,
     // Claimed at creation: the first attempt owns every reviewer's email.
     notified: request.reviewers.map((_, i) => i),
   };
 
   const existing = await deps.store.createIfAbsent(fresh);
-  const record = existing ?? fresh;
+  let record = existing ?? fresh;
   let toEmail: number[] = fresh.notified;
   if (existing) {
     toEmail = [];
-    if (existing.status === 'PENDING') {
+    if (existing.status === 'PENDING' && existing.tokenHash !== tokenHash) {
+      // A retry with a new task token: the old one is dead, so every decision must use this one.
+      if (await deps.store.replaceToken(requestId, fresh.sealedToken!, tokenHash)) record = { ...existing, sealedToken: fresh.sealedToken, tokenHash };
+    }
+    if (record.status === 'PENDING') {
       for (let i = 0; i < existing.reviewers.length; i++) {
         if (!existing.notified.includes(i) && (await deps.store.claimNotification(requestId, i))) toEmail.push(i);
       }

@@ -104,7 +104,9 @@ export async function decideReview(body: string, deps: ReviewDeps, now: Date): P
   let recovering = false;
   if (claim.claimed) {
     record = claim.record;
-    sealed = form.link.ciphertext;
+    // The stored ciphertext wins: a Step Functions retry may have replaced the task token
+    // after this link was sent. It equals the link's own in every other case.
+    sealed = claim.record.sealedToken ?? form.link.ciphertext;
   } else {
     const current = claim.current;
     const stale = current?.status === 'DECIDING' && (current.leaseUntil ?? 0) <= nowSeconds;

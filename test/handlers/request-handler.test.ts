@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { EncryptCommand } from '@aws-sdk/client-kms';
 import { SendEmailCommand, MessageRejected } from '@aws-sdk/client-ses';
-import { approvalTask, kms, makeTaskToken, ses, sentEmails, startHarness, type Harness } from '../support/approval-harness';
+import { approvalTask, kms, makeTaskToken, ses, sentEmails, sfn, startHarness, type Harness } from '../support/approval-harness';
 import { logLines, logMark } from '../support/log-guard';
 
 describe('request Lambda', () => {
@@ -74,6 +74,21 @@ describe('request Lambda', () => {
     await h.request(task);
     await h.request(task);
     expect(ses.commandCalls(SendEmailCommand)).to.have.length(2);
+  });
+
+  it('keeps one request across a retry that brings a new task token, and decides with the new token', async () => {
+    const first = approvalTask({}, makeTaskToken());
+    const key = 'arn:aws:states:eu-west-1:1:execution:m:e#RequestApproval#2026-11-28T09:00:00Z';
+    ses.on(SendEmailCommand, { Destination: { ToAddresses: ['bob@example.com'] } }).rejectsOnce(new MessageRejected({ message: 'x', $metadata: {} }));
+    await h.request({ ...first, idempotencyKey: key }).catch(() => undefined);
+    const retryToken = makeTaskToken();
+    await h.request({ ...first, taskToken: retryToken, idempotencyKey: key });
+
+    const emails = sentEmails();
+    expect(emails.map((e) => e.to)).to.deep.equal(['alice@example.com', 'bob@example.com', 'bob@example.com']);
+    const res = await h.confirm(emails[0]!.approveUrl); // alice's link was sent before the retry
+    expect(res.statusCode).to.equal(200);
+    expect(sfn.calls()[0]!.args[0].input).to.have.property('taskToken', retryToken);
   });
 
   it('emails on retry only the reviewers whose email failed', async () => {
