@@ -1,0 +1,42 @@
+import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { ApprovalError } from '../domain/errors';
+import type { Post } from '../domain/post';
+import type { PostStore } from '../domain/ports';
+import { isThrottle } from './aws-errors';
+import { postKey } from './table-schema';
+
+function fromItem(item: Record<string, unknown>): Post {
+  const { pk: _pk, sk: _sk, ...post } = item;
+  return post as unknown as Post;
+}
+
+/** Posts in the same table as the requests; the state machine updates `status` and `decision`. */
+export class DynamoPostStore implements PostStore {
+  private readonly doc: DynamoDBDocumentClient;
+
+  constructor(client: DynamoDBClient, private readonly tableName: string) {
+    this.doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  }
+
+  async createIfAbsent(post: Post): Promise<Post | undefined> {
+    try {
+      await this.doc.send(
+        new PutCommand({ TableName: this.tableName, Item: { ...postKey(post.id), ...post }, ConditionExpression: 'attribute_not_exists(pk)' }),
+      );
+      return undefined;
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException) return this.get(post.id);
+      throw isThrottle(err) ? new ApprovalError('THROTTLED', { cause: err }) : err;
+    }
+  }
+
+  async get(id: string): Promise<Post | undefined> {
+    try {
+      const { Item } = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: postKey(id), ConsistentRead: true }));
+      return Item ? fromItem(Item) : undefined;
+    } catch (err) {
+      throw isThrottle(err) ? new ApprovalError('THROTTLED', { cause: err }) : err;
+    }
+  }
+}

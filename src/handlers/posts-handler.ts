@@ -1,0 +1,72 @@
+import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import { ApprovalError, ERROR_TABLE, toApprovalError } from '../domain/errors';
+import { MAX_POST_BYTES, type Post } from '../domain/post';
+import { describeCause, type AppLogger } from '../logger';
+import { getPost, submitPost, type PostsDeps } from '../services/posts';
+import { header, readBody, type HttpResult } from './http';
+
+const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' };
+
+function json(statusCode: number, body: unknown, extra: Record<string, string> = {}): HttpResult {
+  return { statusCode, headers: { ...JSON_HEADERS, ...extra }, body: JSON.stringify(body) };
+}
+
+/** `{ error: { code, message, details? } }` with the table's status; never exception text. */
+function jsonError(err: ApprovalError): HttpResult {
+  const extra: Record<string, string> = {};
+  if (err.code === 'THROTTLED') extra['retry-after'] = '5';
+  if (err.code === 'METHOD_NOT_ALLOWED') extra.allow = 'GET, POST';
+  const body = { error: { code: err.code, message: ERROR_TABLE[err.code].message, ...(err.details ? { details: err.details } : {}) } };
+  return json(ERROR_TABLE[err.code].status, body, extra);
+}
+
+const view = (post: Post) => ({ id: post.id, title: post.title, status: post.status, ...(post.decision ? { decision: post.decision } : {}) });
+
+export interface PostsHandlerDeps extends PostsDeps {
+  logger: AppLogger;
+  now?: () => Date;
+}
+
+/** The JSON API: `POST /posts` and `GET /posts/{id}` (API Gateway HTTP API, payload 2.0). */
+export function createPostsHandler(deps: PostsHandlerDeps) {
+  const now = deps.now ?? (() => new Date());
+
+  async function route(event: APIGatewayProxyEventV2): Promise<HttpResult> {
+    const method = event.requestContext.http.method.toUpperCase();
+    const path = event.rawPath.replace(/\/+$/, '');
+    if (path === '/posts') {
+      if (method !== 'POST') throw new ApprovalError('METHOD_NOT_ALLOWED');
+      const type = header(event, 'content-type')?.split(';')[0]?.trim().toLowerCase();
+      if (type !== 'application/json') throw new ApprovalError('UNSUPPORTED_MEDIA_TYPE');
+      const text = readBody(event, MAX_POST_BYTES);
+      let input: unknown;
+      try {
+        input = JSON.parse(text);
+      } catch {
+        throw new ApprovalError('INVALID_INPUT', { details: ['(body): must be JSON'] });
+      }
+      const post = await submitPost(input, header(event, 'idempotency-key'), deps, now());
+      deps.logger.info('post submitted', { postId: post.id });
+      return json(202, { id: post.id, status: post.status });
+    }
+    const match = /^\/posts\/([^/]+)$/.exec(path);
+    if (match) {
+      if (method !== 'GET' && method !== 'HEAD') throw new ApprovalError('METHOD_NOT_ALLOWED');
+      return json(200, view(await getPost(decodeURIComponent(match[1]!), deps)));
+    }
+    throw new ApprovalError('NOT_FOUND');
+  }
+
+  return async (event: APIGatewayProxyEventV2, context?: Context): Promise<HttpResult> => {
+    if (context) deps.logger.addContext(context);
+    try {
+      return await route(event);
+    } catch (err) {
+      const error = toApprovalError(err);
+      const fields = { code: error.code, cause: describeCause(error) };
+      if (error.code === 'INTERNAL') deps.logger.error('posts request failed', fields);
+      else deps.logger.warn('posts request refused', fields);
+      return jsonError(error);
+    }
+  };
+}
