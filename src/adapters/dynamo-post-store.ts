@@ -1,14 +1,26 @@
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { ApprovalError } from '../domain/errors';
-import type { Post } from '../domain/post';
+import type { Post, PostDecision } from '../domain/post';
 import type { PostStore } from '../domain/ports';
 import { isThrottle } from './aws-errors';
 import { postKey } from './table-schema';
 
+/** The state machine stores the decision as JSON (`decisionJson`); an unreadable one is left out. */
+function parseDecision(json: unknown): PostDecision | undefined {
+  if (typeof json !== 'string') return undefined;
+  try {
+    const { decision, decidedBy, decidedAt, comment } = JSON.parse(json) as PostDecision;
+    return { decision, decidedBy, decidedAt, ...(comment ? { comment } : {}) };
+  } catch {
+    return undefined;
+  }
+}
+
 function fromItem(item: Record<string, unknown>): Post {
-  const { pk: _pk, sk: _sk, ...post } = item;
-  return post as unknown as Post;
+  const { pk: _pk, sk: _sk, decisionJson, ...post } = item;
+  const decision = parseDecision(decisionJson);
+  return { ...(post as unknown as Post), ...(decision ? { decision } : {}) };
 }
 
 /** Posts in the same table as the requests; the state machine updates `status` and `decision`. */

@@ -10,7 +10,7 @@ const notice = z.object({
   title: z.string().min(1).max(200).regex(/^[^\r\n\0]*$/),
   authorEmail: z.string().email().max(254),
   outcome: z.enum(['published', 'rejected', 'expired']),
-  comment: z.string().max(1000).optional().nullable(),
+  approval: z.object({ comment: z.string().max(1000).optional() }).optional(),
 });
 
 /** Emails the author the outcome; invoked by the state machine after the post's status is written. */
@@ -22,9 +22,9 @@ export function createNotifyHandler(deps: { mailer: Mailer; logger: AppLogger })
       deps.logger.warn('notice refused', { problems: parsed.error.issues.map((i) => i.path.join('.')) });
       throw new TaskError('INVALID_INPUT', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
     }
-    const { postId, title, authorEmail, outcome, comment } = parsed.data;
+    const { postId, title, authorEmail, outcome, approval } = parsed.data;
     try {
-      await deps.mailer.send({ to: authorEmail, ...renderAuthorEmail({ title, outcome, comment: comment ?? undefined }) });
+      await deps.mailer.send({ to: authorEmail, ...renderAuthorEmail({ title, outcome, comment: approval?.comment }) });
     } catch (err) {
       deps.logger.warn('author email failed', { postId, cause: describeCause(err) });
       throw new TaskError('EMAIL_DELIVERY_FAILED');
