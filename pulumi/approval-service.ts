@@ -1,0 +1,201 @@
+import * as aws from '@pulumi/aws';
+import * as pulumi from '@pulumi/pulumi';
+import * as random from '@pulumi/random';
+import { PENDING_INDEX_KEY, PENDING_INDEX_NAME, TABLE_KEY, TTL_ATTRIBUTE } from '../src/adapters/table-schema';
+import { requestFunctionPolicy, reviewFunctionPolicy, tokenKeyPolicy, type ServiceArns } from './iam-policies';
+import { lambdaRole, nodeFunction } from './node-function';
+
+export interface ApprovalServiceArgs {
+  /** Verified SES identity the review emails come from. */
+  senderEmail: pulumi.Input<string>;
+  /** Optional custom domain with an ISSUED ACM certificate in the same region. */
+  domain?: string;
+  logRetentionDays?: number;
+  /** Create the SES email identity for the sender (false when it exists already). Default true. */
+  createSenderIdentity?: boolean;
+  /** API-wide throttling: bounds what junk traffic (forged links) can cost. */
+  throttle?: { burstLimit: number; rateLimit: number };
+}
+
+/**
+ * The reusable approval core: token key, link-signing secret, table, request Lambda,
+ * link Lambda and the HTTP API serving `/review`. Any state machine can call `requestFunction`
+ * with `lambda:invoke.waitForTaskToken` (see the README's approval task contract).
+ */
+export class ApprovalService extends pulumi.ComponentResource {
+  readonly table: aws.dynamodb.Table;
+  readonly tokenKey: aws.kms.Key;
+  readonly macSecret: aws.secretsmanager.Secret;
+  readonly requestFunction: aws.lambda.Function;
+  readonly reviewFunction: aws.lambda.Function;
+  readonly api: aws.apigatewayv2.Api;
+  readonly stage: aws.apigatewayv2.Stage;
+  /** Base URL of the HTTP API (custom domain when configured). */
+  readonly apiUrl: pulumi.Output<string>;
+  readonly domainTarget?: pulumi.Output<string>;
+  readonly arns: pulumi.Output<ServiceArns>;
+  readonly logRetentionDays: number;
+
+  constructor(name: string, args: ApprovalServiceArgs, opts?: pulumi.ComponentResourceOptions) {
+    super('email-approval:index:ApprovalService', name, {}, opts);
+    const parent = { parent: this };
+    this.logRetentionDays = args.logRetentionDays ?? 30;
+    const identity = aws.getCallerIdentityOutput({}, parent);
+    const region = aws.getRegionOutput({}, parent);
+
+    if (args.createSenderIdentity ?? true) {
+      // SES sends a verification email to this address; nothing is delivered until it is clicked.
+      new aws.sesv2.EmailIdentity(`${name}-sender`, { emailIdentity: args.senderEmail }, parent);
+    }
+
+    this.table = new aws.dynamodb.Table(
+      `${name}-table`,
+      {
+        billingMode: 'PAY_PER_REQUEST',
+        hashKey: TABLE_KEY.partition,
+        rangeKey: TABLE_KEY.sort,
+        attributes: [TABLE_KEY.partition, TABLE_KEY.sort, PENDING_INDEX_KEY.partition, PENDING_INDEX_KEY.sort].map((n) => ({ name: n, type: 'S' })),
+        globalSecondaryIndexes: [
+          { name: PENDING_INDEX_NAME, hashKey: PENDING_INDEX_KEY.partition, rangeKey: PENDING_INDEX_KEY.sort, projectionType: 'ALL' },
+        ],
+        ttl: { attributeName: TTL_ATTRIBUTE, enabled: true },
+        pointInTimeRecovery: { enabled: true },
+        serverSideEncryption: { enabled: true },
+        deletionProtectionEnabled: true,
+      },
+      parent,
+    );
+
+    // The link-signing keys: random bytes kept in Pulumi state as a secret, readable at run time by the two Lambdas only.
+    const macKey = new random.RandomBytes(`${name}-mac-key`, { length: 32 }, parent);
+    this.macSecret = new aws.secretsmanager.Secret(`${name}-mac-secret`, { description: 'Keys that sign review links' }, parent);
+    new aws.secretsmanager.SecretVersion(
+      `${name}-mac-secret-v1`,
+      { secretId: this.macSecret.id, secretString: pulumi.jsonStringify({ current: '1', keys: { '1': macKey.base64 } }) },
+      parent,
+    );
+
+    // Roles first: the key policy names them, and their own policies then name the key.
+    const requestRole = lambdaRole(name, 'request', this);
+    const reviewRole = lambdaRole(name, 'review', this);
+    this.tokenKey = new aws.kms.Key(
+      `${name}-token-key`,
+      {
+        description: 'Seals Step Functions task tokens carried in review links',
+        enableKeyRotation: true,
+        deletionWindowInDays: 30,
+        policy: pulumi
+          .all([identity.accountId, requestRole.arn, reviewRole.arn])
+          .apply(([accountId, requestRoleArn, reviewRoleArn]) => JSON.stringify(tokenKeyPolicy({ accountId, requestRoleArn, reviewRoleArn }))),
+      },
+      parent,
+    );
+    new aws.kms.Alias(`${name}-token-key-alias`, { name: pulumi.interpolate`alias/${name}-task-token-${pulumi.getStack()}`, targetKeyId: this.tokenKey.keyId }, parent);
+    this.arns = pulumi
+      .all([region.region, identity.accountId, this.table.arn, this.tokenKey.arn, this.macSecret.arn, args.senderEmail])
+      .apply(([r, account, tableArn, tokenKeyArn, macSecretArn, senderEmail]): ServiceArns => ({
+        region: r,
+        accountId: account,
+        tableArn,
+        tokenKeyArn,
+        macSecretArn,
+        senderEmail,
+      }));
+
+    const api = new aws.apigatewayv2.Api(`${name}-api`, { protocolType: 'HTTP', description: 'Email-link approvals' }, parent);
+    this.api = api;
+    let apiUrl: pulumi.Output<string> = api.apiEndpoint;
+    if (args.domain) {
+      const cert = aws.acm.getCertificateOutput({ domain: args.domain, statuses: ['ISSUED'], mostRecent: true }, parent);
+      const domainName = new aws.apigatewayv2.DomainName(
+        `${name}-domain`,
+        { domainName: args.domain, domainNameConfiguration: { certificateArn: cert.arn, endpointType: 'REGIONAL', securityPolicy: 'TLS_1_2' } },
+        parent,
+      );
+      this.domainTarget = domainName.domainNameConfiguration.targetDomainName;
+      apiUrl = pulumi.output(`https://${args.domain}`);
+      this.stage = this.createStage(name, args);
+      new aws.apigatewayv2.ApiMapping(`${name}-mapping`, { apiId: api.id, domainName: domainName.id, stage: this.stage.id }, parent);
+    } else {
+      this.stage = this.createStage(name, args);
+    }
+    this.apiUrl = apiUrl;
+
+    const common = { TABLE_NAME: this.table.name, MAC_SECRET_ID: this.macSecret.arn, TOKEN_KEY_ID: this.tokenKey.arn };
+    const request = nodeFunction(
+      name,
+      {
+        code: 'request',
+        description: 'Seals the task token, stores the request and emails the reviewers',
+        environment: { ...common, SENDER_EMAIL: args.senderEmail, REVIEW_URL: pulumi.interpolate`${apiUrl}/review` },
+        policy: (logGroupArn) => pulumi.all([this.arns, logGroupArn]).apply(([a, lg]) => requestFunctionPolicy({ ...a, logGroupArn: lg })),
+        role: requestRole,
+        timeoutSeconds: 60,
+        logRetentionDays: this.logRetentionDays,
+      },
+      this,
+    );
+    const review = nodeFunction(
+      name,
+      {
+        code: 'review',
+        description: 'Review links: confirmation page and exactly-once decisions',
+        environment: common,
+        policy: (logGroupArn) => pulumi.all([this.arns, logGroupArn]).apply(([a, lg]) => reviewFunctionPolicy({ ...a, logGroupArn: lg })),
+        role: reviewRole,
+        // Well under the 60 s decision lease, so a live decider is never overtaken.
+        timeoutSeconds: 15,
+        logRetentionDays: this.logRetentionDays,
+      },
+      this,
+    );
+    this.requestFunction = request.fn;
+    this.reviewFunction = review.fn;
+
+    const integration = new aws.apigatewayv2.Integration(
+      `${name}-review-integration`,
+      { apiId: api.id, integrationType: 'AWS_PROXY', integrationUri: review.fn.invokeArn, payloadFormatVersion: '2.0', timeoutMilliseconds: 20000 },
+      parent,
+    );
+    for (const method of ['GET', 'HEAD', 'POST']) {
+      new aws.apigatewayv2.Route(
+        `${name}-review-${method.toLowerCase()}`,
+        { apiId: api.id, routeKey: `${method} /review`, target: pulumi.interpolate`integrations/${integration.id}` },
+        parent,
+      );
+    }
+    new aws.lambda.Permission(
+      `${name}-review-invoke`,
+      { action: 'lambda:InvokeFunction', function: review.fn.name, principal: 'apigateway.amazonaws.com', sourceArn: pulumi.interpolate`${api.executionArn}/*/*` },
+      parent,
+    );
+
+    this.registerOutputs({ apiUrl: this.apiUrl, tableName: this.table.name, requestFunctionArn: this.requestFunction.arn, tokenKeyArn: this.tokenKey.arn });
+  }
+
+  private createStage(name: string, args: ApprovalServiceArgs): aws.apigatewayv2.Stage {
+    const accessLogs = new aws.cloudwatch.LogGroup(`${name}-api-logs`, { retentionInDays: this.logRetentionDays }, { parent: this });
+    return new aws.apigatewayv2.Stage(
+      `${name}-stage`,
+      {
+        apiId: this.api.id,
+        name: '$default',
+        autoDeploy: true,
+        defaultRouteSettings: { throttlingBurstLimit: args.throttle?.burstLimit ?? 50, throttlingRateLimit: args.throttle?.rateLimit ?? 25 },
+        accessLogSettings: {
+          destinationArn: accessLogs.arn,
+          // The path only, never the query string: review links carry the ciphertext and MAC there.
+          format: JSON.stringify({
+            requestId: '$context.requestId',
+            ip: '$context.identity.sourceIp',
+            routeKey: '$context.routeKey',
+            path: '$context.path',
+            status: '$context.status',
+            latencyMs: '$context.responseLatency',
+          }),
+        },
+      },
+      { parent: this },
+    );
+  }
+}

@@ -1,0 +1,111 @@
+import * as aws from '@pulumi/aws';
+import * as pulumi from '@pulumi/pulumi';
+import { moderationWorkflow } from '../src/workflow/moderation-workflow';
+import { ApprovalService } from './approval-service';
+import { notifyFunctionPolicy, postsFunctionPolicy, stateMachinePolicy, trustPolicy } from './iam-policies';
+import { nodeFunction } from './node-function';
+
+export interface BlogModerationArgs {
+  senderEmail: string;
+  reviewers: string[];
+  linkTtlHours: number;
+  domain?: string;
+  logRetentionDays?: number;
+}
+
+/**
+ * The shipped example: authors submit posts over the HTTP API, reviewers decide by email,
+ * and a STANDARD state machine publishes, rejects or expires each post and tells the author.
+ */
+export class BlogModeration extends pulumi.ComponentResource {
+  readonly approval: ApprovalService;
+  readonly stateMachine: aws.sfn.StateMachine;
+  readonly apiUrl: pulumi.Output<string>;
+
+  constructor(name: string, args: BlogModerationArgs, opts?: pulumi.ComponentResourceOptions) {
+    super('email-approval:index:BlogModeration', name, {}, opts);
+    const parent = { parent: this };
+    this.approval = new ApprovalService(name, { senderEmail: args.senderEmail, domain: args.domain, logRetentionDays: args.logRetentionDays }, parent);
+    const { approval } = this;
+    const retention = approval.logRetentionDays;
+
+    const notify = nodeFunction(
+      name,
+      {
+        code: 'notify',
+        description: 'Emails the author the outcome of the review',
+        environment: { SENDER_EMAIL: args.senderEmail },
+        policy: (logGroupArn) => pulumi.all([approval.arns, logGroupArn]).apply(([a, lg]) => notifyFunctionPolicy({ ...a, logGroupArn: lg })),
+        timeoutSeconds: 30,
+        logRetentionDays: retention,
+      },
+      this,
+    );
+
+    const linkTtlSeconds = args.linkTtlHours * 3600;
+    const machineLogs = new aws.cloudwatch.LogGroup(
+      `${name}-workflow-logs`,
+      // Step Functions log groups live under /aws/vendedlogs/ to keep the logs resource policy small.
+      { namePrefix: `/aws/vendedlogs/states/${name}-`, retentionInDays: retention },
+      parent,
+    );
+    const machineRole = new aws.iam.Role(`${name}-workflow-role`, { assumeRolePolicy: JSON.stringify(trustPolicy('states.amazonaws.com')) }, parent);
+    const machinePolicy = new aws.iam.RolePolicy(
+      `${name}-workflow-policy`,
+      {
+        role: machineRole.id,
+        policy: pulumi
+          .all([approval.arns, approval.requestFunction.arn, notify.fn.arn])
+          .apply(([a, requestFunctionArn, notifyFunctionArn]) => JSON.stringify(stateMachinePolicy({ ...a, requestFunctionArn, notifyFunctionArn }))),
+      },
+      parent,
+    );
+    this.stateMachine = new aws.sfn.StateMachine(
+      `${name}-workflow`,
+      {
+        type: 'STANDARD',
+        roleArn: machineRole.arn,
+        definition: pulumi
+          .all([approval.requestFunction.arn, notify.fn.arn, approval.table.name])
+          .apply(([requestFunctionArn, notifyFunctionArn, tableName]) =>
+            JSON.stringify(moderationWorkflow({ requestFunctionArn, notifyFunctionArn, tableName, reviewers: args.reviewers, linkTtlSeconds })),
+          ),
+        loggingConfiguration: { logDestination: pulumi.interpolate`${machineLogs.arn}:*`, level: 'ALL', includeExecutionData: false },
+      },
+      { parent: this, dependsOn: [machinePolicy] },
+    );
+
+    const posts = nodeFunction(
+      name,
+      {
+        code: 'posts',
+        description: 'Posts API: submit a post for review, read its status',
+        environment: { TABLE_NAME: approval.table.name, STATE_MACHINE_ARN: this.stateMachine.arn },
+        policy: (logGroupArn) =>
+          pulumi.all([approval.arns, logGroupArn, this.stateMachine.arn]).apply(([a, lg, stateMachineArn]) => postsFunctionPolicy({ ...a, logGroupArn: lg, stateMachineArn })),
+        timeoutSeconds: 15,
+        logRetentionDays: retention,
+      },
+      this,
+    );
+    const integration = new aws.apigatewayv2.Integration(
+      `${name}-posts-integration`,
+      { apiId: approval.api.id, integrationType: 'AWS_PROXY', integrationUri: posts.fn.invokeArn, payloadFormatVersion: '2.0' },
+      parent,
+    );
+    for (const [key, routeKey] of [
+      ['create', 'POST /posts'],
+      ['read', 'GET /posts/{id}'],
+    ] as const) {
+      new aws.apigatewayv2.Route(`${name}-posts-${key}`, { apiId: approval.api.id, routeKey, target: pulumi.interpolate`integrations/${integration.id}` }, parent);
+    }
+    new aws.lambda.Permission(
+      `${name}-posts-invoke`,
+      { action: 'lambda:InvokeFunction', function: posts.fn.name, principal: 'apigateway.amazonaws.com', sourceArn: pulumi.interpolate`${approval.api.executionArn}/*/*` },
+      parent,
+    );
+
+    this.apiUrl = approval.apiUrl;
+    this.registerOutputs({ apiUrl: this.apiUrl, stateMachineArn: this.stateMachine.arn });
+  }
+}

@@ -1,0 +1,48 @@
+/**
+ * Lambda bundles with esbuild: ESM, minified, with source maps, preferring the AWS SDK's ES
+ * builds (`module` before `main`), which tree-shake to smaller and faster-loading bundles.
+ * Code splitting keeps what only one path needs (the review POST's KMS and Step Functions
+ * clients) in a chunk that a GET never loads.
+ */
+import { buildSync, type BuildOptions } from 'esbuild';
+import { join } from 'node:path';
+
+export const ROOT = join(__dirname, '..');
+
+export const FUNCTIONS = {
+  request: 'src/lambda/request.ts',
+  review: 'src/lambda/review.ts',
+  posts: 'src/lambda/posts.ts',
+  notify: 'src/lambda/notify.ts',
+} as const;
+export type FunctionName = keyof typeof FUNCTIONS;
+
+/** CommonJS dependencies inside an ESM bundle still call require() for Node built-ins. */
+const REQUIRE_SHIM = "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);";
+
+export function bundleOptions(entry: string, outdir: string): BuildOptions {
+  return {
+    entryPoints: { index: join(ROOT, entry) },
+    outdir,
+    bundle: true,
+    platform: 'node',
+    target: 'node24',
+    format: 'esm',
+    splitting: true,
+    outExtension: { '.js': '.mjs' },
+    chunkNames: 'chunks/[name]-[hash]',
+    mainFields: ['module', 'main'],
+    minify: true,
+    sourcemap: true,
+    legalComments: 'none',
+    banner: { js: REQUIRE_SHIM },
+    logLevel: 'error',
+  };
+}
+
+/** Builds one function into dist/lambda/<name>/ (index.mjs + chunks) and returns the folder. */
+export function bundleFunction(name: FunctionName, outRoot = join(ROOT, 'dist', 'lambda')): string {
+  const outdir = join(outRoot, name);
+  buildSync(bundleOptions(FUNCTIONS[name], outdir));
+  return outdir;
+}

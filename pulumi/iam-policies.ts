@@ -1,0 +1,152 @@
+/**
+ * IAM documents as pure functions of plain ARNs: the Pulumi program fills them with resource
+ * outputs, and the tests simulate them with the same inputs. Least privilege per principal.
+ */
+export interface Statement {
+  Sid?: string;
+  Effect: 'Allow' | 'Deny';
+  Principal?: { AWS?: string | string[]; Service?: string | string[] };
+  Action: string | string[];
+  Resource: string | string[];
+  Condition?: Record<string, Record<string, string | string[]>>;
+}
+
+export interface PolicyDocument {
+  Version: '2012-10-17';
+  Statement: Statement[];
+}
+
+const doc = (...Statement: Statement[]): PolicyDocument => ({ Version: '2012-10-17', Statement });
+
+export interface ServiceArns {
+  region: string;
+  accountId: string;
+  tableArn: string;
+  tokenKeyArn: string;
+  macSecretArn: string;
+  senderEmail: string;
+}
+
+/** Items a principal may touch, by partition-key prefix (requests `REQ#…`, posts `POST#…`). */
+const leadingKeys = (prefix: string) => ({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${prefix}*`] } });
+const tokenContext = { StringEquals: { 'kms:EncryptionContext:purpose': 'task-token' } };
+
+/** Trust policies carry no Resource; IAM rejects one that does. */
+export function trustPolicy(service: 'lambda.amazonaws.com' | 'states.amazonaws.com'): object {
+  return { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: service }, Action: 'sts:AssumeRole' }] };
+}
+
+function writeLogs(logGroupArn: string): Statement {
+  return { Sid: 'Logs', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: `${logGroupArn}:*` };
+}
+
+function sendEmail(a: ServiceArns): Statement {
+  return {
+    Sid: 'SendFromSender',
+    Effect: 'Allow',
+    Action: 'ses:SendEmail',
+    // SES authorises against every identity involved (sender, and recipients in the sandbox).
+    Resource: `arn:aws:ses:${a.region}:${a.accountId}:identity/*`,
+    Condition: { StringEquals: { 'ses:FromAddress': a.senderEmail } },
+  };
+}
+
+const readMacSecret = (a: ServiceArns): Statement => ({ Sid: 'MacKey', Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: a.macSecretArn });
+
+/** Request Lambda: seal tokens (never open them), store requests, email reviewers. */
+export function requestFunctionPolicy(a: ServiceArns & { logGroupArn: string }): PolicyDocument {
+  return doc(
+    { Sid: 'SealToken', Effect: 'Allow', Action: 'kms:Encrypt', Resource: a.tokenKeyArn, Condition: tokenContext },
+    { Sid: 'Requests', Effect: 'Allow', Action: ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem'], Resource: a.tableArn, Condition: leadingKeys('REQ#') },
+    readMacSecret(a),
+    sendEmail(a),
+    writeLogs(a.logGroupArn),
+  );
+}
+
+/** Link Lambda: the only principal that may open a token, and resume executions. */
+export function reviewFunctionPolicy(a: ServiceArns & { logGroupArn: string }): PolicyDocument {
+  return doc(
+    { Sid: 'OpenToken', Effect: 'Allow', Action: 'kms:Decrypt', Resource: a.tokenKeyArn, Condition: tokenContext },
+    { Sid: 'Requests', Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], Resource: a.tableArn, Condition: leadingKeys('REQ#') },
+    // Task tokens are not resources: AWS requires "*" for the callback actions.
+    { Sid: 'Callback', Effect: 'Allow', Action: ['states:SendTaskSuccess', 'states:SendTaskFailure'], Resource: '*' },
+    readMacSecret(a),
+    writeLogs(a.logGroupArn),
+  );
+}
+
+/** Posts API: store posts and start their moderation. */
+export function postsFunctionPolicy(a: ServiceArns & { logGroupArn: string; stateMachineArn: string }): PolicyDocument {
+  return doc(
+    { Sid: 'Posts', Effect: 'Allow', Action: ['dynamodb:PutItem', 'dynamodb:GetItem'], Resource: a.tableArn, Condition: leadingKeys('POST#') },
+    { Sid: 'Start', Effect: 'Allow', Action: 'states:StartExecution', Resource: a.stateMachineArn },
+    writeLogs(a.logGroupArn),
+  );
+}
+
+/** Author notification: email only. */
+export function notifyFunctionPolicy(a: ServiceArns & { logGroupArn: string }): PolicyDocument {
+  return doc(sendEmail(a), writeLogs(a.logGroupArn));
+}
+
+/** The state machine: invoke its two Lambdas, write post status, deliver its logs. */
+export function stateMachinePolicy(a: ServiceArns & { requestFunctionArn: string; notifyFunctionArn: string }): PolicyDocument {
+  return doc(
+    {
+      Sid: 'Invoke',
+      Effect: 'Allow',
+      Action: 'lambda:InvokeFunction',
+      Resource: [a.requestFunctionArn, `${a.requestFunctionArn}:*`, a.notifyFunctionArn, `${a.notifyFunctionArn}:*`],
+    },
+    { Sid: 'PostStatus', Effect: 'Allow', Action: 'dynamodb:UpdateItem', Resource: a.tableArn, Condition: leadingKeys('POST#') },
+    {
+      Sid: 'LogDelivery',
+      Effect: 'Allow',
+      // CloudWatch Logs delivery for Step Functions is account-level: AWS requires "*".
+      Action: [
+        'logs:CreateLogDelivery',
+        'logs:GetLogDelivery',
+        'logs:UpdateLogDelivery',
+        'logs:DeleteLogDelivery',
+        'logs:ListLogDeliveries',
+        'logs:PutResourcePolicy',
+        'logs:DescribeResourcePolicies',
+        'logs:DescribeLogGroups',
+      ],
+      Resource: '*',
+    },
+  );
+}
+
+/**
+ * The token key's policy: the account administers the key but cannot use it through IAM;
+ * only the request role may encrypt and only the link role may decrypt, and only for task tokens.
+ */
+export function tokenKeyPolicy(a: { accountId: string; requestRoleArn: string; reviewRoleArn: string }): PolicyDocument {
+  return doc(
+    {
+      Sid: 'Administer',
+      Effect: 'Allow',
+      Principal: { AWS: `arn:aws:iam::${a.accountId}:root` },
+      Action: [
+        'kms:Create*',
+        'kms:Describe*',
+        'kms:Enable*',
+        'kms:List*',
+        'kms:Put*',
+        'kms:Update*',
+        'kms:Revoke*',
+        'kms:Disable*',
+        'kms:Get*',
+        'kms:TagResource',
+        'kms:UntagResource',
+        'kms:ScheduleKeyDeletion',
+        'kms:CancelKeyDeletion',
+      ],
+      Resource: '*',
+    },
+    { Sid: 'Seal', Effect: 'Allow', Principal: { AWS: a.requestRoleArn }, Action: 'kms:Encrypt', Resource: '*', Condition: tokenContext },
+    { Sid: 'Open', Effect: 'Allow', Principal: { AWS: a.reviewRoleArn }, Action: 'kms:Decrypt', Resource: '*', Condition: tokenContext },
+  );
+}

@@ -1,0 +1,38 @@
+/**
+ * `npx pulumi up`: the blog-moderation example with its reusable approval core.
+ * Configuration is validated before anything is declared (see the README's Deploy section).
+ */
+import * as pulumi from '@pulumi/pulumi';
+import { BlogModeration } from './blog-moderation';
+import { readSettings } from './settings';
+
+const project = new pulumi.Config('email-approval');
+const awsConfig = new pulumi.Config('aws');
+const settings = readSettings((key) => {
+  const [namespace, name] = key.split(':') as [string, string];
+  return (namespace === 'aws' ? awsConfig : project).get(name);
+});
+
+const blog = new BlogModeration('email-approval', {
+  senderEmail: settings.senderEmail,
+  reviewers: settings.reviewers,
+  linkTtlHours: settings.linkTtlHours,
+  domain: settings.domain,
+});
+
+export const apiUrl = blog.apiUrl;
+export const stateMachineArn = blog.stateMachine.arn;
+export const tableName = blog.approval.table.name;
+export const requestFunctionArn = blog.approval.requestFunction.arn;
+export const customDomainTarget = blog.approval.domainTarget;
+/** What another state machine passes to `requestFunctionArn` with lambda:invoke.waitForTaskToken, and gets back. */
+export const approvalTaskContract = {
+  resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
+  payload: {
+    'taskToken.$': '$$.Task.Token',
+    'idempotencyKey.$': "States.Format('{}#{}', $$.Execution.Id, $$.State.EnteredTime)",
+    request: { subject: 'string', summary: 'string', 'details?': 'string', reviewers: ['email'], 'ttlSeconds?': 'number', 'requestedBy?': 'string' },
+  },
+  output: { decision: 'approved | rejected', decidedBy: 'email', decidedAt: 'ISO-8601', 'comment?': 'string' },
+  errors: ['InvalidApprovalRequest', 'EmailDeliveryFailed', 'States.Timeout'],
+};

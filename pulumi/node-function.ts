@@ -1,0 +1,60 @@
+import * as aws from '@pulumi/aws';
+import * as pulumi from '@pulumi/pulumi';
+import { bundleFunction, type FunctionName } from './bundle';
+import { trustPolicy, type PolicyDocument } from './iam-policies';
+
+export interface NodeFunctionArgs {
+  /** Which entry in src/lambda to bundle. */
+  code: FunctionName;
+  description: string;
+  environment: Record<string, pulumi.Input<string>>;
+  /** The role's only inline policy, given the function's log group ARN. */
+  policy: (logGroupArn: pulumi.Output<string>) => pulumi.Output<PolicyDocument>;
+  timeoutSeconds: number;
+  memoryMb?: number;
+  logRetentionDays: number;
+  /** A role created beforehand (when another resource, like a key policy, must name it first). */
+  role?: aws.iam.Role;
+}
+
+export interface NodeFunction {
+  fn: aws.lambda.Function;
+  role: aws.iam.Role;
+  logGroup: aws.cloudwatch.LogGroup;
+}
+
+/** A role only Lambda may assume, named `${prefix}-${code}-role`. */
+export function lambdaRole(prefix: string, code: FunctionName, parent: pulumi.Resource): aws.iam.Role {
+  return new aws.iam.Role(`${prefix}-${code}-role`, { assumeRolePolicy: JSON.stringify(trustPolicy('lambda.amazonaws.com')) }, { parent });
+}
+
+/**
+ * One Lambda on nodejs24.x (arm64) with its own role, inline least-privilege policy and a
+ * log group with retention that the function writes JSON logs to. Children of `parent`,
+ * named `${prefix}-${code}-…`.
+ */
+export function nodeFunction(prefix: string, args: NodeFunctionArgs, parent: pulumi.Resource): NodeFunction {
+  const name = `${prefix}-${args.code}`;
+  const opts = { parent };
+  const logGroup = new aws.cloudwatch.LogGroup(`${name}-logs`, { retentionInDays: args.logRetentionDays }, opts);
+  const role = args.role ?? lambdaRole(prefix, args.code, parent);
+  const policy = new aws.iam.RolePolicy(`${name}-policy`, { role: role.id, policy: pulumi.jsonStringify(args.policy(logGroup.arn)) }, opts);
+  const fn = new aws.lambda.Function(
+    `${name}-fn`,
+    {
+      description: args.description,
+      runtime: 'nodejs24.x',
+      architectures: ['arm64'],
+      handler: 'index.handler',
+      code: new pulumi.asset.FileArchive(bundleFunction(args.code)),
+      role: role.arn,
+      memorySize: args.memoryMb ?? 512,
+      timeout: args.timeoutSeconds,
+      environment: { variables: { NODE_OPTIONS: '--enable-source-maps', ...args.environment } },
+      loggingConfig: { logFormat: 'JSON', logGroup: logGroup.name },
+    },
+    // The policy must exist before the first invocation can log or call anything.
+    { parent, dependsOn: [policy] },
+  );
+  return { fn, role, logGroup };
+}

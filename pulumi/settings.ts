@@ -1,0 +1,54 @@
+/**
+ * Stack configuration, validated before any resource is declared: `pulumi up` fails early
+ * with one message naming every missing or invalid key and how to set it.
+ */
+export interface StackSettings {
+  senderEmail: string;
+  reviewers: string[];
+  linkTtlHours: number;
+  domain?: string;
+  region: string;
+}
+
+const EMAIL = /^[^\s@<>(),;:"\\[\]]{1,64}@[^\s@<>(),;:"\\[\]]+\.[^\s@<>(),;:"\\[\]]+$/;
+const DOMAIN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid stack configuration:\n  ${problems.join('\n  ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** `get` reads a fully qualified key such as `email-approval:senderEmail` (or `aws:region`). */
+export function readSettings(get: (key: string) => string | undefined): StackSettings {
+  const problems: string[] = [];
+  const need = (key: string, example: string) => {
+    const value = get(key)?.trim();
+    if (!value) problems.push(`${key} is required: pulumi config set ${key} ${example}`);
+    return value ?? '';
+  };
+
+  const senderEmail = need('email-approval:senderEmail', 'approvals@example.com');
+  if (senderEmail && !EMAIL.test(senderEmail)) problems.push(`email-approval:senderEmail must be an email address, got ${JSON.stringify(senderEmail)}`);
+
+  const reviewerList = need('email-approval:reviewers', 'alice@example.com,bob@example.com');
+  const reviewers = reviewerList.split(',').map((r) => r.trim().toLowerCase()).filter(Boolean);
+  const badReviewers = reviewers.filter((r) => !EMAIL.test(r));
+  if (reviewerList && (reviewers.length === 0 || badReviewers.length > 0)) {
+    problems.push(`email-approval:reviewers must be comma-separated email addresses${badReviewers.length ? `; not addresses: ${badReviewers.join(', ')}` : ''}`);
+  }
+
+  const ttlText = get('email-approval:linkTtlHours')?.trim();
+  const linkTtlHours = ttlText ? Number(ttlText) : 168;
+  if (!Number.isInteger(linkTtlHours) || linkTtlHours < 1 || linkTtlHours > 8760) {
+    problems.push(`email-approval:linkTtlHours must be a whole number of hours from 1 to 8760, got ${JSON.stringify(ttlText)}`);
+  }
+
+  const domain = get('email-approval:domain')?.trim() || undefined;
+  if (domain && !DOMAIN.test(domain)) problems.push(`email-approval:domain must be a host name such as approvals.example.com, got ${JSON.stringify(domain)}`);
+
+  const region = need('aws:region', 'eu-west-1');
+  if (problems.length > 0) throw new ConfigError(problems);
+  return { senderEmail, reviewers: [...new Set(reviewers)], linkTtlHours, domain, region };
+}

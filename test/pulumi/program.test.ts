@@ -1,0 +1,154 @@
+/**
+ * The Pulumi program under Pulumi's own mocks: no CLI, no AWS. Every resource the program
+ * declares is recorded with its inputs, then checked for the properties that matter.
+ */
+import { expect } from 'chai';
+import * as pulumi from '@pulumi/pulumi';
+
+interface Recorded {
+  type: string;
+  name: string;
+  inputs: Record<string, unknown>;
+}
+const resources: Recorded[] = [];
+const ACCOUNT = '123456789012';
+const REGION = 'eu-west-1';
+
+function fakeState(type: string, name: string, inputs: Record<string, unknown>): Record<string, unknown> {
+  const module = type.split(':')[1]!.split('/')[0]!;
+  const service = module === 'sfn' ? 'states' : module;
+  const arn = `arn:aws:${service}:${REGION}:${ACCOUNT}:${name}`;
+  const extra: Record<string, unknown> = { arn, name: inputs.name ?? `${name}-physical` };
+  if (type === 'aws:lambda/function:Function') extra.invokeArn = `arn:aws:apigateway:${REGION}:lambda:path/functions/${arn}/invocations`;
+  if (type === 'aws:apigatewayv2/api:Api') Object.assign(extra, { apiEndpoint: `https://${name}.execute-api.${REGION}.amazonaws.com`, executionArn: `arn:aws:execute-api:${REGION}:${ACCOUNT}:${name}` });
+  if (type === 'aws:kms/key:Key') extra.keyId = `${name}-key-id`;
+  if (type === 'aws:iam/role:Role') extra.arn = `arn:aws:iam::${ACCOUNT}:role/${name}`;
+  if (type === 'random:index/randomBytes:RandomBytes') extra.base64 = Buffer.alloc(32, 7).toString('base64');
+  return { ...inputs, ...extra };
+}
+
+pulumi.runtime.setMocks(
+  {
+    newResource(args) {
+      resources.push({ type: args.type, name: args.name, inputs: args.inputs });
+      return { id: `${args.name}-id`, state: fakeState(args.type, args.name, args.inputs) };
+    },
+    call(args) {
+      if (args.token === 'aws:index/getCallerIdentity:getCallerIdentity') return { accountId: ACCOUNT, arn: `arn:aws:iam::${ACCOUNT}:user/dev`, userId: 'dev' };
+      if (args.token === 'aws:index/getRegion:getRegion') return { name: REGION, region: REGION };
+      return args.inputs;
+    },
+  },
+  'email-approval',
+  'test',
+  false,
+);
+pulumi.runtime.setConfig('email-approval:senderEmail', 'approvals@example.com');
+pulumi.runtime.setConfig('email-approval:reviewers', 'alice@example.com, bob@example.com');
+pulumi.runtime.setConfig('email-approval:linkTtlHours', '48');
+pulumi.runtime.setConfig('aws:region', REGION);
+
+const value = <T>(output: pulumi.Output<T> | undefined): Promise<T> => new Promise((resolve) => (output ? output.apply(resolve) : resolve(undefined as T)));
+const ofType = (type: string) => resources.filter((r) => r.type === type);
+const one = (type: string, nameIncludes = '') => {
+  const found = ofType(type).filter((r) => r.name.includes(nameIncludes));
+  expect(found, `${type} ${nameIncludes}`).to.have.length(1);
+  return found[0]!;
+};
+
+describe('Pulumi program (mocked)', function () {
+  this.timeout(60_000);
+  let outputs: Record<string, unknown>;
+
+  before(async () => {
+    const program = await import('../../pulumi/index.js');
+    outputs = {
+      apiUrl: await value(program.apiUrl),
+      stateMachineArn: await value(program.stateMachineArn),
+      tableName: await value(program.tableName),
+      requestFunctionArn: await value(program.requestFunctionArn),
+    };
+    // Let every pending apply (policies, definitions) register its resource.
+    await new Promise((resolve) => setImmediate(resolve));
+  });
+
+  it('exports the API URL, state machine ARN, table name and request Lambda ARN', () => {
+    expect(outputs.apiUrl).to.match(/^https:\/\/.+execute-api/);
+    expect(outputs.stateMachineArn).to.match(/^arn:aws:states:/);
+    expect(outputs.tableName).to.be.a('string');
+    expect(outputs.requestFunctionArn).to.match(/^arn:aws:lambda:/);
+  });
+
+  it('parents every resource to a component named after it', () => {
+    const components = resources.filter((r) => r.type.startsWith('email-approval:'));
+    expect(components.map((c) => c.type).sort()).to.deep.equal(['email-approval:index:ApprovalService', 'email-approval:index:BlogModeration']);
+    for (const r of resources.filter((x) => !x.type.startsWith('email-approval:'))) expect(r.name).to.match(/^email-approval-/);
+  });
+
+  it('creates a STANDARD state machine with logging and a waitForTaskToken task timed out at the link TTL', async () => {
+    const machine = one('aws:sfn/stateMachine:StateMachine');
+    expect(machine.inputs.type).to.equal('STANDARD');
+    expect(machine.inputs.loggingConfiguration).to.deep.include({ level: 'ALL' });
+    const definition = JSON.parse(machine.inputs.definition as string);
+    expect(definition.States.RequestApproval.Resource).to.equal('arn:aws:states:::lambda:invoke.waitForTaskToken');
+    expect(definition.States.RequestApproval.TimeoutSeconds).to.equal(48 * 3600);
+    expect(definition.States.RequestApproval.Parameters.Payload.request.reviewers).to.deep.equal(['alice@example.com', 'bob@example.com']);
+    expect(definition.States.RequestApproval.Parameters.FunctionName).to.equal(outputs.requestFunctionArn);
+  });
+
+  it('turns on KMS key rotation with a key policy that names the two roles', () => {
+    const key = one('aws:kms/key:Key');
+    expect(key.inputs.enableKeyRotation).to.equal(true);
+    const policy = JSON.parse(key.inputs.policy as string);
+    const principals = policy.Statement.map((s: { Principal: { AWS: string } }) => s.Principal.AWS);
+    expect(principals).to.include(`arn:aws:iam::${ACCOUNT}:role/email-approval-request-role`).and.include(`arn:aws:iam::${ACCOUNT}:role/email-approval-review-role`);
+  });
+
+  it('creates the table with TTL, point-in-time recovery and the pending index', () => {
+    const table = one('aws:dynamodb/table:Table');
+    expect(table.inputs.ttl).to.deep.equal({ attributeName: 'ttl', enabled: true });
+    expect(table.inputs.pointInTimeRecovery).to.deep.equal({ enabled: true });
+    expect((table.inputs.globalSecondaryIndexes as { name: string }[]).map((i) => i.name)).to.deep.equal(['pending']);
+  });
+
+  it('runs four Lambdas on nodejs24.x with bundled code and JSON logs into log groups with retention', () => {
+    const fns = ofType('aws:lambda/function:Function');
+    expect(fns.map((f) => f.name).sort()).to.deep.equal(['email-approval-notify-fn', 'email-approval-posts-fn', 'email-approval-request-fn', 'email-approval-review-fn']);
+    for (const fn of fns) {
+      expect(fn.inputs.runtime).to.equal('nodejs24.x');
+      expect(fn.inputs.handler).to.equal('index.handler');
+      expect((fn.inputs.loggingConfig as { logFormat: string }).logFormat).to.equal('JSON');
+    }
+    for (const lg of ofType('aws:cloudwatch/logGroup:LogGroup')) expect(lg.inputs.retentionInDays).to.equal(30);
+    const review = one('aws:lambda/function:Function', 'review');
+    expect((review.inputs.environment as { variables: Record<string, string> }).variables).to.include.keys('TABLE_NAME', 'TOKEN_KEY_ID', 'MAC_SECRET_ID');
+    expect(review.inputs.timeout).to.be.below(60);
+  });
+
+  it('serves the review and posts routes on an HTTP API with throttling and query-free access logs', () => {
+    expect(one('aws:apigatewayv2/api:Api').inputs.protocolType).to.equal('HTTP');
+    const routes = ofType('aws:apigatewayv2/route:Route').map((r) => r.inputs.routeKey).sort();
+    expect(routes).to.deep.equal(['GET /posts/{id}', 'GET /review', 'HEAD /review', 'POST /posts', 'POST /review']);
+    const stage = one('aws:apigatewayv2/stage:Stage');
+    expect(stage.inputs.defaultRouteSettings).to.deep.include({ throttlingBurstLimit: 50, throttlingRateLimit: 25 });
+    const format = (stage.inputs.accessLogSettings as { format: string }).format;
+    expect(format).to.not.include('querystring').and.not.include('requestOverride');
+    for (const integration of ofType('aws:apigatewayv2/integration:Integration')) expect(integration.inputs.payloadFormatVersion).to.equal('2.0');
+  });
+
+  it('creates the SES identity for the sender and a secret for the link keys', () => {
+    expect(one('aws:sesv2/emailIdentity:EmailIdentity').inputs.emailIdentity).to.equal('approvals@example.com');
+    const version = one('aws:secretsmanager/secretVersion:SecretVersion');
+    // A secret input arrives wrapped by the mock layer: { <signature>: …, value }.
+    const raw = version.inputs.secretString as string | { value: string };
+    const secret = JSON.parse(typeof raw === 'string' ? raw : raw.value);
+    expect(secret.current).to.equal('1');
+    expect(Buffer.from(secret.keys['1'], 'base64')).to.have.length(32);
+  });
+
+  it('gives every Lambda and the state machine a role of its own with an inline policy', () => {
+    const roles = ofType('aws:iam/role:Role').map((r) => r.name).sort();
+    expect(roles).to.deep.equal(['email-approval-notify-role', 'email-approval-posts-role', 'email-approval-request-role', 'email-approval-review-role', 'email-approval-workflow-role']);
+    expect(ofType('aws:iam/rolePolicy:RolePolicy')).to.have.length(5);
+  });
+});
