@@ -41,6 +41,8 @@ import { requestIdFor } from '../src/services/request-approval';
 // Setting
 // ---------------------------------------------------------------------------------------------
 
+import { benchBundles } from './bundles';
+
 const REVIEW_URL = 'https://abcdef1234.execute-api.eu-west-1.amazonaws.com/review';
 const HOST = 'abcdef1234.execute-api.eu-west-1.amazonaws.com';
 const KEY_ID = 'arn:aws:kms:eu-west-1:123456789012:key/11111111-2222-3333-4444-555555555555';
@@ -602,6 +604,9 @@ async function main(): Promise<void> {
   await benchRequestCalls();
   await benchLinkLength();
   for (const stub of allStubs) stub.restore();
+  console.log('5. bundles…');
+  const bundles = benchBundles((line) => console.log(line));
+  sections.push({ title: '5. Cold path: Lambda bundles', ...bundles });
   printReport(Number(clock() - start) / 1e9);
 }
 

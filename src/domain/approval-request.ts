@@ -1,5 +1,6 @@
-import { z } from 'zod';
 import { ApprovalError } from './errors';
+import { array, gte, int, literal, lte, maxLength, minLength, object, optional, regex, strictObject, string } from 'zod/mini';
+import { email, line, problemsOf, text } from './validation';
 
 export const DEFAULT_TTL_SECONDS = 7 * 24 * 3600;
 /** Step Functions keeps a task open for at most a year. */
@@ -8,28 +9,21 @@ export const MAX_REVIEWERS = 50;
 /** Step Functions task tokens are at most 2,048 characters. */
 export const MAX_TOKEN_CHARS = 2048;
 
-const NO_CONTROL = /^[^\u0000-\u001f\u007f]*$/;
-const EMAIL = /^[^\s@<>(),;:"\\[\]]{1,64}@[^\s@<>(),;:"\\[\]]+\.[^\s@<>(),;:"\\[\]]+$/;
-
-/** One line of text: no CR, LF, NUL or other control characters (safe in mail headers). */
-const line = (max: number) => z.string().trim().min(1).max(max).regex(NO_CONTROL, 'must be one line without control characters');
-const email = z.string().trim().max(254).regex(EMAIL, 'must be an email address');
-
-const requestSchema = z.strictObject({
+const requestSchema = strictObject({
   subject: line(200),
-  summary: z.string().trim().min(1).max(2000),
-  details: z.string().max(10_000).optional(),
-  reviewers: z.array(email).min(1).max(MAX_REVIEWERS),
-  requiredApprovals: z.literal(1, 'only 1 is supported').optional(),
-  ttlSeconds: z.number().int().min(60).max(MAX_TTL_SECONDS).optional(),
-  requestedBy: line(254).optional(),
+  summary: text(2000),
+  details: optional(string().check(maxLength(10_000))),
+  reviewers: array(email()).check(minLength(1), maxLength(MAX_REVIEWERS)),
+  requiredApprovals: optional(literal(1, 'only 1 is supported')),
+  ttlSeconds: optional(int().check(gte(60), lte(MAX_TTL_SECONDS))),
+  requestedBy: optional(line(254)),
 });
 
-const taskSchema = z.object({
-  taskToken: z.string().min(1).max(MAX_TOKEN_CHARS).regex(/^[\x21-\x7e]+$/, 'must be printable ASCII'),
+const taskSchema = object({
+  taskToken: string().check(minLength(1), maxLength(MAX_TOKEN_CHARS), regex(/^[\x21-\x7e]+$/, 'must be printable ASCII')),
   request: requestSchema,
-  executionId: z.string().max(2048).optional(),
-  idempotencyKey: z.string().min(1).max(512).optional(),
+  executionId: optional(string().check(maxLength(2048))),
+  idempotencyKey: optional(string().check(minLength(1), maxLength(512))),
 });
 
 export interface ApprovalRequest {
@@ -60,11 +54,10 @@ export interface ApprovalTask {
 export function parseApprovalTask(input: unknown): ApprovalTask {
   const result = taskSchema.safeParse(input);
   if (!result.success) {
-    const details = result.error.issues.map((issue) => `${issue.path.join('.') || '(input)'}: ${issue.message}`);
-    throw new ApprovalError('INVALID_APPROVAL_REQUEST', { details });
+    throw new ApprovalError('INVALID_APPROVAL_REQUEST', { details: problemsOf(result.error) });
   }
   const { taskToken, request, executionId, idempotencyKey } = result.data;
-  const reviewers = [...new Set(request.reviewers.map((r) => r.toLowerCase()))];
+  const reviewers = [...new Set(request.reviewers)];
   return {
     taskToken,
     executionId,

@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { z } from 'zod';
+import { strictObject, type output } from 'zod/mini';
+import { email, line, problemsOf, text } from './validation';
 
 /** A blog post submitted for moderation. */
 export type PostStatus = 'IN_REVIEW' | 'PUBLISHED' | 'REJECTED' | 'EXPIRED';
@@ -22,25 +23,24 @@ export interface Post {
 }
 
 export const MAX_POST_BYTES = 64 * 1024;
-const EMAIL = /^[^\s@<>(),;:"\\[\]]{1,64}@[^\s@<>(),;:"\\[\]]+\.[^\s@<>(),;:"\\[\]]+$/;
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9_.:-]{1,128}$/;
 export const POST_ID = /^p-[A-Za-z0-9_-]{22}$/;
 
-const submission = z.strictObject({
-  title: z.string().trim().min(1).max(200).regex(/^[^\u0000-\u001f\u007f]*$/, 'must be one line without control characters'),
-  body: z.string().trim().min(1).max(50_000),
-  authorEmail: z.string().trim().max(254).regex(EMAIL, 'must be an email address'),
+const submission = strictObject({
+  title: line(200),
+  body: text(50_000),
+  authorEmail: email(),
 });
 
-export type PostSubmission = z.infer<typeof submission>;
+export type PostSubmission = output<typeof submission>;
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; problems: string[] };
 
 /** Validates `POST /posts` JSON; problems read `title: …` one per field. */
 export function parsePostSubmission(input: unknown): Parsed<PostSubmission> {
   const result = submission.safeParse(input);
-  if (result.success) return { ok: true, value: { ...result.data, authorEmail: result.data.authorEmail.toLowerCase() } };
-  return { ok: false, problems: result.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`) };
+  if (result.success) return { ok: true, value: result.data };
+  return { ok: false, problems: problemsOf(result.error) };
 }
 
 export function isIdempotencyKey(value: string): boolean {

@@ -1,16 +1,17 @@
 import type { Context } from 'aws-lambda';
-import { z } from 'zod';
+import { enum as zEnum, maxLength, object, optional, string } from 'zod/mini';
 import type { Mailer } from '../domain/ports';
+import { email, line, problemsOf } from '../domain/validation';
 import { renderAuthorEmail } from '../email/author-email';
 import { describeCause, type AppLogger } from '../logger';
 import { TaskError } from './request-handler';
 
-const notice = z.object({
-  postId: z.string().max(64),
-  title: z.string().min(1).max(200).regex(/^[^\r\n\0]*$/),
-  authorEmail: z.string().email().max(254),
-  outcome: z.enum(['published', 'rejected', 'expired']),
-  approval: z.object({ comment: z.string().max(1000).optional() }).optional(),
+const notice = object({
+  postId: string().check(maxLength(64)),
+  title: line(200),
+  authorEmail: email(),
+  outcome: zEnum(['published', 'rejected', 'expired']),
+  approval: optional(object({ comment: optional(string().check(maxLength(1000))) })),
 });
 
 /** Emails the author the outcome; invoked by the state machine after the post's status is written. */
@@ -20,7 +21,7 @@ export function createNotifyHandler(deps: { mailer: Mailer; logger: AppLogger })
     const parsed = notice.safeParse(event);
     if (!parsed.success) {
       deps.logger.warn('notice refused', { problems: parsed.error.issues.map((i) => i.path.join('.')) });
-      throw new TaskError('INVALID_INPUT', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+      throw new TaskError('INVALID_INPUT', problemsOf(parsed.error));
     }
     const { postId, title, authorEmail, outcome, approval } = parsed.data;
     try {
