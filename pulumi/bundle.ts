@@ -4,8 +4,10 @@
  * Code splitting keeps what only one path needs (the review POST's KMS and Step Functions
  * clients) in a chunk that a GET never loads.
  */
-import { buildSync, type BuildOptions } from 'esbuild';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { buildSync, type BuildOptions } from 'esbuild';
 
 export const ROOT = join(__dirname, '..');
 
@@ -40,8 +42,22 @@ export function bundleOptions(entry: string, outdir: string): BuildOptions {
   };
 }
 
+const GENERATED = join(ROOT, 'src', 'email', 'compiled-templates.generated.ts');
+
+/**
+ * The bundles embed the MJML templates compiled at build time. `npx pulumi up` on a fresh
+ * clone has not run `npm run build:templates` yet, so compile them when missing or stale.
+ */
+export function ensureTemplates(): void {
+  const templates = join(ROOT, 'templates');
+  const newest = Math.max(...readdirSync(templates).map((f) => statSync(join(templates, f)).mtimeMs));
+  if (existsSync(GENERATED) && statSync(GENERATED).mtimeMs >= newest) return;
+  execFileSync(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts', 'build-templates.ts')], { cwd: ROOT, stdio: 'inherit' });
+}
+
 /** Builds one function into dist/lambda/<name>/ (index.mjs + chunks) and returns the folder. */
 export function bundleFunction(name: FunctionName, outRoot = join(ROOT, 'dist', 'lambda')): string {
+  ensureTemplates();
   const outdir = join(outRoot, name);
   buildSync(bundleOptions(FUNCTIONS[name], outdir));
   return outdir;
