@@ -1,0 +1,40 @@
+import { expect } from 'chai';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { SESClient, SendEmailCommand } from '@aws-sdk/client-ses';
+import { SesMailer } from '../../src/adapters/ses-mailer';
+import { createNotifyHandler } from '../../src/handlers/notify-handler';
+import { ses } from '../support/approval-harness';
+
+describe('author notification Lambda', () => {
+  const handler = createNotifyHandler({
+    mailer: new SesMailer(new SESClient({ region: 'eu-west-1', credentials: { accessKeyId: 't', secretAccessKey: 't' } }), 'approvals@example.com'),
+    logger: new Logger({ serviceName: 'test' }),
+  });
+  beforeEach(() => {
+    ses.reset();
+    ses.on(SendEmailCommand).resolves({ MessageId: 'm' });
+  });
+
+  it("emails the author a rejection with the reviewer's comment, escaped in HTML", async () => {
+    await handler({ postId: 'p-1', title: 'Hello <b>', authorEmail: 'author@example.com', outcome: 'rejected', approval: { decision: 'rejected', comment: 'Needs <sources> & links' } });
+    const input = ses.commandCalls(SendEmailCommand)[0]!.args[0].input;
+    expect(input.Destination!.ToAddresses).to.deep.equal(['author@example.com']);
+    expect(input.Message!.Subject!.Data).to.equal('Your post was not accepted: Hello <b>');
+    expect(input.Message!.Body!.Text!.Data).to.include('Needs <sources> & links');
+    expect(input.Message!.Body!.Html!.Data).to.include('Needs &lt;sources&gt; &amp; links').and.not.include('<sources>');
+  });
+
+  it('emails the author when the post expired or was published', async () => {
+    await handler({ postId: 'p-1', title: 'Hello', authorEmail: 'author@example.com', outcome: 'expired' });
+    await handler({ postId: 'p-1', title: 'Hello', authorEmail: 'author@example.com', outcome: 'published', approval: { decision: 'approved' } });
+    const subjects = ses.commandCalls(SendEmailCommand).map((c) => c.args[0].input.Message!.Subject!.Data);
+    expect(subjects).to.deep.equal(['Your post was not reviewed in time: Hello', 'Your post is published: Hello']);
+  });
+
+  it('fails the task on a malformed notice and sends nothing', async () => {
+    let failure: Error | undefined;
+    await handler({ postId: 'p-1', title: 'Hi\r\nBcc: x@example.com', authorEmail: 'author@example.com', outcome: 'rejected' }).catch((e: Error) => (failure = e));
+    expect(failure?.name).to.equal('InvalidInput');
+    expect(ses.calls()).to.have.length(0);
+  });
+});

@@ -1,0 +1,127 @@
+import { expect } from 'chai';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { SFNClient, StartExecutionCommand, ExecutionAlreadyExists } from '@aws-sdk/client-sfn';
+import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoPostStore } from '../../src/adapters/dynamo-post-store';
+import { SfnWorkflowStarter } from '../../src/adapters/sfn-workflow-starter';
+import { createPostsHandler } from '../../src/handlers/posts-handler';
+import { sfn } from '../support/approval-harness';
+import { startTestTable, type TestTable } from '../support/dynalite';
+
+const MACHINE = 'arn:aws:states:eu-west-1:123456789012:stateMachine:moderation';
+
+function event(method: string, path: string, body?: string, headers: Record<string, string> = {}): APIGatewayProxyEventV2 {
+  return {
+    version: '2.0',
+    routeKey: `${method} ${path}`,
+    rawPath: path,
+    rawQueryString: '',
+    headers: { host: 'api.example.com', ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
+    requestContext: { http: { method, path, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'test' } } as APIGatewayProxyEventV2['requestContext'],
+    body,
+    isBase64Encoded: false,
+  };
+}
+const post = { title: 'Hello world', body: 'My first post.\n\nWith two paragraphs.', authorEmail: 'Author@Example.com' };
+const json = (res: { body?: string }) => JSON.parse(res.body ?? '{}') as Record<string, unknown> & { error?: { code: string; details?: string[] } };
+
+describe('posts API', () => {
+  let table: TestTable;
+  let handler: ReturnType<typeof createPostsHandler>;
+  beforeEach(async () => {
+    sfn.reset();
+    sfn.on(StartExecutionCommand).resolves({ executionArn: `${MACHINE}:x`, startDate: new Date() });
+    table = await startTestTable();
+    const region = { region: 'eu-west-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } };
+    handler = createPostsHandler({
+      posts: new DynamoPostStore(table.client, table.tableName),
+      workflow: new SfnWorkflowStarter(new SFNClient(region), MACHINE),
+      logger: new Logger({ serviceName: 'test' }),
+      now: () => new Date('2026-11-28T09:00:00Z'),
+    });
+  });
+  afterEach(() => table.stop());
+
+  it('accepts a post with 202 IN_REVIEW and starts its execution named after the post', async () => {
+    const res = await handler(event('POST', '/posts', JSON.stringify(post)));
+    expect(res.statusCode).to.equal(202);
+    const { id, status } = json(res);
+    expect(status).to.equal('IN_REVIEW');
+    expect(id).to.match(/^p-[A-Za-z0-9_-]{22}$/);
+
+    const calls = sfn.commandCalls(StartExecutionCommand);
+    expect(calls).to.have.length(1);
+    expect(calls[0]!.args[0].input).to.include({ stateMachineArn: MACHINE, name: id });
+    expect(JSON.parse(calls[0]!.args[0].input.input!)).to.deep.equal({
+      postId: id,
+      title: 'Hello world',
+      excerpt: 'My first post. With two paragraphs.',
+      authorEmail: 'author@example.com',
+    });
+  });
+
+  it('returns the same post for the same Idempotency-Key and never starts a second execution', async () => {
+    const headers = { 'idempotency-key': 'client-42' };
+    const first = json(await handler(event('POST', '/posts', JSON.stringify(post), headers)));
+    const again = json(await handler(event('POST', '/posts', JSON.stringify({ ...post, title: 'Changed' }), headers)));
+    expect(again.id).to.equal(first.id);
+    const names = sfn.commandCalls(StartExecutionCommand).map((c) => c.args[0].input.name);
+    expect(new Set(names).size).to.equal(1);
+    // Same name and same input: Step Functions answers with the existing execution, not a new one.
+    expect(sfn.commandCalls(StartExecutionCommand).map((c) => c.args[0].input.input)).to.satisfy((inputs: string[]) => inputs.every((i) => i === inputs[0]));
+    expect((await table.snapshot()).length).to.equal(1);
+  });
+
+  it('treats ExecutionAlreadyExists as already started', async () => {
+    sfn.on(StartExecutionCommand).rejects(new ExecutionAlreadyExists({ message: 'exists', $metadata: {} }));
+    const res = await handler(event('POST', '/posts', JSON.stringify(post), { 'idempotency-key': 'k' }));
+    expect(res.statusCode).to.equal(202);
+  });
+
+  it('reads a post with its status and, once decided, the decision', async () => {
+    const { id } = json(await handler(event('POST', '/posts', JSON.stringify(post))));
+    expect(json(await handler(event('GET', `/posts/${id}`)))).to.deep.equal({ id, title: 'Hello world', status: 'IN_REVIEW' });
+
+    // What the state machine's PublishPost step writes.
+    const decision = { decision: 'approved', decidedBy: 'alice@example.com', decidedAt: '2026-11-28T10:00:00Z' };
+    await table.client.send(
+      new UpdateItemCommand({
+        TableName: table.tableName,
+        Key: { pk: { S: `POST#${id}` }, sk: { S: 'POST' } },
+        UpdateExpression: 'SET #s = :s, decisionJson = :d',
+        ExpressionAttributeNames: { '#s': 'status' },
+        ExpressionAttributeValues: { ':s': { S: 'PUBLISHED' }, ':d': { S: JSON.stringify(decision) } },
+      }),
+    );
+    expect(json(await handler(event('GET', `/posts/${id}`)))).to.deep.equal({ id, title: 'Hello world', status: 'PUBLISHED', decision });
+  });
+
+  const bad: [string, APIGatewayProxyEventV2, number, string, string?][] = [
+    ['a missing title', event('POST', '/posts', JSON.stringify({ ...post, title: undefined })), 400, 'INVALID_INPUT', 'title:'],
+    ['a title with a line break', event('POST', '/posts', JSON.stringify({ ...post, title: 'a\r\nb' })), 400, 'INVALID_INPUT', 'title:'],
+    ['an author that is not an address', event('POST', '/posts', JSON.stringify({ ...post, authorEmail: 'me' })), 400, 'INVALID_INPUT', 'authorEmail:'],
+    ['an unknown field', event('POST', '/posts', JSON.stringify({ ...post, admin: true })), 400, 'INVALID_INPUT'],
+    ['a body that is not JSON', event('POST', '/posts', '{"title":'), 400, 'INVALID_INPUT', '(body): must be JSON'],
+    ['a JSON array', event('POST', '/posts', '[]'), 400, 'INVALID_INPUT'],
+    ['a form instead of JSON', event('POST', '/posts', 'title=x', { 'content-type': 'application/x-www-form-urlencoded' }), 415, 'UNSUPPORTED_MEDIA_TYPE'],
+    ['a body over 64 KiB', event('POST', '/posts', JSON.stringify({ ...post, body: 'x'.repeat(70_000) })), 413, 'PAYLOAD_TOO_LARGE'],
+    ['a bad Idempotency-Key', event('POST', '/posts', JSON.stringify(post), { 'idempotency-key': 'a b' }), 400, 'INVALID_INPUT', 'Idempotency-Key'],
+    ['DELETE on /posts', event('DELETE', '/posts'), 405, 'METHOD_NOT_ALLOWED'],
+    ['an unknown post id', event('GET', '/posts/p-AAAAAAAAAAAAAAAAAAAAAA'), 404, 'NOT_FOUND'],
+    ['a malformed post id', event('GET', '/posts/..%2F..%2Fetc'), 404, 'NOT_FOUND'],
+    ['an unknown route', event('GET', '/admin'), 404, 'NOT_FOUND'],
+  ];
+  for (const [name, req, status, code, detail] of bad) {
+    it(`answers ${name} with ${status} ${code} as JSON, storing and starting nothing`, async () => {
+      const res = await handler(req);
+      expect(res.statusCode).to.equal(status);
+      expect(res.headers['content-type']).to.include('application/json');
+      const body = json(res);
+      expect(body.error?.code).to.equal(code);
+      if (detail) expect(body.error?.details?.join(' ')).to.include(detail);
+      expect(await table.snapshot()).to.deep.equal([]);
+      expect(sfn.commandCalls(StartExecutionCommand)).to.have.length(0);
+    });
+  }
+});
