@@ -1,13 +1,4 @@
-/** Lambda entry for the author notification task. */
-import { SESClient } from '@aws-sdk/client-ses';
-import { SesMailer } from '../adapters/ses-mailer';
-import { readEnv } from '../config';
-import { createNotifyHandler } from '../handlers/notify-handler';
-import { createLogger } from '../logger';
+/** Lambda entry for the author notification task (bundled as is). */
+import { notifyLambda } from './notify-lambda';
 
-const env = readEnv(process.env, ['SENDER_EMAIL'], ['SES_CONFIGURATION_SET']);
-
-export const handler = createNotifyHandler({
-  mailer: new SesMailer(new SESClient({}), env.SENDER_EMAIL, env.SES_CONFIGURATION_SET),
-  logger: createLogger('author-notify'),
-});
+export const handler = notifyLambda(process.env);
