@@ -17,7 +17,7 @@ function parseDecision(json: unknown): PostDecision | undefined {
   }
 }
 
-function fromItem(item: Record<string, unknown>): Post {
+export function postFromItem(item: Record<string, unknown>): Post {
   const { pk: _pk, sk: _sk, decisionJson, ...post } = item;
   const decision = parseDecision(decisionJson);
   return { ...(post as unknown as Post), ...(decision ? { decision } : {}) };
@@ -46,7 +46,7 @@ export class DynamoPostStore implements PostStore {
   async get(id: string): Promise<Post | undefined> {
     try {
       const { Item } = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: postKey(id), ConsistentRead: true }));
-      return Item ? fromItem(Item) : undefined;
+      return Item ? postFromItem(Item) : undefined;
     } catch (err) {
       throw isThrottle(err) ? new ApprovalError('THROTTLED', { cause: err }) : err;
     }

@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
 import Mustache from 'mustache';
 import { ERROR_TABLE, type ApprovalError } from '../domain/errors';
+import { pageHeaders } from './page-headers';
 
-const STYLE = `body{font:16px/1.5 system-ui,-apple-system,Segoe UI,Helvetica,Arial,sans-serif;background:#f4f5f7;color:#1f2933;margin:0}
+export const STYLE = `body{font:16px/1.5 system-ui,-apple-system,Segoe UI,Helvetica,Arial,sans-serif;background:#f4f5f7;color:#1f2933;margin:0}
 main{max-width:40rem;margin:2rem auto;background:#fff;padding:2rem;border-radius:8px}
 h1{font-size:1.5rem;margin-top:0}.muted{color:#616e7c;font-size:.9rem}.details{white-space:pre-wrap}
 fieldset{border:0;padding:0;margin:1rem 0}label{display:block;margin:.4rem 0}
@@ -10,17 +10,7 @@ input[type=text]{width:100%;box-sizing:border-box;padding:.5rem;font:inherit}
 button{font:inherit;font-weight:bold;padding:.6rem 1.4rem;border:0;border-radius:4px;background:#1f2933;color:#fff;cursor:pointer}
 .code{font-family:ui-monospace,monospace;color:#7b8794;font-size:.8rem}`;
 
-/** Inline style allowed by hash: the CSP needs no 'unsafe-inline' and allows nothing else. */
-const STYLE_HASH = createHash('sha256').update(STYLE).digest('base64');
-
-export const PAGE_HEADERS: Readonly<Record<string, string>> = Object.freeze({
-  'content-type': 'text/html; charset=utf-8',
-  'cache-control': 'no-store',
-  'referrer-policy': 'no-referrer',
-  'x-content-type-options': 'nosniff',
-  'x-frame-options': 'DENY',
-  'content-security-policy': `default-src 'none'; style-src 'sha256-${STYLE_HASH}'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`,
-});
+export const PAGE_HEADERS = pageHeaders(STYLE);
 
 const LAYOUT = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">

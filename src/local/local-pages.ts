@@ -1,0 +1,137 @@
+/**
+ * Local mode's own pages: the home page (submit a post, see every post and its status) and an
+ * execution page that draws the state machine with the current state highlighted, as the Step
+ * Functions console would. Server-rendered, no scripts, same headers as the review pages.
+ */
+import Mustache from 'mustache';
+import type { Post } from '../domain/post';
+import { pageHeaders } from '../pages/page-headers';
+import { STYLE as BASE_STYLE } from '../pages/review-page';
+import type { AslDefinition, AslState } from '../workflow/moderation-workflow';
+import type { ExecutionRecord } from './local-step-functions';
+
+const STYLE = `${BASE_STYLE}
+main.wide{max-width:60rem}table{border-collapse:collapse;width:100%;margin-top:1rem}
+th,td{text-align:left;padding:.45rem .5rem;border-bottom:1px solid #e4e7eb;vertical-align:top}
+textarea,input[type=email]{width:100%;box-sizing:border-box;padding:.5rem;font:inherit}
+.status{font-weight:bold;font-size:.8rem;padding:.1rem .45rem;border-radius:3px;background:#e4e7eb}
+.status.PUBLISHED{background:#d1fae5}.status.REJECTED{background:#fee2e2}.status.EXPIRED{background:#fef3c7}
+.notice{background:#fef3c7;padding:.6rem;border-radius:4px}nav a{margin-right:1rem}svg{max-width:100%;height:auto}`;
+
+export const LOCAL_PAGE_HEADERS = pageHeaders(STYLE);
+
+const LAYOUT = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+{{#refresh}}<meta http-equiv="refresh" content="{{refresh}}">{{/refresh}}<title>{{title}}</title><style>{{{style}}}</style></head>
+<body><main class="wide"><nav><a href="/">Posts</a><a href="{{inboxUrl}}">Reviewers' inbox</a></nav>{{> content}}</main></body></html>`;
+
+const HOME = `<h1>Blog moderation (local)</h1>
+<p class="muted">Everything runs on this machine: DynamoDB (dynalite), SES (inbox at <a href="{{inboxUrl}}">{{inboxUrl}}</a>),
+Step Functions (the deployed definition, run by aws-local-stepfunctions) and KMS. Reviewers: {{reviewers}}.</p>
+{{#message}}<p class="notice">{{message}}</p>{{/message}}
+<h2>Submit a post</h2>
+<form method="post" action="/local/posts">
+<label for="title">Title</label><input type="text" id="title" name="title" maxlength="200" required>
+<label for="body">Body</label><textarea id="body" name="body" rows="5" required></textarea>
+<label for="authorEmail">Your email</label><input type="email" id="authorEmail" name="authorEmail" value="author@example.com" required>
+<p><button type="submit">Submit for review</button></p>
+</form>
+<h2>Posts</h2>
+{{^posts.length}}<p class="muted">No posts yet.</p>{{/posts.length}}
+{{#posts.length}}<table><thead><tr><th>Title</th><th>Author</th><th>Status</th><th>Decision</th><th>Workflow</th></tr></thead><tbody>
+{{#posts}}<tr><td>{{title}}</td><td>{{authorEmail}}</td><td><span class="status {{status}}">{{status}}</span></td>
+<td>{{#decision}}{{decision}} by {{decidedBy}}{{#comment}}: “{{comment}}”{{/comment}}{{/decision}}</td>
+<td><a href="/executions/{{id}}">execution</a></td></tr>{{/posts}}
+</tbody></table>{{/posts.length}}
+<p class="muted"><a href="/">Refresh</a></p>`;
+
+const EXECUTION = `<h1>Execution {{name}}</h1>
+<p>Status: <span class="status">{{status}}</span>{{#currentState}} · current state: <strong>{{currentState}}</strong>{{/currentState}}{{#error}} · {{error}}{{/error}}</p>
+{{{svg}}}
+<p class="muted">Started {{started}}. Blue: current state; green: visited.</p>`;
+
+for (const t of [LAYOUT, HOME, EXECUTION]) Mustache.parse(t);
+
+function page(title: string, content: string, view: object): string {
+  return Mustache.render(LAYOUT, { ...view, title, style: STYLE }, { content });
+}
+
+export function homePage(view: { posts: Post[]; reviewers: string[]; inboxUrl: string; message?: string }): string {
+  const posts = [...view.posts].sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+  return page('Blog moderation (local)', HOME, { ...view, posts, reviewers: view.reviewers.join(', ') });
+}
+
+const escape = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/** Every transition out of a state: Next, Default, each Choice and each Catch. */
+function transitions(state: AslState): { to: string; label?: string }[] {
+  const out: { to: string; label?: string }[] = [];
+  if (typeof state.Next === 'string') out.push({ to: state.Next });
+  for (const choice of (state.Choices as { Next: string; StringEquals?: string }[] | undefined) ?? []) out.push({ to: choice.Next, label: choice.StringEquals });
+  if (typeof state.Default === 'string') out.push({ to: state.Default, label: 'default' });
+  for (const c of (state.Catch as { Next: string; ErrorEquals: string[] }[] | undefined) ?? []) out.push({ to: c.Next, label: c.ErrorEquals.join(', ') });
+  return out;
+}
+
+/** A layered drawing of the state machine: each state at its shortest distance from StartAt. */
+export function stateMachineSvg(definition: AslDefinition, current?: string, visited: string[] = []): string {
+  const layer = new Map<string, number>([[definition.StartAt, 0]]);
+  const queue = [definition.StartAt];
+  while (queue.length > 0) {
+    const name = queue.shift()!;
+    for (const { to } of transitions(definition.States[name] ?? {})) {
+      if (!layer.has(to)) {
+        layer.set(to, layer.get(name)! + 1);
+        queue.push(to);
+      }
+    }
+  }
+  const rows: string[][] = [];
+  for (const [name, depth] of layer) (rows[depth] ??= []).push(name);
+  const W = 210, H = 40, GAP_X = 24, GAP_Y = 64;
+  const width = Math.max(...rows.map((r) => r.length)) * (W + GAP_X) + GAP_X;
+  const pos = new Map<string, { x: number; y: number }>();
+  rows.forEach((names, depth) => {
+    const rowWidth = names.length * (W + GAP_X) - GAP_X;
+    names.forEach((name, i) => pos.set(name, { x: (width - rowWidth) / 2 + i * (W + GAP_X), y: 20 + depth * (H + GAP_Y) }));
+  });
+  const height = rows.length * (H + GAP_Y) - GAP_Y + 40;
+  const parts: string[] = [
+    `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="State machine">`,
+    '<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="#7b8794"/></marker></defs>',
+  ];
+  for (const [name, from] of pos) {
+    for (const { to, label } of transitions(definition.States[name] ?? {})) {
+      const target = pos.get(to);
+      if (!target) continue;
+      const x1 = from.x + W / 2, y1 = from.y + H, x2 = target.x + W / 2, y2 = target.y;
+      parts.push(`<line x1="${x1}" y1="${y1}" x2="${x2}" y2="${y2}" stroke="#9aa5b1" stroke-width="1.5" marker-end="url(#arrow)"/>`);
+      if (label) parts.push(`<text x="${(x1 + x2) / 2 + 6}" y="${(y1 + y2) / 2}" font-size="11" fill="#616e7c">${escape(label)}</text>`);
+    }
+  }
+  for (const [name, { x, y }] of pos) {
+    const isCurrent = name === current;
+    const fill = isCurrent ? '#2563eb' : visited.includes(name) ? '#d1fae5' : '#f4f5f7';
+    const type = String(definition.States[name]?.Type ?? '');
+    parts.push(
+      `<g data-state="${escape(name)}"${isCurrent ? ' data-current="true"' : ''}><rect x="${x}" y="${y}" width="${W}" height="${H}" rx="6" fill="${fill}" stroke="${isCurrent ? '#1e40af' : '#9aa5b1'}"/>`,
+      `<text x="${x + W / 2}" y="${y + 17}" text-anchor="middle" font-size="13" font-weight="bold" fill="${isCurrent ? '#fff' : '#1f2933'}">${escape(name)}</text>`,
+      `<text x="${x + W / 2}" y="${y + 32}" text-anchor="middle" font-size="10" fill="${isCurrent ? '#dbeafe' : '#616e7c'}">${escape(type)}</text></g>`,
+    );
+  }
+  parts.push('</svg>');
+  return parts.join('');
+}
+
+export function executionPage(record: ExecutionRecord, definition: AslDefinition, inboxUrl: string): string {
+  return page(`Execution ${record.name}`, EXECUTION, {
+    name: record.name,
+    status: record.status,
+    currentState: record.currentState,
+    error: record.error,
+    started: new Date(record.startDate).toISOString(),
+    svg: stateMachineSvg(definition, record.currentState, record.visited),
+    inboxUrl,
+    refresh: record.status === 'RUNNING' ? 3 : undefined,
+  });
+}

@@ -1,0 +1,187 @@
+/**
+ * The whole moderation flow on one machine with no AWS account: the real handlers, wired by
+ * the same factories as on AWS, with only their endpoints pointed at local stand-ins.
+ */
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join, resolve } from 'node:path';
+import { CreateTableCommand, DynamoDBClient, ResourceInUseException, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { Logger } from '@aws-lambda-powertools/logger';
+import sesServer from 'aws-ses-v2-local';
+import dynalite from 'dynalite';
+import { postFromItem } from '../adapters/dynamo-post-store';
+import { POST_PK_PREFIX, createTableInput } from '../adapters/table-schema';
+import type { Post } from '../domain/post';
+import type { ClientConfig, ClientSettings } from '../lambda/client-config';
+import { notifyLambda } from '../lambda/notify-lambda';
+import { postsLambda } from '../lambda/posts-lambda';
+import { requestLambda } from '../lambda/request-lambda';
+import { reviewLambda } from '../lambda/review-lambda';
+import { moderationWorkflow } from '../workflow/moderation-workflow';
+import { createLocalApi, toApiEvent, type LocalApiRoutes } from './http-api';
+import { LOCAL_KEY_ARN, LOCAL_MAC_SECRET, startLocalKms } from './local-kms';
+import { LOCAL_PAGE_HEADERS, executionPage, homePage } from './local-pages';
+import { LocalStepFunctions } from './local-step-functions';
+
+export interface LocalStackOptions {
+  /** API and pages (0 = any free port). */
+  port?: number;
+  /** SES API and the reviewers' inbox (0 = any free port). */
+  inboxPort?: number;
+  dataDir?: string;
+  reviewers?: string[];
+  linkTtlHours?: number;
+  /** Powertools log level for the handlers (default WARN: the console stays readable). */
+  logLevel?: string;
+}
+
+export interface LocalStack {
+  apiUrl: string;
+  inboxUrl: string;
+  stepFunctions: LocalStepFunctions;
+  stop(): Promise<void>;
+}
+
+const ACCOUNT = '000000000000';
+const REGION = 'us-east-1';
+const fn = (name: string) => `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${name}`;
+export const LOCAL_STATE_MACHINE_ARN = `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:email-approval-moderation`;
+const TABLE = 'email-approval';
+const SENDER = 'approvals@example.com';
+
+const listen = (server: Server, port: number) =>
+  new Promise<number>((done, fail) => {
+    server.once('error', fail);
+    server.listen(port, '127.0.0.1', () => done((server.address() as AddressInfo).port));
+  });
+const close = (server: Server) => new Promise<void>((done) => server.close(() => done()));
+
+export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  const dataDir = resolve(options.dataDir ?? '.data');
+  const reviewers = options.reviewers ?? ['reviewer@example.com'];
+  const linkTtlSeconds = (options.linkTtlHours ?? 168) * 3600;
+  const stops: (() => Promise<void>)[] = [];
+  const stop = async () => {
+    for (const s of stops.reverse()) await s().catch(() => undefined);
+  };
+
+  try {
+    // DynamoDB: dynalite on LevelDB files under DATA_DIR.
+    const dynamo = dynalite({ path: join(dataDir, 'dynamodb'), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+    const dynamoPort = await listen(dynamo, 0);
+    stops.push(() => close(dynamo));
+    const kms = await startLocalKms(dataDir);
+    stops.push(() => kms.close());
+    // SES: aws-ses-v2-local, whose web page is the reviewers' inbox.
+    const ses = await sesServer({ host: '127.0.0.1', port: options.inboxPort ?? 8005 });
+    stops.push(() => close(ses));
+    const inboxUrl = `http://127.0.0.1:${(ses.address() as AddressInfo).port}`;
+
+    const local = (endpoint: string): ClientSettings => ({ endpoint, region: REGION, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    const dynamoEndpoint = `http://127.0.0.1:${dynamoPort}`;
+    const dynamodb = new DynamoDBClient(local(dynamoEndpoint));
+    await dynamodb.send(new CreateTableCommand(createTableInput(TABLE))).catch((err: unknown) => {
+      if (!(err instanceof ResourceInUseException)) throw err;
+    });
+
+    // The HTTP API listens first: the review URL in every email needs its port.
+    const routes: { current?: LocalApiRoutes } = {};
+    const api = createLocalApi({
+      review: (event) => routes.current!.review(event),
+      posts: (event) => routes.current!.posts(event),
+      local: (req, url, body) => routes.current!.local(req, url, body),
+    });
+    const apiPort = await listen(api, options.port ?? 3000);
+    stops.push(() => close(api));
+    const apiUrl = `http://127.0.0.1:${apiPort}`;
+
+    const definition = moderationWorkflow({ requestFunctionArn: fn('request'), notifyFunctionArn: fn('notify'), tableName: TABLE, reviewers, linkTtlSeconds });
+    // Task states call these; they are wired just below, before any execution runs.
+    let requestHandler: ReturnType<typeof requestLambda> = () => Promise.reject(new Error('not wired'));
+    let notifyHandler: ReturnType<typeof notifyLambda> = () => Promise.reject(new Error('not wired'));
+    const stepFunctions = new LocalStepFunctions({
+      dataDir,
+      machines: { [LOCAL_STATE_MACHINE_ARN]: definition },
+      lambdas: { [fn('request')]: (payload) => requestHandler(payload), [fn('notify')]: (payload) => notifyHandler(payload) },
+      dynamodb,
+    });
+    await stepFunctions.start();
+    stops.push(() => stepFunctions.stop());
+    const clients: ClientConfig = {
+      dynamodb: local(dynamoEndpoint),
+      kms: local(kms.url),
+      secretsManager: local(kms.url),
+      ses: local(inboxUrl),
+      sfn: local(stepFunctions.url),
+    };
+    const logger = (serviceName: string) => new Logger({ serviceName, logLevel: (options.logLevel ?? 'WARN') as 'WARN' });
+    const env = {
+      TABLE_NAME: TABLE,
+      TOKEN_KEY_ID: LOCAL_KEY_ARN,
+      MAC_SECRET_ID: LOCAL_MAC_SECRET,
+      SENDER_EMAIL: SENDER,
+      REVIEW_URL: `${apiUrl}/review`,
+      STATE_MACHINE_ARN: LOCAL_STATE_MACHINE_ARN,
+    };
+
+    requestHandler = requestLambda(env, clients, logger('approval-request'));
+    notifyHandler = notifyLambda(env, clients, logger('author-notify'));
+    const review = reviewLambda(env, clients, logger('approval-review'));
+    const posts = postsLambda(env, clients, logger('posts-api'));
+    stepFunctions.resumePending();
+
+    async function listPosts(): Promise<Post[]> {
+      const items: Post[] = [];
+      let start: Record<string, unknown> | undefined;
+      do {
+        const page = await dynamodb.send(
+          new ScanCommand({
+            TableName: TABLE,
+            FilterExpression: 'begins_with(pk, :prefix)',
+            ExpressionAttributeValues: { ':prefix': { S: POST_PK_PREFIX } },
+            ExclusiveStartKey: start as never,
+          }),
+        );
+        for (const item of page.Items ?? []) items.push(postFromItem(unmarshall(item)));
+        start = page.LastEvaluatedKey;
+      } while (start);
+      return items;
+    }
+
+    routes.current = {
+      review,
+      posts,
+      async local(req, url, body) {
+        const html = (statusCode: number, page: string) => ({ statusCode, headers: { ...LOCAL_PAGE_HEADERS }, body: page });
+        if (url.pathname === '/' && (req.method === 'GET' || req.method === 'HEAD')) {
+          const message = url.searchParams.get('submitted') ? 'Submitted: the reviewers have an email in the inbox.' : undefined;
+          return html(200, homePage({ posts: await listPosts(), reviewers, inboxUrl, message }));
+        }
+        if (url.pathname === '/local/posts' && req.method === 'POST') {
+          // The home page's form, sent on to the real posts handler as the JSON API call.
+          const form = new URLSearchParams(body);
+          const json = JSON.stringify({ title: form.get('title') ?? '', body: form.get('body') ?? '', authorEmail: form.get('authorEmail') ?? '' });
+          const event = toApiEvent(req, new URL('/posts', apiUrl), json, 'POST /posts');
+          event.headers['content-type'] = 'application/json';
+          const result = await posts(event);
+          if (result.statusCode === 202) return { statusCode: 303, headers: { location: '/?submitted=1', 'cache-control': 'no-store' }, body: '' };
+          const error = (JSON.parse(String(result.body)) as { error: { message: string; details?: string[] } }).error;
+          return html(result.statusCode ?? 400, homePage({ posts: await listPosts(), reviewers, inboxUrl, message: [error.message, ...(error.details ?? [])].join(' ') }));
+        }
+        const execution = /^\/executions\/([A-Za-z0-9_-]{1,80})$/.exec(url.pathname);
+        if (execution && req.method === 'GET') {
+          const record = stepFunctions.executions.get(`${LOCAL_STATE_MACHINE_ARN.replace(':stateMachine:', ':execution:')}:${execution[1]}`);
+          if (!record) return undefined;
+          return html(200, executionPage(record, definition, inboxUrl));
+        }
+        return undefined;
+      },
+    };
+
+    return { apiUrl, inboxUrl, stepFunctions, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}

@@ -1,0 +1,57 @@
+/**
+ * `npm start`: the whole moderation flow locally. Settings from the environment:
+ * PORT (3000), INBOX_PORT (8005), DATA_DIR (.data), REVIEWERS (reviewer@example.com),
+ * LINK_TTL_HOURS (168), LOG_LEVEL (WARN).
+ */
+import { startLocalStack } from './local-stack';
+
+function list(value: string | undefined, fallback: string[]): string[] {
+  const items = (value ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  return items.length > 0 ? items : fallback;
+}
+
+function port(name: string, fallback: number): number {
+  const value = process.env[name];
+  if (value === undefined || value === '') return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`${name} must be a port number, got ${JSON.stringify(value)}`);
+  return n;
+}
+
+async function main(): Promise<void> {
+  const stack = await startLocalStack({
+    port: port('PORT', 3000),
+    inboxPort: port('INBOX_PORT', 8005),
+    dataDir: process.env.DATA_DIR || '.data',
+    reviewers: list(process.env.REVIEWERS, ['reviewer@example.com']),
+    linkTtlHours: process.env.LINK_TTL_HOURS ? Number(process.env.LINK_TTL_HOURS) : 168,
+    logLevel: process.env.LOG_LEVEL || 'WARN',
+  });
+  const pending = [...stack.stepFunctions.executions.values()].filter((e) => e.status === 'RUNNING').length;
+  console.log(`
+  Email approvals, local mode (no AWS account; data in ${process.env.DATA_DIR || '.data'})
+
+    Posts and workflow   ${stack.apiUrl}/
+    Reviewers' inbox     ${stack.inboxUrl}/
+    Posts API            ${stack.apiUrl}/posts
+${pending > 0 ? `\n  Resumed ${pending} pending execution(s).\n` : ''}
+  Ctrl-C stops everything.
+`);
+  let stopping = false;
+  const shutdown = () => {
+    if (stopping) return;
+    stopping = true;
+    console.log('\n  Stopping…');
+    stack.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGINT', shutdown);
+  process.on('SIGTERM', shutdown);
+}
+
+main().catch((err: unknown) => {
+  console.error(`Could not start local mode: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});
