@@ -316,8 +316,11 @@ export class LocalStepFunctions {
     let aborted = false;
     this.aborts.set(record.executionArn, () => {
       aborted = true;
-      this.waiters.delete(record.executionArn);
       execution.abort();
+      // Settle a waiting task too, so the interpreter's task timer is cleared and the process can
+      // exit. No Retry or Catch names this error, and an aborted run's outcome is never recorded.
+      this.waiters.get(record.executionArn)?.reject(new NamedError('Local.Stopped', 'local mode stopped'));
+      this.waiters.delete(record.executionArn);
     });
     void this.follow(record, definition, execution.eventLogs, () => aborted);
     execution.result.then(
