@@ -5,7 +5,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
-import { CreateTableCommand, DynamoDBClient, ResourceInUseException, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DynamoDBClient, ResourceInUseException, ScanCommand, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { Logger } from '@aws-lambda-powertools/logger';
 import sesServer from 'aws-ses-v2-local';
@@ -84,6 +84,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     await dynamodb.send(new CreateTableCommand(createTableInput(TABLE))).catch((err: unknown) => {
       if (!(err instanceof ResourceInUseException)) throw err;
     });
+    // dynalite activates a new table on a timer; stopping before that would leave it CREATING on disk.
+    await waitUntilTableExists({ client: dynamodb, maxWaitTime: 10, minDelay: 0.05, maxDelay: 0.2 }, { TableName: TABLE });
 
     // The HTTP API listens first: the review URL in every email needs its port.
     const routes: { current?: LocalApiRoutes } = {};

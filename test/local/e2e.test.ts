@@ -126,6 +126,22 @@ describe('local mode, end to end over HTTP', function () {
     expect(emailsWithSubject(await inbox(second.inboxUrl), `Review requested: New post: ${title}`)).to.have.length(1);
   });
 
+  it('keeps waiting through a review period longer than 24.8 days (Node timer limit)', async () => {
+    await stack!.stop();
+    stack = await startLocalStack({ port: 0, inboxPort: 0, dataDir, reviewers: ['reviewer@example.com'], linkTtlHours: 40 * 24 });
+    const s = stack;
+    const title = uniqueTitle('Forty days');
+    const { body } = await submitPost(s.apiUrl, { title, body: 'Body.', authorEmail: 'author@example.com' });
+    const { approve } = linksOf(await reviewEmail(s, title));
+    // An unchained 40-day timer would have fired after 1 ms and expired the post already.
+    const record = [...s.stepFunctions.executions.values()].find((e) => e.name === body.id)!;
+    expect(record.taskDeadline! - record.startDate).to.be.closeTo(40 * 24 * 3600 * 1000, 5000);
+    expect(record.status).to.equal('RUNNING');
+    expect((await getPost(s.apiUrl, body.id)).status).to.equal('IN_REVIEW');
+    expect((await confirm(approve)).status).to.equal(200);
+    await postStatus(s, body.id, 'PUBLISHED');
+  });
+
   it('returns the same post for a repeated Idempotency-Key, with one execution', async () => {
     const s = stack!;
     const post = { title: uniqueTitle('Idempotent'), body: 'Body.', authorEmail: 'author@example.com' };
