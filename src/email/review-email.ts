@@ -42,5 +42,5 @@ export function renderReviewEmail(view: ReviewEmailView): RenderedEmail {
 
 /** "Sat, 05 Dec 2026 14:00 UTC": unambiguous for reviewers anywhere. */
 export function formatExpiry(epochSeconds: number): string {
-  return new Date(epochSeconds * 1000).toUTCString().replace(':00 GMT', ' UTC');
+  return new Date(epochSeconds * 1000).toUTCString().replace(/:\d\d GMT$/, ' UTC');
 }

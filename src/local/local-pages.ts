@@ -15,7 +15,8 @@ main.wide{max-width:60rem}table{border-collapse:collapse;width:100%;margin-top:1
 th,td{text-align:left;padding:.45rem .5rem;border-bottom:1px solid #e4e7eb;vertical-align:top}
 textarea,input[type=email]{width:100%;box-sizing:border-box;padding:.5rem;font:inherit}
 .status{font-weight:bold;font-size:.8rem;padding:.1rem .45rem;border-radius:3px;background:#e4e7eb}
-.status.PUBLISHED{background:#d1fae5}.status.REJECTED{background:#fee2e2}.status.EXPIRED{background:#fef3c7}
+.status.PUBLISHED,.status.SUCCEEDED{background:#d1fae5}.status.REJECTED,.status.FAILED,.status.ABORTED{background:#fee2e2}
+.status.EXPIRED,.status.TIMED_OUT{background:#fef3c7}.status.RUNNING{background:#dbeafe}
 .notice{background:#fef3c7;padding:.6rem;border-radius:4px}nav a{margin-right:1rem}svg{max-width:100%;height:auto}`;
 
 export const LOCAL_PAGE_HEADERS = pageHeaders(STYLE);
@@ -46,7 +47,8 @@ Step Functions (the deployed definition, run by aws-local-stepfunctions) and KMS
 <p class="muted"><a href="/">Refresh</a></p>`;
 
 const EXECUTION = `<h1>Execution {{name}}</h1>
-<p>Status: <span class="status">{{status}}</span>{{#currentState}} · current state: <strong>{{currentState}}</strong>{{/currentState}}{{#error}} · {{error}}{{/error}}</p>
+{{#postTitle}}<p>{{postTitle}}</p>{{/postTitle}}
+<p>Status: <span class="status {{status}}">{{status}}</span>{{#currentState}} · current state: <strong>{{currentState}}</strong>{{/currentState}}{{#error}} · {{error}}{{/error}}</p>
 {{{svg}}}
 <p class="muted">Started {{started}}. Blue: current state; green: visited.</p>`;
 
@@ -73,18 +75,32 @@ function transitions(state: AslState): { to: string; label?: string }[] {
   return out;
 }
 
-/** A layered drawing of the state machine: each state at its shortest distance from StartAt. */
+/** Transitions merged per target: a Next and a Catch into the same state make one arrow. */
+function edges(state: AslState): { to: string; label?: string }[] {
+  const merged = new Map<string, string[]>();
+  for (const { to, label } of transitions(state)) merged.set(to, [...(merged.get(to) ?? []), ...(label ? [label] : [])]);
+  return [...merged].map(([to, labels]) => ({ to, label: labels.join(' / ') || undefined }));
+}
+
+/**
+ * A layered drawing of the state machine: each state one row below its deepest predecessor
+ * (longest path from StartAt), so shared end states sit below every branch that reaches them.
+ */
 export function stateMachineSvg(definition: AslDefinition, current?: string, visited: string[] = []): string {
+  const names = Object.keys(definition.States);
   const layer = new Map<string, number>([[definition.StartAt, 0]]);
-  const queue = [definition.StartAt];
-  while (queue.length > 0) {
-    const name = queue.shift()!;
-    for (const { to } of transitions(definition.States[name] ?? {})) {
-      if (!layer.has(to)) {
-        layer.set(to, layer.get(name)! + 1);
-        queue.push(to);
+  // Relaxation bounded by the state count: terminates on cycles (a retry loop) too.
+  for (let round = 0; round < names.length; round++) {
+    let changed = false;
+    for (const [name, depth] of [...layer]) {
+      for (const { to } of edges(definition.States[name] ?? {})) {
+        if ((layer.get(to) ?? -1) < depth + 1 && depth + 1 < names.length) {
+          layer.set(to, depth + 1);
+          changed = true;
+        }
       }
     }
+    if (!changed) break;
   }
   const rows: string[][] = [];
   for (const [name, depth] of layer) (rows[depth] ??= []).push(name);
@@ -101,7 +117,7 @@ export function stateMachineSvg(definition: AslDefinition, current?: string, vis
     '<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="#7b8794"/></marker></defs>',
   ];
   for (const [name, from] of pos) {
-    for (const { to, label } of transitions(definition.States[name] ?? {})) {
+    for (const { to, label } of edges(definition.States[name] ?? {})) {
       const target = pos.get(to);
       if (!target) continue;
       const x1 = from.x + W / 2, y1 = from.y + H, x2 = target.x + W / 2, y2 = target.y;
@@ -124,8 +140,10 @@ export function stateMachineSvg(definition: AslDefinition, current?: string, vis
 }
 
 export function executionPage(record: ExecutionRecord, definition: AslDefinition, inboxUrl: string): string {
+  const input = JSON.parse(record.input) as { title?: string };
   return page(`Execution ${record.name}`, EXECUTION, {
     name: record.name,
+    postTitle: input.title ? `Post “${input.title}”` : undefined,
     status: record.status,
     currentState: record.currentState,
     error: record.error,

@@ -19,7 +19,7 @@ const LAYOUT = `<!doctype html>
 
 const CONFIRM = `<p class="muted">Review requested{{#requestedBy}} by {{requestedBy}}{{/requestedBy}} · for {{reviewer}}</p>
 <h1>{{subject}}</h1>
-<p>{{summary}}</p>
+<p class="details">{{summary}}</p>
 {{#details}}<p class="details">{{details}}</p>{{/details}}
 <form method="post" action="review">
 {{#hidden}}<input type="hidden" name="{{name}}" value="{{value}}">{{/hidden}}

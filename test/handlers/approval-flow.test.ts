@@ -40,6 +40,14 @@ describe('approval flow (request Lambda → email → link handler)', () => {
     expect(sfn.calls().map((c) => c.args[0].constructor.name)).to.deep.equal(['SendTaskSuccessCommand']);
   });
 
+  it("accepts the confirmation as browsers send it under no-referrer: Origin null, Sec-Fetch-Site same-origin", async () => {
+    await h.submit();
+    const page = await h.open(sentEmails()[0]!.approveUrl);
+    const res = await h.post({ ...formFields(page.body as string), decision: 'approve' }, { origin: 'null', 'sec-fetch-site': 'same-origin' });
+    expect(res.statusCode).to.equal(200);
+    expect(successCalls()).to.have.length(1);
+  });
+
   it('lets the reviewer choose the other action on the confirmation page', async () => {
     await h.submit();
     const res = await h.confirm(sentEmails()[0]!.approveUrl, 'reject');

@@ -355,10 +355,22 @@ const cases: BadInput[] = [
     run: async (h, ctx) => ctx.post(await aliceForm(h), { origin: 'https://evil.example' }),
   },
   {
-    name: 'a POST from Origin "null"',
+    name: 'a POST from Origin "null" without sec-fetch-site',
     expectStatus: 403,
     expectCode: 'CSRF_REJECTED',
     run: async (h, ctx) => ctx.post(await aliceForm(h), { origin: 'null' }),
+  },
+  {
+    name: 'a POST from Origin "null" marked sec-fetch-site: cross-site',
+    expectStatus: 403,
+    expectCode: 'CSRF_REJECTED',
+    run: async (h, ctx) => ctx.post(await aliceForm(h), { origin: 'null', 'sec-fetch-site': 'cross-site' }),
+  },
+  {
+    name: 'a POST marked sec-fetch-site: same-site (a sibling subdomain)',
+    expectStatus: 403,
+    expectCode: 'CSRF_REJECTED',
+    run: async (h, ctx) => ctx.post(await aliceForm(h), { 'sec-fetch-site': 'same-site' }),
   },
   {
     name: 'a POST whose Origin is not a URL',
