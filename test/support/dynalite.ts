@@ -5,7 +5,7 @@
  */
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import { CreateTableCommand, DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DynamoDBClient, ScanCommand, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 import { createTableInput } from '../../src/adapters/table-schema';
 
@@ -35,6 +35,8 @@ export async function startTestTable(): Promise<TestTable> {
   });
   const tableName = `approvals-test-${++tableCounter}`;
   await client.send(new CreateTableCommand(createTableInput(tableName)));
+  // dynalite turns a new table ACTIVE on a timer; until then it answers ResourceNotFound.
+  await waitUntilTableExists({ client, maxWaitTime: 10, minDelay: 0.02, maxDelay: 0.1 }, { TableName: tableName });
 
   const calls: string[] = [];
   const failures: { command: string; error: Error; left: number }[] = [];
