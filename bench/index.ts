@@ -4,10 +4,13 @@
  *   1. email render: filling the precompiled template vs compiling the MJML per email;
  *   2. decision POST throughput in-process (real handler and adapters, stubbed AWS clients);
  *   3. AWS calls per request (1, 3, 10 reviewers) and per decision, counted at the stubs;
- *   4. approve-link length for 1,000- and 2,048-character task tokens.
+ *   4. approve-link length for 1,000- and 2,048-character task tokens;
+ *   5. the cold path: each Lambda bundle's bytes and load time vs a default esbuild bundle;
+ *   6. local mode: 1,000 posts end to end over loopback (BENCH_LOCAL_POSTS changes the count).
  *
- * Every AWS client is stubbed with aws-sdk-client-mock: nothing leaves the process. Prints a
- * plain-text report; writes no files.
+ * Sections 1–4 stub every AWS client with aws-sdk-client-mock; 5 loads bundles in fresh Node
+ * processes; 6 runs the local stack on 127.0.0.1. Prints a plain-text report; writes no files
+ * outside temporary folders it removes.
  */
 import { createCipheriv, createHash, randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
@@ -42,6 +45,7 @@ import { requestIdFor } from '../src/services/request-approval';
 // ---------------------------------------------------------------------------------------------
 
 import { benchBundles } from './bundles';
+import { benchLocalFlow } from './local-flow';
 
 const REVIEW_URL = 'https://abcdef1234.execute-api.eu-west-1.amazonaws.com/review';
 const HOST = 'abcdef1234.execute-api.eu-west-1.amazonaws.com';
@@ -607,6 +611,9 @@ async function main(): Promise<void> {
   console.log('5. bundles…');
   const bundles = benchBundles((line) => console.log(line));
   sections.push({ title: '5. Cold path: Lambda bundles', ...bundles });
+  console.log('6. local mode…');
+  const local = await benchLocalFlow((line) => console.log(line));
+  sections.push({ title: `6. Local mode: ${local.posts.toLocaleString('en-GB')} posts end to end`, rows: local.rows, notes: local.notes });
   printReport(Number(clock() - start) / 1e9);
 }
 
