@@ -377,6 +377,12 @@ async function benchDecisions(): Promise<void> {
     expiresAt: nowSeconds + 7 * 24 * 3600,
     sealedToken: sealed.ciphertext,
     notified: [0, 1, 2],
+    requiredApprovals: 1,
+    approvalsNeeded: 1,
+    votes: {},
+    audit: [],
+    opened: [],
+    reminded: [],
   };
   const counters = installDecisionStubs(sealed, record);
 

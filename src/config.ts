@@ -16,3 +16,11 @@ export function readEnv<R extends string, O extends string = never>(
   }
   return out as Record<R, string> & Partial<Record<O, string>>;
 }
+
+/** AUDIT_RETENTION_DAYS (days a request and its audit trail outlive its links; default 365) in seconds. */
+export function retentionSeconds(days: string | undefined): number {
+  if (days === undefined) return 365 * 24 * 3600;
+  const n = Number(days);
+  if (!Number.isInteger(n) || n < 1 || n > 3650) throw new Error(`AUDIT_RETENTION_DAYS must be a whole number of days from 1 to 3650, got ${JSON.stringify(days)}`);
+  return n * 24 * 3600;
+}

@@ -1,36 +1,49 @@
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { ApprovalError } from '../domain/errors';
-import type { ApprovalRecord, ClaimResult, Decision, DecisionClaim, RequestStore } from '../domain/ports';
+import {
+  voteKey,
+  type ApprovalRecord,
+  type AuditEvent,
+  type ClaimResult,
+  type Decision,
+  type DecisionClaim,
+  type RequestStore,
+  type Voter,
+  type VoteResult,
+} from '../domain/ports';
 import { isThrottle } from './aws-errors';
-import { requestKey } from './table-schema';
+import { PENDING_INDEX_NAME, requestKey } from './table-schema';
 
-/** Records stay readable this long after expiry (then DynamoDB TTL removes them). */
-const RETENTION_SECONDS = 30 * 24 * 3600;
+/** Default: requests and their audit trail stay a year after their links expire (then TTL removes them). */
+export const DEFAULT_RETENTION_SECONDS = 365 * 24 * 3600;
 
 const key = requestKey;
+const SETS = ['notified', 'opened', 'reminded'] as const;
 
 type Item = Record<string, unknown>;
 
-function toItem(record: ApprovalRecord): Item {
-  const { notified, ...rest } = record;
-  return {
-    ...key(record.requestId),
-    ...rest,
-    // DynamoDB sets cannot be empty; an absent attribute means "nobody claimed".
-    ...(notified.length > 0 ? { notified: new Set(notified) } : {}),
-    // Sparse index keys: present only while a request awaits a decision (the dashboard's "pending" query).
-    pendingKey: 'PENDING',
-    pendingSort: record.createdAt,
-    ttl: record.expiresAt + RETENTION_SECONDS,
-  };
+/**
+ * Index keys: `pendingKey` is PENDING while a request awaits a decision (the dashboard's and the
+ * sweeper's query), then DONE with the time it closed, for the dashboard's "recently decided".
+ */
+function toItem(record: ApprovalRecord, retentionSeconds: number): Item {
+  const { notified, opened, reminded, ...rest } = record;
+  const sets: Item = {};
+  // DynamoDB sets cannot be empty; an absent attribute means "none yet".
+  for (const [name, values] of [['notified', notified], ['opened', opened], ['reminded', reminded]] as const) if (values.length > 0) sets[name] = new Set(values);
+  return { ...key(record.requestId), ...rest, ...sets, pendingKey: 'PENDING', pendingSort: record.createdAt, ttl: record.expiresAt + retentionSeconds };
 }
 
 function fromItem(item: Item): ApprovalRecord {
-  const { pk: _pk, sk: _sk, pendingKey: _pendingKey, pendingSort: _pendingSort, ttl: _ttl, notified, ...rest } = item;
-  const indices = notified instanceof Set ? [...notified].map(Number) : [];
-  return { ...(rest as unknown as Omit<ApprovalRecord, 'notified'>), notified: indices.sort((a, b) => a - b) };
+  const { pk: _pk, sk: _sk, pendingKey: _pendingKey, pendingSort: _pendingSort, ttl: _ttl, ...rest } = item;
+  const record = { votes: {}, audit: [], requiredApprovals: 1, approvalsNeeded: 1, ...rest } as unknown as ApprovalRecord;
+  for (const name of SETS) {
+    const value = item[name];
+    record[name] = value instanceof Set ? [...value].map(Number).sort((a, b) => a - b) : [];
+  }
+  return record;
 }
 
 /** Runs a write, turning throttling into THROTTLED and a failed condition into `false`. */
@@ -50,12 +63,17 @@ function mapError(err: unknown): unknown {
 
 /**
  * The request store on one DynamoDB table (pk/sk). Every state change is a conditional
- * write, so concurrent clicks and retries resolve in DynamoDB, not in memory.
+ * write, so concurrent clicks, votes and retries resolve in DynamoDB, not in memory; each
+ * write appends its audit events to the item in the same request.
  */
 export class DynamoRequestStore implements RequestStore {
   private readonly doc: DynamoDBDocumentClient;
 
-  constructor(client: DynamoDBClient, private readonly tableName: string) {
+  constructor(
+    client: DynamoDBClient,
+    private readonly tableName: string,
+    private readonly retentionSeconds = DEFAULT_RETENTION_SECONDS,
+  ) {
     this.doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
   }
 
@@ -73,12 +91,17 @@ export class DynamoRequestStore implements RequestStore {
     return err.Item ? fromItem(unmarshall(err.Item)) : this.get(requestId);
   }
 
+  private update(input: Omit<ConstructorParameters<typeof UpdateCommand>[0], 'TableName' | 'Key'> & { requestId: string }) {
+    const { requestId, ...rest } = input;
+    return this.doc.send(new UpdateCommand({ TableName: this.tableName, Key: key(requestId), ...rest }));
+  }
+
   async createIfAbsent(record: ApprovalRecord): Promise<ApprovalRecord | undefined> {
     try {
       await this.doc.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: toItem(record),
+          Item: toItem(record, this.retentionSeconds),
           ConditionExpression: 'attribute_not_exists(pk)',
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
@@ -92,128 +115,243 @@ export class DynamoRequestStore implements RequestStore {
 
   replaceToken(requestId: string, sealedToken: string, tokenHash: string): Promise<boolean> {
     return conditional(() =>
-      this.doc.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: key(requestId),
-          UpdateExpression: 'SET sealedToken = :sealed, tokenHash = :hash',
-          ConditionExpression: '#status = :pending',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':sealed': sealedToken, ':hash': tokenHash, ':pending': 'PENDING' },
-        }),
-      ),
+      this.update({
+        requestId,
+        UpdateExpression: 'SET sealedToken = :sealed, tokenHash = :hash',
+        ConditionExpression: '#status = :pending',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':sealed': sealedToken, ':hash': tokenHash, ':pending': 'PENDING' },
+      }),
     );
   }
 
   claimNotification(requestId: string, reviewer: number): Promise<boolean> {
+    return this.claimSetMember(requestId, 'notified', reviewer);
+  }
+
+  private claimSetMember(requestId: string, set: (typeof SETS)[number], reviewer: number, events: AuditEvent[] = []): Promise<boolean> {
     return conditional(() =>
-      this.doc.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: key(requestId),
-          UpdateExpression: 'ADD notified :one',
-          ConditionExpression: 'attribute_exists(pk) AND NOT contains(notified, :i)',
-          ExpressionAttributeValues: { ':one': new Set([reviewer]), ':i': reviewer },
-        }),
-      ),
+      this.update({
+        requestId,
+        UpdateExpression: `ADD ${set} :one${events.length ? ' SET audit = list_append(if_not_exists(audit, :empty), :events)' : ''}`,
+        ConditionExpression: `attribute_exists(pk) AND NOT contains(${set}, :i)`,
+        ExpressionAttributeValues: { ':one': new Set([reviewer]), ':i': reviewer, ...(events.length ? { ':events': events, ':empty': [] } : {}) },
+      }),
     );
   }
 
   async releaseNotification(requestId: string, reviewer: number): Promise<void> {
-    await conditional(() =>
-      this.doc.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: key(requestId),
-          UpdateExpression: 'DELETE notified :one',
-          ExpressionAttributeValues: { ':one': new Set([reviewer]) },
-        }),
-      ),
-    );
+    await conditional(() => this.update({ requestId, UpdateExpression: 'DELETE notified :one', ExpressionAttributeValues: { ':one': new Set([reviewer]) } }));
+  }
+
+  /** The vote's SET clauses, names and values shared by claimDecision and recordVote. */
+  private voteParts(claim: DecisionClaim) {
+    const vote = { decision: claim.decision, at: claim.decidedAt, ...(claim.comment ? { comment: claim.comment } : {}), ...(claim.voter.kind === 'admin' ? { by: claim.voter.email } : {}) };
+    return {
+      names: { '#status': 'status', '#vote': voteKey(claim.voter) },
+      values: { ':pending': 'PENDING', ':now': claim.nowSeconds, ':vote': vote, ':events': claim.audit, ':empty': [] } as Item,
+      set: 'votes.#vote = :vote, audit = list_append(if_not_exists(audit, :empty), :events)',
+      // A reviewer votes once, and only if their index exists.
+      condition: `#status = :pending AND expiresAt > :now${claim.voter.kind === 'reviewer' ? ' AND size(reviewers) > :reviewer AND attribute_not_exists(votes.#vote)' : ''}`,
+    };
+  }
+
+  private reviewerIndex(claim: DecisionClaim): number | undefined {
+    if (claim.voter.kind !== 'reviewer') return undefined;
+    const { index } = claim.voter;
+    if (!Number.isSafeInteger(index) || index < 0) throw new ApprovalError('LINK_INVALID');
+    return index;
   }
 
   async claimDecision(claim: DecisionClaim): Promise<ClaimResult> {
-    const { requestId, reviewer } = claim;
-    if (!Number.isSafeInteger(reviewer) || reviewer < 0) throw new ApprovalError('LINK_INVALID');
+    const index = this.reviewerIndex(claim);
+    const parts = this.voteParts(claim);
+    const quorumVote = claim.voter.kind === 'reviewer' && claim.decision === 'approved';
+    // decidedBy is copied from the stored reviewer list inside the same atomic write.
+    const decidedBy = index !== undefined ? `reviewers[${index}]` : ':admin';
     try {
-      const { Attributes } = await this.doc.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: key(requestId),
-          // decidedBy is copied from the stored reviewer list inside the same atomic write.
-          UpdateExpression: `SET #status = :deciding, decision = :decision, decidedBy = reviewers[${reviewer}], decidedAt = :at, leaseUntil = :lease${claim.comment ? ', #comment = :comment' : ''}`,
-          ConditionExpression: '#status = :pending AND expiresAt > :now AND size(reviewers) > :reviewer',
-          ExpressionAttributeNames: { '#status': 'status', ...(claim.comment ? { '#comment': 'comment' } : {}) },
-          ExpressionAttributeValues: {
-            ':deciding': 'DECIDING',
-            ':pending': 'PENDING',
-            ':decision': claim.decision,
-            ':at': claim.decidedAt,
-            ':lease': claim.leaseUntil,
-            ':now': claim.nowSeconds,
-            ':reviewer': reviewer,
-            ...(claim.comment ? { ':comment': claim.comment } : {}),
-          },
-          ReturnValues: 'ALL_NEW',
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        }),
-      );
+      const { Attributes } = await this.update({
+        requestId: claim.requestId,
+        UpdateExpression:
+          `SET #status = :deciding, decision = :decision, decidedBy = ${decidedBy}, decidedAt = :at, leaseUntil = :lease, ${parts.set}` +
+          (claim.comment ? ', #comment = :comment' : '') +
+          (quorumVote ? ' ADD approvalsNeeded :minusOne' : ''),
+        // An approval decides only when it is the last one missing.
+        ConditionExpression: parts.condition + (quorumVote ? ' AND approvalsNeeded <= :one' : ''),
+        ExpressionAttributeNames: { ...parts.names, ...(claim.comment ? { '#comment': 'comment' } : {}) },
+        ExpressionAttributeValues: {
+          ...parts.values,
+          ':deciding': 'DECIDING',
+          ':decision': claim.decision,
+          ':at': claim.decidedAt,
+          ':lease': claim.leaseUntil,
+          ...(index !== undefined ? { ':reviewer': index } : { ':admin': (claim.voter as { email: string }).email }),
+          ...(claim.comment ? { ':comment': claim.comment } : {}),
+          ...(quorumVote ? { ':minusOne': -1, ':one': 1 } : {}),
+        },
+        ReturnValues: 'ALL_NEW',
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      });
       return { claimed: true, record: fromItem(Attributes!) };
     } catch (err) {
-      if (err instanceof ConditionalCheckFailedException) return { claimed: false, current: await this.current(err, requestId) };
+      if (err instanceof ConditionalCheckFailedException) return { claimed: false, current: await this.current(err, claim.requestId) };
       throw mapError(err);
     }
   }
 
+  async recordVote(claim: DecisionClaim & { voter: { kind: 'reviewer'; index: number } }): Promise<VoteResult> {
+    const index = this.reviewerIndex(claim)!;
+    const parts = this.voteParts(claim);
+    try {
+      const { Attributes } = await this.update({
+        requestId: claim.requestId,
+        UpdateExpression: `SET ${parts.set} ADD approvalsNeeded :minusOne`,
+        ConditionExpression: `${parts.condition} AND approvalsNeeded > :one`,
+        ExpressionAttributeNames: parts.names,
+        ExpressionAttributeValues: { ...parts.values, ':reviewer': index, ':minusOne': -1, ':one': 1 },
+        ReturnValues: 'ALL_NEW',
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      });
+      return { recorded: true, record: fromItem(Attributes!) };
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException) return { recorded: false, current: await this.current(err, claim.requestId) };
+      throw mapError(err);
+    }
+  }
+
+  async recordOpened(requestId: string, reviewer: number, event: AuditEvent): Promise<void> {
+    await this.claimSetMember(requestId, 'opened', reviewer, [event]);
+  }
+
+  async appendAudit(requestId: string, events: AuditEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    await conditional(() =>
+      this.update({
+        requestId,
+        UpdateExpression: 'SET audit = list_append(if_not_exists(audit, :empty), :events)',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':events': events, ':empty': [] },
+      }),
+    );
+  }
+
+  claimReminder(requestId: string, reviewer: number, event: AuditEvent): Promise<boolean> {
+    return this.claimSetMember(requestId, 'reminded', reviewer, [event]);
+  }
+
+  async escalate(requestId: string, reviewers: string[], nowSeconds: number, event: AuditEvent): Promise<ApprovalRecord | undefined> {
+    try {
+      const { Attributes } = await this.update({
+        requestId,
+        UpdateExpression: 'SET escalated = :yes, reviewers = list_append(reviewers, :added), audit = list_append(if_not_exists(audit, :empty), :events)',
+        ConditionExpression: '#status = :pending AND expiresAt > :now AND attribute_not_exists(escalated)',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':yes': true, ':added': reviewers, ':events': [event], ':empty': [], ':pending': 'PENDING', ':now': nowSeconds },
+        ReturnValues: 'ALL_NEW',
+      });
+      return fromItem(Attributes!);
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException) return undefined;
+      throw mapError(err);
+    }
+  }
+
+  expirePending(requestId: string, nowSeconds: number, event: AuditEvent): Promise<boolean> {
+    return conditional(() =>
+      this.update({
+        requestId,
+        UpdateExpression: 'SET #status = :expired, pendingKey = :done, pendingSort = :at, audit = list_append(if_not_exists(audit, :empty), :events) REMOVE sealedToken',
+        ConditionExpression: '#status = :pending AND expiresAt <= :now',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':expired': 'EXPIRED', ':pending': 'PENDING', ':now': nowSeconds, ':done': 'DONE', ':at': event.at, ':events': [event], ':empty': [] },
+      }),
+    );
+  }
+
+  private async query(partition: 'PENDING' | 'DONE', limit: number, forward: boolean): Promise<ApprovalRecord[]> {
+    const out: ApprovalRecord[] = [];
+    let start: Record<string, unknown> | undefined;
+    try {
+      do {
+        const page = await this.doc.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            IndexName: PENDING_INDEX_NAME,
+            KeyConditionExpression: 'pendingKey = :p',
+            ExpressionAttributeValues: { ':p': partition },
+            ScanIndexForward: forward,
+            Limit: Math.min(limit - out.length, 100),
+            ExclusiveStartKey: start,
+          }),
+        );
+        for (const item of page.Items ?? []) out.push(fromItem(item));
+        start = page.LastEvaluatedKey;
+      } while (start && out.length < limit);
+    } catch (err) {
+      throw mapError(err);
+    }
+    return out;
+  }
+
+  listPending(limit: number): Promise<ApprovalRecord[]> {
+    return this.query('PENDING', limit, true);
+  }
+
+  listRecent(limit: number): Promise<ApprovalRecord[]> {
+    return this.query('DONE', limit, false);
+  }
+
   takeOverDecision(requestId: string, expiredLease: number, newLease: number): Promise<boolean> {
     return conditional(() =>
-      this.doc.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: key(requestId),
-          UpdateExpression: 'SET leaseUntil = :new',
-          ConditionExpression: '#status = :deciding AND leaseUntil = :old',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':deciding': 'DECIDING', ':old': expiredLease, ':new': newLease },
-        }),
-      ),
+      this.update({
+        requestId,
+        UpdateExpression: 'SET leaseUntil = :new',
+        ConditionExpression: '#status = :deciding AND leaseUntil = :old',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':deciding': 'DECIDING', ':old': expiredLease, ':new': newLease },
+      }),
     );
   }
 
   private async finish(requestId: string, lease: number, update: string, values: Item, names: Record<string, string> = {}): Promise<void> {
     await conditional(() =>
-      this.doc.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: key(requestId),
-          UpdateExpression: update,
-          ConditionExpression: '#status = :deciding AND leaseUntil = :lease',
-          ExpressionAttributeNames: { '#status': 'status', ...names },
-          ExpressionAttributeValues: { ':deciding': 'DECIDING', ':lease': lease, ...values },
-        }),
-      ),
+      this.update({
+        requestId,
+        UpdateExpression: update,
+        ConditionExpression: '#status = :deciding AND leaseUntil = :lease',
+        ExpressionAttributeNames: { '#status': 'status', ...names },
+        ExpressionAttributeValues: { ':deciding': 'DECIDING', ':lease': lease, ...values },
+      }),
     );
   }
 
-  completeDecision(requestId: string, lease: number, decision: Decision): Promise<void> {
-    return this.finish(requestId, lease, 'SET #status = :final REMOVE leaseUntil, sealedToken, pendingKey, pendingSort', {
-      ':final': decision === 'approved' ? 'APPROVED' : 'REJECTED',
-    });
-  }
-
-  abandonDecision(requestId: string, lease: number): Promise<void> {
+  completeDecision(requestId: string, lease: number, decision: Decision, event: AuditEvent): Promise<void> {
     return this.finish(
       requestId,
       lease,
-      'SET #status = :pending REMOVE decision, decidedBy, decidedAt, #comment, leaseUntil',
-      { ':pending': 'PENDING' },
-      { '#comment': 'comment' },
+      'SET #status = :final, pendingKey = :done, pendingSort = :at, audit = list_append(if_not_exists(audit, :empty), :events) REMOVE leaseUntil, sealedToken',
+      { ':final': decision === 'approved' ? 'APPROVED' : 'REJECTED', ':done': 'DONE', ':at': event.at, ':events': [event], ':empty': [] },
     );
   }
 
-  markExpired(requestId: string, lease: number): Promise<void> {
-    return this.finish(requestId, lease, 'SET #status = :expired REMOVE leaseUntil, sealedToken, pendingKey, pendingSort', {
-      ':expired': 'EXPIRED',
-    });
+  abandonDecision(requestId: string, lease: number, vote: { voter: Voter; approval: boolean }): Promise<void> {
+    // The vote that claimed is taken back with the claim: nothing reached Step Functions.
+    const quorum = vote.voter.kind === 'reviewer' && vote.approval;
+    return this.finish(
+      requestId,
+      lease,
+      `SET #status = :pending REMOVE decision, decidedBy, decidedAt, #comment, leaseUntil, votes.#vote${quorum ? ' ADD approvalsNeeded :plusOne' : ''}`,
+      { ':pending': 'PENDING', ...(quorum ? { ':plusOne': 1 } : {}) },
+      { '#comment': 'comment', '#vote': voteKey(vote.voter) },
+    );
+  }
+
+  markExpired(requestId: string, lease: number, event: AuditEvent): Promise<void> {
+    return this.finish(
+      requestId,
+      lease,
+      'SET #status = :expired, pendingKey = :done, pendingSort = :at, audit = list_append(if_not_exists(audit, :empty), :events) REMOVE leaseUntil, sealedToken',
+      { ':expired': 'EXPIRED', ':done': 'DONE', ':at': event.at, ':events': [event], ':empty': [] },
+    );
   }
 }

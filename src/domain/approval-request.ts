@@ -1,5 +1,5 @@
 import { ApprovalError } from './errors';
-import { array, gte, int, literal, lte, maxLength, minLength, object, optional, regex, strictObject, string } from 'zod/mini';
+import { array, gte, int, lte, maxLength, minLength, object, optional, regex, strictObject, string } from 'zod/mini';
 import { email, line, problemsOf, text } from './validation';
 
 export const DEFAULT_TTL_SECONDS = 7 * 24 * 3600;
@@ -14,7 +14,10 @@ const requestSchema = strictObject({
   summary: text(2000),
   details: optional(string().check(maxLength(10_000))),
   reviewers: array(email()).check(minLength(1), maxLength(MAX_REVIEWERS)),
-  requiredApprovals: optional(literal(1, 'only 1 is supported')),
+  requiredApprovals: optional(int().check(gte(1), lte(MAX_REVIEWERS))),
+  escalateTo: optional(array(email()).check(maxLength(MAX_REVIEWERS))),
+  escalateAfterSeconds: optional(int().check(gte(60), lte(MAX_TTL_SECONDS))),
+  remindBeforeSeconds: optional(int().check(gte(60), lte(MAX_TTL_SECONDS))),
   ttlSeconds: optional(int().check(gte(60), lte(MAX_TTL_SECONDS))),
   requestedBy: optional(line(254)),
 });
@@ -30,10 +33,14 @@ export interface ApprovalRequest {
   subject: string;
   summary: string;
   details?: string;
-  /** Lower-cased and de-duplicated, in the order given. */
+  /** Lower-cased and de-duplicated, in the order given, without the requester. */
   reviewers: string[];
   ttlSeconds: number;
   requestedBy?: string;
+  requiredApprovals: number;
+  escalateTo: string[];
+  escalateAfterSeconds?: number;
+  remindBeforeSeconds?: number;
 }
 
 export interface ApprovalTask {
@@ -57,7 +64,15 @@ export function parseApprovalTask(input: unknown): ApprovalTask {
     throw new ApprovalError('INVALID_APPROVAL_REQUEST', { details: problemsOf(result.error) });
   }
   const { taskToken, request, executionId, idempotencyKey } = result.data;
-  const reviewers = [...new Set(request.reviewers)];
+  // Nobody reviews their own request: the requester is never a reviewer.
+  const author = request.requestedBy?.toLowerCase();
+  const reviewers = [...new Set(request.reviewers)].filter((r) => r !== author);
+  const escalateTo = [...new Set(request.escalateTo ?? [])].filter((r) => r !== author && !reviewers.includes(r));
+  const requiredApprovals = request.requiredApprovals ?? 1;
+  if (reviewers.length === 0) throw new ApprovalError('INVALID_APPROVAL_REQUEST', { details: ['request.reviewers: no reviewer left once the requester is removed'] });
+  if (requiredApprovals > reviewers.length) {
+    throw new ApprovalError('INVALID_APPROVAL_REQUEST', { details: [`request.requiredApprovals: ${requiredApprovals} approvals cannot come from ${reviewers.length} reviewer(s)`] });
+  }
   return {
     taskToken,
     executionId,
@@ -69,6 +84,10 @@ export function parseApprovalTask(input: unknown): ApprovalTask {
       reviewers,
       ttlSeconds: request.ttlSeconds ?? DEFAULT_TTL_SECONDS,
       requestedBy: request.requestedBy,
+      requiredApprovals,
+      escalateTo,
+      escalateAfterSeconds: request.escalateAfterSeconds,
+      remindBeforeSeconds: request.remindBeforeSeconds,
     },
   };
 }

@@ -14,6 +14,7 @@ export type ErrorCode =
   | 'PAYLOAD_TOO_LARGE'
   | 'REQUEST_NOT_FOUND'
   | 'ALREADY_DECIDED'
+  | 'ALREADY_VOTED'
   | 'DECISION_IN_PROGRESS'
   | 'TASK_CLOSED'
   | 'THROTTLED'
@@ -43,6 +44,7 @@ export const ERROR_TABLE: Record<ErrorCode, ErrorEntry> = {
   PAYLOAD_TOO_LARGE: { status: 413, title: 'Too large', message: 'The request is larger than this service accepts.' },
   REQUEST_NOT_FOUND: { status: 404, title: 'Request not found', message: 'This approval request does not exist any more.' },
   ALREADY_DECIDED: { status: 409, title: 'Already decided', message: 'This request has already been decided.' },
+  ALREADY_VOTED: { status: 409, title: 'You have already voted', message: 'Your vote is recorded. The request is decided when enough reviewers approve, or when one rejects it.' },
   DECISION_IN_PROGRESS: { status: 409, title: 'Decision being recorded', message: 'A decision for this request is being recorded. Reload this page in a minute.', retryable: true },
   TASK_CLOSED: { status: 410, title: 'This request is closed', message: 'The workflow is no longer waiting for this decision (it expired or was stopped). Nothing was changed.' },
   THROTTLED: { status: 503, title: 'Busy, please retry', message: 'The service is busy. Nothing was recorded: please try again in a few seconds.', retryable: true },

@@ -8,6 +8,39 @@ import type { ReviewAction } from './review-link';
 export type RequestStatus = 'PENDING' | 'DECIDING' | 'APPROVED' | 'REJECTED' | 'EXPIRED';
 export type Decision = 'approved' | 'rejected';
 
+/** One reviewer's (or an admin's) vote, as stored. The voter is the map key: `r<index>` or `admin`. */
+export interface StoredVote {
+  decision: Decision;
+  at: string;
+  comment?: string;
+  /** Set for admin votes (reviewers are named by their index). */
+  by?: string;
+}
+
+/** A vote as reported in the workflow output and on the dashboard. */
+export interface Vote {
+  reviewer: string;
+  decision: Decision;
+  at: string;
+  comment?: string;
+}
+
+export type AuditType = 'created' | 'emailed' | 'opened' | 'voted' | 'decided' | 'delivered' | 'reminded' | 'escalated' | 'expired' | 'recovered';
+
+/** One entry of a request's audit trail. Actors are `r<index>`, an admin's address, or `system`. */
+export interface AuditEvent {
+  type: AuditType;
+  at: string;
+  actor: string;
+  /** Keyed hashes of the client's IP and user agent: comparable, not reversible. */
+  ipHash?: string;
+  uaHash?: string;
+  detail?: string;
+}
+
+/** Who votes: a reviewer through their link, or an admin from the dashboard (always final). */
+export type Voter = { kind: 'reviewer'; index: number } | { kind: 'admin'; email: string };
+
 export interface ApprovalRecord {
   requestId: string;
   status: RequestStatus;
@@ -33,19 +66,36 @@ export interface ApprovalRecord {
   comment?: string;
   /** While DECIDING: seconds since the epoch until which the decider owns delivery. */
   leaseUntil?: number;
+  /** k: distinct approvals that approve the request (one rejection rejects it). */
+  requiredApprovals: number;
+  /** Approvals still missing while PENDING. */
+  approvalsNeeded: number;
+  votes: Record<string, StoredVote>;
+  audit: AuditEvent[];
+  /** Reviewer indices that opened their link (recorded once each). */
+  opened: number[];
+  /** Reviewer indices already reminded. */
+  reminded: number[];
+  escalateTo?: string[];
+  escalateAfterSeconds?: number;
+  remindBeforeSeconds?: number;
+  escalated?: boolean;
 }
 
 export interface DecisionClaim {
   requestId: string;
-  reviewer: number;
+  voter: Voter;
   decision: Decision;
   decidedAt: string;
   comment?: string;
   nowSeconds: number;
   leaseUntil: number;
+  /** Events appended to the audit trail in the same write. */
+  audit: AuditEvent[];
 }
 
 export type ClaimResult = { claimed: true; record: ApprovalRecord } | { claimed: false; current?: ApprovalRecord };
+export type VoteResult = { recorded: true; record: ApprovalRecord } | { recorded: false; current?: ApprovalRecord };
 
 export interface RequestStore {
   /** Creates the record unless one with the same id exists; returns the existing one then. */
@@ -56,16 +106,34 @@ export interface RequestStore {
   /** Claims the right to email one reviewer; false if already claimed. */
   claimNotification(requestId: string, reviewer: number): Promise<boolean>;
   releaseNotification(requestId: string, reviewer: number): Promise<void>;
-  /** PENDING → DECIDING if still pending and unexpired (the first decision wins). */
+  /**
+   * PENDING → DECIDING if still pending and unexpired, recording the vote. A rejection or an
+   * admin's decision always decides; a reviewer's approval only when it completes the quorum.
+   */
   claimDecision(claim: DecisionClaim): Promise<ClaimResult>;
+  /** Records a reviewer's approval that does not complete the quorum (request stays PENDING). */
+  recordVote(claim: DecisionClaim & { voter: { kind: 'reviewer'; index: number } }): Promise<VoteResult>;
+  /** Records that a reviewer opened their link (once per reviewer; never changes the request's state). */
+  recordOpened(requestId: string, reviewer: number, event: AuditEvent): Promise<void>;
+  appendAudit(requestId: string, events: AuditEvent[]): Promise<void>;
+  /** Claims the right to remind one reviewer (once per reviewer). */
+  claimReminder(requestId: string, reviewer: number, event: AuditEvent): Promise<boolean>;
+  /** Adds escalation reviewers once; returns the updated record, or undefined if already escalated or closed. */
+  escalate(requestId: string, reviewers: string[], nowSeconds: number, event: AuditEvent): Promise<ApprovalRecord | undefined>;
+  /** PENDING → EXPIRED once its links have expired. */
+  expirePending(requestId: string, nowSeconds: number, event: AuditEvent): Promise<boolean>;
+  /** Requests awaiting a decision (PENDING or DECIDING), oldest first. */
+  listPending(limit: number): Promise<ApprovalRecord[]>;
+  /** Decided or expired requests, most recent first. */
+  listRecent(limit: number): Promise<ApprovalRecord[]>;
   /** Takes over a DECIDING record whose lease ran out (crash recovery); false if someone else did. */
   takeOverDecision(requestId: string, expiredLease: number, newLease: number): Promise<boolean>;
   /** DECIDING → APPROVED | REJECTED, for the holder of `lease`. */
-  completeDecision(requestId: string, lease: number, decision: Decision): Promise<void>;
-  /** DECIDING → PENDING again (nothing was delivered), for the holder of `lease`. */
-  abandonDecision(requestId: string, lease: number): Promise<void>;
+  completeDecision(requestId: string, lease: number, decision: Decision, event: AuditEvent): Promise<void>;
+  /** DECIDING → PENDING again (nothing was delivered), taking back the claiming vote, for the holder of `lease`. */
+  abandonDecision(requestId: string, lease: number, vote: { voter: Voter; approval: boolean }): Promise<void>;
   /** DECIDING → EXPIRED: Step Functions no longer waits for this task. */
-  markExpired(requestId: string, lease: number): Promise<void>;
+  markExpired(requestId: string, lease: number, event: AuditEvent): Promise<void>;
 }
 
 /** Symmetric encryption bound to a context (KMS encryption context). */
@@ -91,7 +159,24 @@ export interface DecisionOutput {
   decidedBy: string;
   decidedAt: string;
   comment?: string;
+  /** Every vote, in time order (with a quorum, each approval; always the deciding vote). */
+  votes: Vote[];
 }
+
+/** The votes of a record with reviewers' addresses, in time order. */
+export function votesOf(record: Pick<ApprovalRecord, 'votes' | 'reviewers'>): Vote[] {
+  return Object.entries(record.votes ?? {})
+    .map(([key, v]) => ({
+      reviewer: key === 'admin' ? (v.by ?? 'admin') : (record.reviewers[Number(key.slice(1))] ?? key),
+      decision: v.decision,
+      at: v.at,
+      ...(v.comment ? { comment: v.comment } : {}),
+    }))
+    .sort((a, b) => a.at.localeCompare(b.at));
+}
+
+/** The map key a voter's vote is stored under. */
+export const voteKey = (voter: Voter): string => (voter.kind === 'admin' ? 'admin' : `r${voter.index}`);
 
 export interface TaskCallback {
   /** SendTaskSuccess. Throws TASK_CLOSED when the task is gone, THROTTLED when throttled. */

@@ -1,11 +1,17 @@
-import { reviewRequestHtml, reviewRequestText } from './compiled-templates.generated';
+import { noActionNeededHtml, noActionNeededText, reviewRequestHtml, reviewRequestText } from './compiled-templates.generated';
 import { compileTemplate } from './template';
 
 // Parsed once per container; every email after that is a walk over the tokens.
 const html = compileTemplate(reviewRequestHtml);
 const text = compileTemplate(reviewRequestText);
 
+/** A first request, a reminder before expiry, or a request escalated to more reviewers. */
+export type ReviewEmailKind = 'request' | 'reminder' | 'escalation';
+
 export interface ReviewEmailView {
+  kind?: ReviewEmailKind;
+  /** With a quorum: how many approvals decide. */
+  required?: number;
   subject: string;
   summary: string;
   details?: string;
@@ -31,16 +37,34 @@ export function assertHeaderSafe(value: string): string {
   return value;
 }
 
+const SUBJECT_PREFIX: Record<ReviewEmailKind, string> = {
+  request: 'Review requested',
+  reminder: 'Reminder: review requested',
+  escalation: 'Review requested (escalated)',
+};
+
 /** Fills the precompiled MJML (every value HTML-escaped by mustache) and the plain-text part. */
 export function renderReviewEmail(view: ReviewEmailView): RenderedEmail {
   return {
-    subject: assertHeaderSafe(`Review requested: ${view.subject}`),
-    html: html.html(view),
-    text: text.text(view),
+    subject: assertHeaderSafe(`${SUBJECT_PREFIX[view.kind ?? 'request']}: ${view.subject}`),
+    html: html.html({ ...view, reminder: view.kind === 'reminder' }),
+    text: text.text({ ...view, reminder: view.kind === 'reminder' }),
   };
 }
 
 /** "Sat, 05 Dec 2026 14:00 UTC": unambiguous for reviewers anywhere. */
 export function formatExpiry(epochSeconds: number): string {
   return new Date(epochSeconds * 1000).toUTCString().replace(/:\d\d GMT$/, ' UTC');
+}
+
+const noActionHtml = compileTemplate(noActionNeededHtml);
+const noActionText = compileTemplate(noActionNeededText);
+
+/** The short note to reviewers who had not answered when the request was decided. */
+export function renderNoActionEmail(view: { subject: string; decision: string; decidedBy: string; decidedAt: string }): RenderedEmail {
+  return {
+    subject: assertHeaderSafe(`No action needed: ${view.subject}`),
+    html: noActionHtml.html(view),
+    text: noActionText.text(view),
+  };
 }

@@ -1,16 +1,29 @@
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { ApprovalError, toApprovalError } from '../domain/errors';
 import type { MacKeyring } from '../domain/mac-keyring';
-import type { RequestStore, TaskCallback, TokenCipher } from '../domain/ports';
+import type { ClientInfo } from '../domain/audit';
+import type { Mailer, RequestStore, TaskCallback, TokenCipher } from '../domain/ports';
 import { describeCause, type AppLogger } from '../logger';
 import { confirmationPage, resultPage } from '../pages/review-page';
 import { checkReviewLink, decideReview, viewReview } from '../services/review-decision';
 import { header, htmlError, htmlResponse, readBody, type HttpResult } from './http';
 
+/** What only a POST needs: KMS, Step Functions, and the mailer for "no action needed" notes. */
+export interface Decider {
+  cipher: TokenCipher;
+  callback: TaskCallback;
+  mailer?: Mailer;
+}
+
+/** The client as the audit trail records it (hashed there, never stored raw). */
+export function clientOf(event: APIGatewayProxyEventV2): ClientInfo {
+  return { ip: event.requestContext.http.sourceIp, userAgent: event.requestContext.http.userAgent };
+}
+
 export interface ReviewHandlerDeps {
   store: RequestStore;
   /** Resolved lazily: the GET path must not construct or load what only POST needs. */
-  decider: () => Promise<{ cipher: TokenCipher; callback: TaskCallback }> | { cipher: TokenCipher; callback: TaskCallback };
+  decider: () => Promise<Decider> | Decider;
   keyring: () => Promise<MacKeyring> | MacKeyring;
   logger: AppLogger;
   now?: () => Date;
@@ -62,7 +75,7 @@ export function createReviewHandler(deps: ReviewHandlerDeps) {
         checkReviewLink(rawQuery, keyring, now());
         return htmlResponse(200, '');
       }
-      const view = await viewReview(rawQuery, { store: deps.store, keyring }, now());
+      const view = await viewReview(rawQuery, { store: deps.store, keyring }, now(), clientOf(event));
       return htmlResponse(200, confirmationPage(view));
     }
     if (method !== 'POST') throw new ApprovalError('METHOD_NOT_ALLOWED');
@@ -72,9 +85,9 @@ export function createReviewHandler(deps: ReviewHandlerDeps) {
     const body = readBody(event, MAX_FORM_BYTES);
     assertSameOrigin(event);
     const keyring = await deps.keyring();
-    const { cipher, callback } = await deps.decider();
-    const result = await decideReview(body, { store: deps.store, keyring, cipher, callback, leaseSeconds: deps.leaseSeconds }, now());
-    deps.logger.info('decision delivered', { decision: result.decision });
+    const decider = await deps.decider();
+    const result = await decideReview(body, { store: deps.store, keyring, ...decider, leaseSeconds: deps.leaseSeconds }, now(), clientOf(event));
+    deps.logger.info(result.progress ? 'vote recorded' : 'decision delivered', { decision: result.decision });
     return htmlResponse(200, resultPage(result));
   }
 

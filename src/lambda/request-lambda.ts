@@ -6,19 +6,19 @@ import { DynamoRequestStore } from '../adapters/dynamo-request-store';
 import { KmsTokenCipher } from '../adapters/kms-token-cipher';
 import { secretKeyring } from '../adapters/secret-keyring';
 import { SesMailer } from '../adapters/ses-mailer';
-import { readEnv } from '../config';
+import { readEnv, retentionSeconds } from '../config';
 import { createRequestHandler } from '../handlers/request-handler';
 import { createLogger, type AppLogger } from '../logger';
 import type { ClientConfig } from './client-config';
 
 /** The request Lambda wired from its environment: config read once, clients built once. */
 export function requestLambda(env: NodeJS.ProcessEnv, clients: ClientConfig = {}, logger: AppLogger = createLogger('approval-request')) {
-  const config = readEnv(env, ['TABLE_NAME', 'TOKEN_KEY_ID', 'MAC_SECRET_ID', 'SENDER_EMAIL', 'REVIEW_URL'], ['SES_CONFIGURATION_SET']);
+  const config = readEnv(env, ['TABLE_NAME', 'TOKEN_KEY_ID', 'MAC_SECRET_ID', 'SENDER_EMAIL', 'REVIEW_URL'], ['SES_CONFIGURATION_SET', 'AUDIT_RETENTION_DAYS']);
   const keyring = secretKeyring(new SecretsManagerClient({ ...clients.secretsManager }), config.MAC_SECRET_ID);
   // Start loading during the init phase; the first invocation awaits the same promise.
   keyring().catch(() => undefined);
   return createRequestHandler({
-    store: new DynamoRequestStore(new DynamoDBClient({ ...clients.dynamodb }), config.TABLE_NAME),
+    store: new DynamoRequestStore(new DynamoDBClient({ ...clients.dynamodb }), config.TABLE_NAME, retentionSeconds(config.AUDIT_RETENTION_DAYS)),
     cipher: new KmsTokenCipher(new KMSClient({ ...clients.kms }), config.TOKEN_KEY_ID),
     mailer: new SesMailer(new SESClient({ ...clients.ses }), config.SENDER_EMAIL, config.SES_CONFIGURATION_SET),
     keyring,

@@ -17,7 +17,7 @@ const LAYOUT = `<!doctype html>
 <meta name="robots" content="noindex,nofollow"><title>{{title}}</title><style>{{{style}}}</style></head>
 <body><main>{{> content}}</main></body></html>`;
 
-const CONFIRM = `<p class="muted">Review requested{{#requestedBy}} by {{requestedBy}}{{/requestedBy}} · for {{reviewer}}</p>
+const CONFIRM = `<p class="muted">Review requested{{#requestedBy}} by {{requestedBy}}{{/requestedBy}} · for {{reviewer}}{{#progress}} · {{approvals}} of {{required}} approvals so far{{/progress}}</p>
 <h1>{{subject}}</h1>
 <p class="details">{{summary}}</p>
 {{#details}}<p class="details">{{details}}</p>{{/details}}
@@ -35,6 +35,7 @@ const CONFIRM = `<p class="muted">Review requested{{#requestedBy}} by {{requeste
 
 const RESULT = `<h1>{{heading}}</h1>
 <p>{{subject}}</p>
+{{#progress}}<p><strong>{{approvals}} of {{required}}</strong> approvals so far. The request is decided when {{required}} reviewers approve, or when one rejects it.</p>{{/progress}}
 <p>Recorded for {{decidedBy}} at {{decidedAt}}.{{#comment}} Comment: “{{comment}}”{{/comment}}</p>
 <p class="muted">You can close this page.</p>`;
 
@@ -59,6 +60,8 @@ export interface ConfirmView {
   expiresAt: string;
   /** Link fields and CSRF token carried by the form. */
   hidden: Record<string, string>;
+  /** With a quorum: approvals so far and needed. */
+  progress?: { approvals: number; required: number };
 }
 
 export function confirmationPage(view: ConfirmView): string {
@@ -72,10 +75,12 @@ export interface ResultView {
   decidedBy: string;
   decidedAt: string;
   comment?: string;
+  /** Set when the vote was recorded but the quorum is not reached yet. */
+  progress?: { approvals: number; required: number };
 }
 
 export function resultPage(view: ResultView): string {
-  const heading = view.decision === 'approved' ? 'Approved' : 'Rejected';
+  const heading = view.progress ? 'Approval recorded' : view.decision === 'approved' ? 'Approved' : 'Rejected';
   return page(heading, RESULT, { ...view, heading });
 }
 

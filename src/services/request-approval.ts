@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
 import { parseApprovalTask } from '../domain/approval-request';
-import { ApprovalError, toApprovalError } from '../domain/errors';
+import { auditEvent } from '../domain/audit';
+import { ApprovalError } from '../domain/errors';
 import type { MacKeyring } from '../domain/mac-keyring';
-import type { ApprovalRecord, Mailer, RequestStore, TokenCipher } from '../domain/ports';
+import type { ApprovalRecord, AuditEvent, Mailer, RequestStore, TokenCipher } from '../domain/ports';
 import { linkQuery, signLink, type ReviewAction } from '../domain/review-link';
 import { sealToken } from '../domain/sealed-token';
-import { formatExpiry, renderReviewEmail } from '../email/review-email';
+import { formatExpiry, renderReviewEmail, type ReviewEmailKind } from '../email/review-email';
 
 export interface RequestApprovalDeps {
   store: RequestStore;
@@ -52,6 +53,52 @@ export function reviewLink(deps: Pick<RequestApprovalDeps, 'keyring' | 'reviewUr
  * before touching anything, and EMAIL_DELIVERY_FAILED after trying every reviewer if some failed
  * (those are released, so the task's retry emails exactly them).
  */
+/**
+ * Emails the given reviewers their personal links, one at a time (SES accounts start at one
+ * message per second), and records one `emailed` audit event per email sent in a single write.
+ * Returns the indices that failed; their claims are the caller's to release.
+ */
+export async function emailReviewers(
+  deps: Pick<RequestApprovalDeps, 'store' | 'mailer' | 'keyring' | 'reviewUrl'>,
+  record: ApprovalRecord,
+  indices: number[],
+  kind: ReviewEmailKind,
+  now: Date,
+): Promise<{ failed: number[] }> {
+  const failed: number[] = [];
+  const events: AuditEvent[] = [];
+  for (const i of indices) {
+    const reviewer = record.reviewers[i]!;
+    const email = renderReviewEmail({
+      kind,
+      subject: record.subject,
+      summary: record.summary,
+      details: record.details,
+      requestedBy: record.requestedBy,
+      reviewer,
+      approveUrl: reviewLink(deps, record, i, 'approve'),
+      rejectUrl: reviewLink(deps, record, i, 'reject'),
+      expiresAt: formatExpiry(record.expiresAt),
+      required: record.requiredApprovals > 1 ? record.requiredApprovals : undefined,
+    });
+    try {
+      await deps.mailer.send({ to: reviewer, ...email });
+      events.push(auditEvent(kind === 'reminder' ? 'reminded' : 'emailed', now, `r${i}`, deps.keyring, {}, kind));
+    } catch {
+      failed.push(i);
+    }
+  }
+  // Reminders record their event with the reminder claim itself.
+  if (kind !== 'reminder') await deps.store.appendAudit(record.requestId, events);
+  return { failed };
+}
+
+/**
+ * Handles the `.waitForTaskToken` task: validate, seal the token once, store the request
+ * (before any email), then email each reviewer not yet emailed. Throws INVALID_APPROVAL_REQUEST
+ * before touching anything, and EMAIL_DELIVERY_FAILED after trying every reviewer if some failed
+ * (those are released, so the task's retry emails exactly them).
+ */
 export async function requestApproval(input: unknown, deps: RequestApprovalDeps, now: Date): Promise<RequestApprovalResult> {
   const task = parseApprovalTask(input);
   const requestId = requestIdFor(task.taskToken, task.idempotencyKey);
@@ -74,6 +121,14 @@ export async function requestApproval(input: unknown, deps: RequestApprovalDeps,
     tokenHash,
     // Claimed at creation: the first attempt owns every reviewer's email.
     notified: request.reviewers.map((_, i) => i),
+    requiredApprovals: request.requiredApprovals,
+    approvalsNeeded: request.requiredApprovals,
+    votes: {},
+    audit: [auditEvent('created', now, request.requestedBy ?? 'system', deps.keyring, {}, `${request.reviewers.length} reviewer(s), ${request.requiredApprovals} approval(s) needed`)],
+    opened: [],
+    reminded: [],
+    ...(request.escalateTo.length > 0 ? { escalateTo: request.escalateTo, escalateAfterSeconds: request.escalateAfterSeconds } : {}),
+    ...(request.remindBeforeSeconds ? { remindBeforeSeconds: request.remindBeforeSeconds } : {}),
   };
 
   const existing = await deps.store.createIfAbsent(fresh);
@@ -92,28 +147,9 @@ export async function requestApproval(input: unknown, deps: RequestApprovalDeps,
     }
   }
 
-  const failures: string[] = [];
-  // One at a time: SES accounts start at one message per second, and a reviewer list is short.
-  for (const i of toEmail) {
-    const reviewer = record.reviewers[i]!;
-    const email = renderReviewEmail({
-      subject: record.subject,
-      summary: record.summary,
-      details: record.details,
-      requestedBy: record.requestedBy,
-      reviewer,
-      approveUrl: reviewLink(deps, record, i, 'approve'),
-      rejectUrl: reviewLink(deps, record, i, 'reject'),
-      expiresAt: formatExpiry(record.expiresAt),
-    });
-    try {
-      await deps.mailer.send({ to: reviewer, ...email });
-    } catch (err) {
-      failures.push(`reviewer ${i}: ${toApprovalError(err).code}`);
-      await deps.store.releaseNotification(requestId, i);
-    }
-  }
-  if (failures.length > 0) throw new ApprovalError('EMAIL_DELIVERY_FAILED', { details: failures });
+  const { failed } = await emailReviewers(deps, record, toEmail, 'request', now);
+  for (const i of failed) await deps.store.releaseNotification(requestId, i);
+  if (failed.length > 0) throw new ApprovalError('EMAIL_DELIVERY_FAILED', { details: failed.map((i) => `reviewer ${i}: EMAIL_DELIVERY_FAILED`) });
 
   return { requestId, emailed: toEmail.length, alreadyEmailed: record.reviewers.length - toEmail.length };
 }

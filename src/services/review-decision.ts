@@ -1,10 +1,22 @@
+import { auditEvent, type ClientInfo } from '../domain/audit';
 import { ApprovalError, toApprovalError, type DecisionFacts } from '../domain/errors';
 import type { MacKeyring } from '../domain/mac-keyring';
-import { decisionFromAction, type ApprovalRecord, type RequestStore, type TaskCallback, type TokenCipher } from '../domain/ports';
+import {
+  decisionFromAction,
+  voteKey,
+  votesOf,
+  type ApprovalRecord,
+  type Decision,
+  type Mailer,
+  type RequestStore,
+  type TaskCallback,
+  type TokenCipher,
+  type Voter,
+} from '../domain/ports';
 import { checkComment, checkDecision, parseReviewForm } from '../domain/review-form';
 import { csrfToken, linkQuery, parseLinkQuery, verifyCsrfToken, verifyLink, type SignedLink } from '../domain/review-link';
 import { openToken } from '../domain/sealed-token';
-import { formatExpiry } from '../email/review-email';
+import { formatExpiry, renderNoActionEmail } from '../email/review-email';
 import type { ConfirmView, ResultView } from '../pages/review-page';
 
 export interface ReviewDeps {
@@ -12,6 +24,8 @@ export interface ReviewDeps {
   cipher: TokenCipher;
   callback: TaskCallback;
   keyring: MacKeyring;
+  /** Tells reviewers who had not answered that no action is needed (optional: best effort). */
+  mailer?: Mailer;
   /**
    * How long a decider owns delivery after its conditional write. Longer than the Lambda
    * timeout, so a live decider is never overtaken; after it, a later attempt recovers a crash.
@@ -21,14 +35,15 @@ export interface ReviewDeps {
 
 const DEFAULT_LEASE_SECONDS = 60;
 const seconds = (now: Date) => Math.floor(now.getTime() / 1000);
+const actorOf = (voter: Voter) => (voter.kind === 'admin' ? voter.email : `r${voter.index}`);
 
 function decidedFacts(record: ApprovalRecord): DecisionFacts | undefined {
   if (!record.decision || !record.decidedBy || !record.decidedAt) return undefined;
   return { decision: record.decision, decidedBy: record.decidedBy, decidedAt: record.decidedAt };
 }
 
-/** Why a request can no longer take this decision, as the error to show. */
-function refusal(record: ApprovalRecord | undefined, nowSeconds: number): ApprovalError {
+/** Why a request can no longer take this vote, as the error to show. */
+function refusal(record: ApprovalRecord | undefined, nowSeconds: number, voter?: Voter): ApprovalError {
   if (!record) return new ApprovalError('REQUEST_NOT_FOUND');
   switch (record.status) {
     case 'APPROVED':
@@ -39,7 +54,9 @@ function refusal(record: ApprovalRecord | undefined, nowSeconds: number): Approv
     case 'EXPIRED':
       return new ApprovalError('TASK_CLOSED');
     case 'PENDING':
-      return new ApprovalError(record.expiresAt <= nowSeconds ? 'LINK_EXPIRED' : 'LINK_INVALID');
+      if (record.expiresAt <= nowSeconds) return new ApprovalError('LINK_EXPIRED');
+      if (voter && record.votes[voteKey(voter)]) return new ApprovalError('ALREADY_VOTED');
+      return new ApprovalError('LINK_INVALID');
   }
 }
 
@@ -52,14 +69,20 @@ export function checkReviewLink(rawQuery: string, keyring: MacKeyring, now: Date
 
 /**
  * GET: verify the link (before reading anything), then read the request and describe the
- * confirmation page. Changes nothing and never decrypts.
+ * confirmation page. Never decrypts and never changes the request; the first open per reviewer
+ * is added to the audit trail.
  */
-export async function viewReview(rawQuery: string, deps: Pick<ReviewDeps, 'store' | 'keyring'>, now: Date): Promise<ConfirmView> {
+export async function viewReview(rawQuery: string, deps: Pick<ReviewDeps, 'store' | 'keyring'>, now: Date, client: ClientInfo = {}): Promise<ConfirmView> {
   const link = checkReviewLink(rawQuery, deps.keyring, now);
   const record = await deps.store.get(link.requestId);
-  if (!record || record.status !== 'PENDING') throw refusal(record, seconds(now));
+  const voter: Voter = { kind: 'reviewer', index: link.reviewer };
+  if (!record || record.status !== 'PENDING' || record.votes[voteKey(voter)]) throw refusal(record, seconds(now), voter);
   const reviewer = record.reviewers[link.reviewer];
   if (!reviewer) throw new ApprovalError('LINK_INVALID');
+  if (!record.opened.includes(link.reviewer)) {
+    // Best effort: a lost audit line must not cost the reviewer the page.
+    await deps.store.recordOpened(record.requestId, link.reviewer, auditEvent('opened', now, `r${link.reviewer}`, deps.keyring, client, link.action)).catch(() => undefined);
+  }
   const hidden: Record<string, string> = Object.fromEntries(new URLSearchParams(linkQuery(link)));
   hidden.t = csrfToken(link, deps.keyring);
   return {
@@ -71,71 +94,139 @@ export async function viewReview(rawQuery: string, deps: Pick<ReviewDeps, 'store
     action: link.action,
     expiresAt: formatExpiry(record.expiresAt),
     hidden,
+    ...(record.requiredApprovals > 1 ? { progress: { approvals: record.requiredApprovals - record.approvalsNeeded, required: record.requiredApprovals } } : {}),
   };
 }
 
 /**
- * POST: verify link and CSRF token, record the decision with a conditional write (first wins),
- * decrypt the token and call SendTaskSuccess, then mark the request decided. A DECIDING record
- * whose lease ran out (a crash after the write) is finished by the next attempt, exactly once.
+ * POST from a review link: verify link and CSRF token, then vote (see `decide`).
  */
-export async function decideReview(body: string, deps: ReviewDeps, now: Date): Promise<ResultView> {
+export async function decideReview(body: string, deps: ReviewDeps, now: Date, client: ClientInfo = {}): Promise<ResultView> {
   const form = parseReviewForm(body);
-  const nowSeconds = seconds(now);
-  verifyLink(form.link, deps.keyring, nowSeconds);
+  verifyLink(form.link, deps.keyring, seconds(now));
   verifyCsrfToken(form.link, deps.keyring, form.csrf);
   const decision = decisionFromAction(checkDecision(form.decision));
   const comment = checkComment(form.comment);
-  const { requestId } = form.link;
-  const lease = nowSeconds + (deps.leaseSeconds ?? DEFAULT_LEASE_SECONDS);
+  return decide({ requestId: form.link.requestId, voter: { kind: 'reviewer', index: form.link.reviewer }, decision, comment, linkCiphertext: form.link.ciphertext }, deps, now, client);
+}
 
-  const claim = await deps.store.claimDecision({
+export interface VoteInput {
+  requestId: string;
+  voter: Voter;
+  decision: Decision;
+  comment?: string;
+  /** The ciphertext the link carried (used when the record no longer holds one). */
+  linkCiphertext?: string;
+}
+
+/**
+ * Records a vote with conditional writes. A rejection, an admin's decision, or the approval
+ * that completes the quorum claims the request (PENDING → DECIDING, first one wins) and is
+ * delivered: decrypt, SendTaskSuccess, mark decided. Any other approval is recorded and the
+ * request stays PENDING. A DECIDING record whose lease ran out (a crash after the write) is
+ * finished by the next attempt, exactly once. The email links and the dashboard both come here.
+ */
+export async function decide(input: VoteInput, deps: ReviewDeps, now: Date, client: ClientInfo = {}): Promise<ResultView> {
+  const nowSeconds = seconds(now);
+  const lease = nowSeconds + (deps.leaseSeconds ?? DEFAULT_LEASE_SECONDS);
+  const { requestId, voter, decision, comment } = input;
+  const claim = {
     requestId,
-    reviewer: form.link.reviewer,
+    voter,
     decision,
     decidedAt: now.toISOString(),
     comment,
     nowSeconds,
     leaseUntil: lease,
-  });
+    audit: [auditEvent('voted', now, actorOf(voter), deps.keyring, client, decision)],
+  };
 
-  let record: ApprovalRecord;
-  let sealed: string | undefined;
-  let recovering = false;
-  if (claim.claimed) {
-    record = claim.record;
-    // The stored ciphertext wins: a Step Functions retry may have replaced the task token
-    // after this link was sent. It equals the link's own in every other case.
-    sealed = claim.record.sealedToken ?? form.link.ciphertext;
-  } else {
-    const current = claim.current;
-    const stale = current?.status === 'DECIDING' && (current.leaseUntil ?? 0) <= nowSeconds;
-    if (!stale || !(await deps.store.takeOverDecision(requestId, current.leaseUntil ?? 0, lease))) {
-      throw refusal(current, nowSeconds);
+  // A handful of rounds settles any interleaving of concurrent votes (each round is one conditional write).
+  for (let round = 0; round < 4; round++) {
+    const claimed = await deps.store.claimDecision(claim);
+    if (claimed.claimed) {
+      const record = claimed.record;
+      // The stored ciphertext wins: a Step Functions retry may have replaced the task token
+      // after this link was sent. It equals the link's own in every other case.
+      return deliver(record, record.sealedToken ?? input.linkCiphertext, lease, deps, now, { voter, approval: decision === 'approved' });
     }
-    record = current;
-    sealed = current.sealedToken;
-    recovering = true;
+    const current = claimed.current;
+    const openApproval =
+      voter.kind === 'reviewer' &&
+      decision === 'approved' &&
+      current?.status === 'PENDING' &&
+      current.expiresAt > nowSeconds &&
+      voter.index < current.reviewers.length &&
+      !current.votes[voteKey(voter)] &&
+      current.approvalsNeeded > 1;
+    if (openApproval) {
+      const voted = await deps.store.recordVote({ ...claim, voter });
+      if (voted.recorded) {
+        const { record } = voted;
+        return {
+          subject: record.subject,
+          decision: 'approved',
+          decidedBy: record.reviewers[voter.index]!,
+          decidedAt: claim.decidedAt,
+          comment,
+          progress: { approvals: record.requiredApprovals - record.approvalsNeeded, required: record.requiredApprovals },
+        };
+      }
+      continue; // Another vote landed in between: look again.
+    }
+    const stale = current?.status === 'DECIDING' && (current.leaseUntil ?? 0) <= nowSeconds;
+    if (stale && (await deps.store.takeOverDecision(requestId, current.leaseUntil ?? 0, lease))) {
+      return deliver(current, current.sealedToken, lease, deps, now);
+    }
+    throw refusal(current, nowSeconds, voter);
   }
+  throw new ApprovalError('THROTTLED');
+}
 
+/**
+ * Delivers a claimed decision: decrypt, SendTaskSuccess with every vote, mark it decided, then
+ * tell reviewers who had not answered. `undo` is the claiming vote when this is a fresh claim
+ * (it can be taken back if nothing reached Step Functions); absent when recovering a crash.
+ */
+export async function deliver(
+  record: ApprovalRecord,
+  sealed: string | undefined,
+  lease: number,
+  deps: ReviewDeps,
+  now: Date,
+  undo?: { voter: Voter; approval: boolean },
+): Promise<ResultView> {
   const facts = decidedFacts(record);
   if (!facts || !sealed) throw new ApprovalError('INTERNAL');
+  const { requestId } = record;
   let delivering = false;
   try {
     const token = await openToken(deps.cipher, sealed, requestId);
     delivering = true;
-    await deps.callback.succeed(token, { ...facts, ...(record.comment ? { comment: record.comment } : {}) });
+    await deps.callback.succeed(token, { ...facts, ...(record.comment ? { comment: record.comment } : {}), votes: votesOf(record) });
   } catch (err) {
     const error = toApprovalError(err);
     if (error.code === 'TASK_CLOSED') {
-      await deps.store.markExpired(requestId, lease);
-    } else if (!recovering && (!delivering || error.code === 'THROTTLED')) {
+      await deps.store.markExpired(requestId, lease, auditEvent('expired', now, 'system', deps.keyring, {}, 'the workflow no longer waits'));
+    } else if (undo && (!delivering || error.code === 'THROTTLED')) {
       // Nothing reached Step Functions: undo the claim so the reviewer can simply retry.
       // After an unknown delivery failure the record stays DECIDING and the lease decides.
-      await deps.store.abandonDecision(requestId, lease).catch(() => undefined);
+      await deps.store.abandonDecision(requestId, lease, undo).catch(() => undefined);
     }
     throw error;
   }
-  await deps.store.completeDecision(requestId, lease, facts.decision);
+  await deps.store.completeDecision(requestId, lease, facts.decision, auditEvent(undo ? 'delivered' : 'recovered', now, 'system', deps.keyring, {}, facts.decision));
+  await tellTheOthers(record, facts, deps);
   return { subject: record.subject, ...facts, comment: record.comment };
+}
+
+/** Reviewers who had not voted learn that no action is needed. Best effort, after the decision. */
+async function tellTheOthers(record: ApprovalRecord, facts: DecisionFacts, deps: ReviewDeps): Promise<void> {
+  if (!deps.mailer) return;
+  const voted = new Set(Object.keys(record.votes));
+  const email = renderNoActionEmail({ subject: record.subject, ...facts });
+  for (const [i, reviewer] of record.reviewers.entries()) {
+    if (voted.has(`r${i}`)) continue;
+    await deps.mailer.send({ to: reviewer, ...email }).catch(() => undefined);
+  }
 }

@@ -25,7 +25,14 @@ describe('approval flow (request Lambda → email → link handler)', () => {
     expect(res.body).to.include('Approved');
     expect(successCalls()).to.have.length(1);
     expect(successCalls()[0]!.args[0].input.taskToken).to.equal(token);
-    expect(outputOf()).to.deep.equal({ decision: 'approved', decidedBy: 'alice@example.com', decidedAt: h.clock.now.toISOString(), comment: 'Looks good' });
+    const at = h.clock.now.toISOString();
+    expect(outputOf()).to.deep.equal({
+      decision: 'approved',
+      decidedBy: 'alice@example.com',
+      decidedAt: at,
+      comment: 'Looks good',
+      votes: [{ reviewer: 'alice@example.com', decision: 'approved', at, comment: 'Looks good' }],
+    });
   });
 
   it('resumes with "rejected" through SendTaskSuccess, never SendTaskFailure', async () => {
@@ -168,11 +175,12 @@ describe('approval flow (request Lambda → email → link handler)', () => {
   it('answers DynamoDB throttling with 503 and writes nothing', async () => {
     await h.submit();
     const [alice] = sentEmails();
+    const page = await h.open(alice!.approveUrl);
     const before = await h.table.snapshot();
     const throttle = Object.assign(new Error('throughput'), { name: 'ProvisionedThroughputExceededException' });
     h.table.failNext('UpdateItemCommand', throttle);
 
-    const res = await h.confirm(alice!.approveUrl);
+    const res = await h.post({ ...formFields(page.body as string), decision: 'approve' });
 
     expect(res.statusCode).to.equal(503);
     expect(await h.table.snapshot()).to.deep.equal(before);
@@ -193,22 +201,29 @@ describe('approval flow (request Lambda → email → link handler)', () => {
     expect(h.table.calls).to.deep.equal([]);
   });
 
-  it('never writes, decrypts or calls Step Functions on GET and HEAD', async () => {
+  it('never changes the request, decrypts or calls Step Functions on GET and HEAD (it only notes the first open)', async () => {
     await h.submit();
     const [alice] = sentEmails();
-    const before = await h.table.snapshot();
+    const state = async () =>
+      ((await h.table.snapshot()) as Record<string, unknown>[]).map(({ audit: _audit, opened: _opened, ...item }) => item);
+    const before = await state();
     h.table.calls.length = 0;
     kms.resetHistory();
 
     const query = new URL(alice!.approveUrl).search.slice(1);
     const get = await h.review(httpEvent('GET', query));
+    const again = await h.review(httpEvent('GET', query));
     const head = await h.review(httpEvent('HEAD', query));
 
     expect(get.statusCode).to.equal(200);
+    expect(again.statusCode).to.equal(200);
     expect(head.statusCode).to.equal(200);
     expect(head.body).to.equal('');
-    expect(h.table.calls).to.deep.equal(['GetItemCommand']);
-    expect(await h.table.snapshot()).to.deep.equal(before);
+    // The first open is one audit line; the second finds it recorded; HEAD reads nothing.
+    expect(h.table.calls).to.deep.equal(['GetItemCommand', 'UpdateItemCommand', 'GetItemCommand']);
+    expect(await state()).to.deep.equal(before);
+    const audit = ((await h.table.snapshot()) as { audit: { L: { M: { type: { S: string } } }[] } }[])[0]!.audit.L.map((e) => e.M.type.S);
+    expect(audit).to.deep.equal(['created', 'emailed', 'emailed', 'opened']);
     expect(kms.calls()).to.have.length(0);
     expect(sfn.calls()).to.have.length(0);
   });

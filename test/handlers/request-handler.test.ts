@@ -126,7 +126,8 @@ describe('request Lambda', () => {
     ['a TTL above a year', approvalTask({ ttlSeconds: 400 * 24 * 3600 }), 'request.ttlSeconds'],
     ['an unknown field', approvalTask({ reviewrs: ['a@example.com'] }), 'request'],
     ['a token over 2,048 characters', approvalTask({}, 'A'.repeat(2049)), 'taskToken'],
-    ['a quorum above one (not supported yet)', approvalTask({ requiredApprovals: 2 }), 'request.requiredApprovals'],
+    ['a quorum larger than the reviewer list', approvalTask({ requiredApprovals: 3 }), 'request.requiredApprovals'],
+    ['only the requester as reviewer', approvalTask({ reviewers: ['author@example.com'], requestedBy: 'Author@example.com' }), 'request.reviewers'],
     ['a missing request', { taskToken: 'AAAA' }, 'request'],
     ['not an object at all', 'hello', '(input)'],
   ];
