@@ -164,7 +164,7 @@ export async function startHarness(options: { leaseSeconds?: number } = {}): Pro
   });
   const review = createReviewHandler({
     store,
-    decider: () => ({ cipher, callback: new SfnTaskCallback(new SFNClient(region)) }),
+    decider: () => ({ cipher, callback: new SfnTaskCallback(new SFNClient(region)), mailer: new SesMailer(new SESClient(region), 'approvals@example.com') }),
     keyring: () => keyring,
     logger,
     now: () => clock.now,
