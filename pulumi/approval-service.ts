@@ -2,7 +2,7 @@ import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import * as random from '@pulumi/random';
 import { PENDING_INDEX_KEY, PENDING_INDEX_NAME, TABLE_KEY, TTL_ATTRIBUTE } from '../src/adapters/table-schema';
-import { requestFunctionPolicy, reviewFunctionPolicy, tokenKeyPolicy, type ServiceArns } from './iam-policies';
+import { adminFunctionPolicy, requestFunctionPolicy, reviewFunctionPolicy, sweeperFunctionPolicy, tokenKeyPolicy, type ServiceArns } from './iam-policies';
 import { lambdaRole, nodeFunction } from './node-function';
 
 export interface ApprovalServiceArgs {
@@ -13,6 +13,14 @@ export interface ApprovalServiceArgs {
   logRetentionDays?: number;
   /** Create the SES email identity for the sender (false when it exists already). Default true. */
   createSenderIdentity?: boolean;
+  /** Admins who may sign in to the dashboard (by emailed link). */
+  admins?: string[];
+  /** Reminder to reviewers who have not answered, this long before links expire (default 24). */
+  reminderHoursBeforeExpiry?: number;
+  /** How long a request and its audit trail outlive its links (default 365). */
+  auditRetentionDays?: number;
+  /** How often the sweeper runs (default 15). */
+  sweepMinutes?: number;
   /** API-wide throttling: bounds what junk traffic (forged links) can cost. */
   throttle?: { burstLimit: number; rateLimit: number };
 }
@@ -28,6 +36,8 @@ export class ApprovalService extends pulumi.ComponentResource {
   readonly macSecret: aws.secretsmanager.Secret;
   readonly requestFunction: aws.lambda.Function;
   readonly reviewFunction: aws.lambda.Function;
+  readonly adminFunction: aws.lambda.Function;
+  readonly sweeperFunction: aws.lambda.Function;
   readonly api: aws.apigatewayv2.Api;
   readonly stage: aws.apigatewayv2.Stage;
   /** Base URL of the HTTP API (custom domain when configured). */
@@ -78,6 +88,8 @@ export class ApprovalService extends pulumi.ComponentResource {
     // Roles first: the key policy names them, and their own policies then name the key.
     const requestRole = lambdaRole(name, 'request', this);
     const reviewRole = lambdaRole(name, 'review', this);
+    const adminRole = lambdaRole(name, 'admin', this);
+    const sweeperRole = lambdaRole(name, 'sweeper', this);
     this.tokenKey = new aws.kms.Key(
       `${name}-token-key`,
       {
@@ -85,8 +97,8 @@ export class ApprovalService extends pulumi.ComponentResource {
         enableKeyRotation: true,
         deletionWindowInDays: 30,
         policy: pulumi
-          .all([identity.accountId, requestRole.arn, reviewRole.arn])
-          .apply(([accountId, requestRoleArn, reviewRoleArn]) => JSON.stringify(tokenKeyPolicy({ accountId, requestRoleArn, reviewRoleArn }))),
+          .all([identity.accountId, requestRole.arn, reviewRole.arn, adminRole.arn, sweeperRole.arn])
+          .apply(([accountId, requestRoleArn, ...decryptRoleArns]) => JSON.stringify(tokenKeyPolicy({ accountId, requestRoleArn, decryptRoleArns }))),
       },
       parent,
     );
@@ -121,13 +133,20 @@ export class ApprovalService extends pulumi.ComponentResource {
     }
     this.apiUrl = apiUrl;
 
-    const common = { TABLE_NAME: this.table.name, MAC_SECRET_ID: this.macSecret.arn, TOKEN_KEY_ID: this.tokenKey.arn };
+    const common = {
+      TABLE_NAME: this.table.name,
+      MAC_SECRET_ID: this.macSecret.arn,
+      TOKEN_KEY_ID: this.tokenKey.arn,
+      SENDER_EMAIL: args.senderEmail,
+      AUDIT_RETENTION_DAYS: String(args.auditRetentionDays ?? 365),
+    };
+    const reviewUrl = pulumi.interpolate`${apiUrl}/review`;
     const request = nodeFunction(
       name,
       {
         code: 'request',
         description: 'Seals the task token, stores the request and emails the reviewers',
-        environment: { ...common, SENDER_EMAIL: args.senderEmail, REVIEW_URL: pulumi.interpolate`${apiUrl}/review` },
+        environment: { ...common, REVIEW_URL: reviewUrl },
         policy: (logGroupArn) => pulumi.all([this.arns, logGroupArn]).apply(([a, lg]) => requestFunctionPolicy({ ...a, logGroupArn: lg })),
         role: requestRole,
         timeoutSeconds: 60,
@@ -152,6 +171,43 @@ export class ApprovalService extends pulumi.ComponentResource {
     this.requestFunction = request.fn;
     this.reviewFunction = review.fn;
 
+    const admin = nodeFunction(
+      name,
+      {
+        code: 'admin',
+        description: 'Admin dashboard: sign-in by emailed link, pending requests, audit trail, decisions',
+        environment: { ...common, ADMINS: (args.admins ?? []).join(','), BASE_URL: apiUrl },
+        policy: (logGroupArn) => pulumi.all([this.arns, logGroupArn]).apply(([a, lg]) => adminFunctionPolicy({ ...a, logGroupArn: lg })),
+        role: adminRole,
+        timeoutSeconds: 15,
+        logRetentionDays: this.logRetentionDays,
+      },
+      this,
+    );
+    this.adminFunction = admin.fn;
+
+    // Reminders, escalation, expiry and crash recovery: one scheduled sweep over the pending
+    // index. It scales with the number of pending requests (a Query), needs no per-request
+    // schedule to create or delete, and runs the same code in local mode on an interval.
+    const sweeper = nodeFunction(
+      name,
+      {
+        code: 'sweeper',
+        description: 'Reminds, escalates, expires and finishes interrupted decisions',
+        environment: { ...common, REVIEW_URL: reviewUrl, REMINDER_HOURS_BEFORE_EXPIRY: String(args.reminderHoursBeforeExpiry ?? 24) },
+        policy: (logGroupArn) => pulumi.all([this.arns, logGroupArn]).apply(([a, lg]) => sweeperFunctionPolicy({ ...a, logGroupArn: lg })),
+        role: sweeperRole,
+        // Under the decision lease, like the link Lambda, and room for a page of emails.
+        timeoutSeconds: 55,
+        logRetentionDays: this.logRetentionDays,
+      },
+      this,
+    );
+    this.sweeperFunction = sweeper.fn;
+    const schedule = new aws.cloudwatch.EventRule(`${name}-sweep-schedule`, { scheduleExpression: `rate(${args.sweepMinutes ?? 15} minutes)`, description: 'Runs the approval sweeper' }, parent);
+    new aws.cloudwatch.EventTarget(`${name}-sweep-target`, { rule: schedule.name, arn: sweeper.fn.arn }, parent);
+    new aws.lambda.Permission(`${name}-sweep-invoke`, { action: 'lambda:InvokeFunction', function: sweeper.fn.name, principal: 'events.amazonaws.com', sourceArn: schedule.arn }, parent);
+
     const integration = new aws.apigatewayv2.Integration(
       `${name}-review-integration`,
       { apiId: api.id, integrationType: 'AWS_PROXY', integrationUri: review.fn.invokeArn, payloadFormatVersion: '2.0', timeoutMilliseconds: 20000 },
@@ -164,6 +220,22 @@ export class ApprovalService extends pulumi.ComponentResource {
         parent,
       );
     }
+    const adminIntegration = new aws.apigatewayv2.Integration(
+      `${name}-admin-integration`,
+      { apiId: api.id, integrationType: 'AWS_PROXY', integrationUri: admin.fn.invokeArn, payloadFormatVersion: '2.0' },
+      parent,
+    );
+    for (const [key, routeKey] of [
+      ['root', 'ANY /admin'],
+      ['paths', 'ANY /admin/{proxy+}'],
+    ] as const) {
+      new aws.apigatewayv2.Route(`${name}-admin-${key}`, { apiId: api.id, routeKey, target: pulumi.interpolate`integrations/${adminIntegration.id}` }, parent);
+    }
+    new aws.lambda.Permission(
+      `${name}-admin-invoke`,
+      { action: 'lambda:InvokeFunction', function: admin.fn.name, principal: 'apigateway.amazonaws.com', sourceArn: pulumi.interpolate`${api.executionArn}/*/*` },
+      parent,
+    );
     new aws.lambda.Permission(
       `${name}-review-invoke`,
       { action: 'lambda:InvokeFunction', function: review.fn.name, principal: 'apigateway.amazonaws.com', sourceArn: pulumi.interpolate`${api.executionArn}/*/*` },

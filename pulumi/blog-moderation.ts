@@ -11,6 +11,12 @@ export interface BlogModerationArgs {
   linkTtlHours: number;
   domain?: string;
   logRetentionDays?: number;
+  admins?: string[];
+  requiredApprovals?: number;
+  escalateTo?: string[];
+  escalateAfterHours?: number;
+  reminderHoursBeforeExpiry?: number;
+  auditRetentionDays?: number;
 }
 
 /**
@@ -25,7 +31,18 @@ export class BlogModeration extends pulumi.ComponentResource {
   constructor(name: string, args: BlogModerationArgs, opts?: pulumi.ComponentResourceOptions) {
     super('email-approval:index:BlogModeration', name, {}, opts);
     const parent = { parent: this };
-    this.approval = new ApprovalService(name, { senderEmail: args.senderEmail, domain: args.domain, logRetentionDays: args.logRetentionDays }, parent);
+    this.approval = new ApprovalService(
+      name,
+      {
+        senderEmail: args.senderEmail,
+        domain: args.domain,
+        logRetentionDays: args.logRetentionDays,
+        admins: args.admins,
+        reminderHoursBeforeExpiry: args.reminderHoursBeforeExpiry,
+        auditRetentionDays: args.auditRetentionDays,
+      },
+      parent,
+    );
     const { approval } = this;
     const retention = approval.logRetentionDays;
 
@@ -68,7 +85,19 @@ export class BlogModeration extends pulumi.ComponentResource {
         definition: pulumi
           .all([approval.requestFunction.arn, notify.fn.arn, approval.table.name])
           .apply(([requestFunctionArn, notifyFunctionArn, tableName]) =>
-            JSON.stringify(moderationWorkflow({ requestFunctionArn, notifyFunctionArn, tableName, reviewers: args.reviewers, linkTtlSeconds })),
+            JSON.stringify(
+              moderationWorkflow({
+                requestFunctionArn,
+                notifyFunctionArn,
+                tableName,
+                reviewers: args.reviewers,
+                linkTtlSeconds,
+                requiredApprovals: args.requiredApprovals,
+                escalateTo: args.escalateTo,
+                escalateAfterSeconds: args.escalateAfterHours ? args.escalateAfterHours * 3600 : undefined,
+                remindBeforeSeconds: args.reminderHoursBeforeExpiry ? args.reminderHoursBeforeExpiry * 3600 : undefined,
+              }),
+            ),
           ),
         loggingConfiguration: { logDestination: pulumi.interpolate`${machineLogs.arn}:*`, level: 'ALL', includeExecutionData: false },
       },

@@ -16,6 +16,8 @@ export const FUNCTIONS = {
   review: 'src/lambda/review.ts',
   posts: 'src/lambda/posts.ts',
   notify: 'src/lambda/notify.ts',
+  sweeper: 'src/lambda/sweeper.ts',
+  admin: 'src/lambda/admin.ts',
 } as const;
 export type FunctionName = keyof typeof FUNCTIONS;
 

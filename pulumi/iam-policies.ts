@@ -64,14 +64,55 @@ export function requestFunctionPolicy(a: ServiceArns & { logGroupArn: string }):
   );
 }
 
-/** Link Lambda: the only principal that may open a token, and resume executions. */
-export function reviewFunctionPolicy(a: ServiceArns & { logGroupArn: string }): PolicyDocument {
-  return doc(
+/** What every principal that delivers a decision needs: open the token, resume the execution. */
+function deliverDecisions(a: ServiceArns): Statement[] {
+  return [
     { Sid: 'OpenToken', Effect: 'Allow', Action: 'kms:Decrypt', Resource: a.tokenKeyArn, Condition: tokenContext },
-    { Sid: 'Requests', Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], Resource: a.tableArn, Condition: leadingKeys('REQ#') },
     // Task tokens are not resources: AWS requires "*" for the callback actions.
     { Sid: 'Callback', Effect: 'Allow', Action: ['states:SendTaskSuccess', 'states:SendTaskFailure'], Resource: '*' },
+  ];
+}
+
+/** Pending and recent requests, through the index (its partition keys are PENDING and DONE). */
+const queryIndex = (a: ServiceArns): Statement => ({
+  Sid: 'ListRequests',
+  Effect: 'Allow',
+  Action: 'dynamodb:Query',
+  Resource: `${a.tableArn}/index/pending`,
+});
+
+/** Link Lambda: verify links, record votes, deliver decisions, tell the others. */
+export function reviewFunctionPolicy(a: ServiceArns & { logGroupArn: string }): PolicyDocument {
+  return doc(
+    ...deliverDecisions(a),
+    { Sid: 'Requests', Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], Resource: a.tableArn, Condition: leadingKeys('REQ#') },
     readMacSecret(a),
+    sendEmail(a),
+    writeLogs(a.logGroupArn),
+  );
+}
+
+/** Admin dashboard: sign-in links (single use), list and read requests, decide like a reviewer. */
+export function adminFunctionPolicy(a: ServiceArns & { logGroupArn: string }): PolicyDocument {
+  return doc(
+    ...deliverDecisions(a),
+    { Sid: 'Requests', Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], Resource: a.tableArn, Condition: leadingKeys('REQ#') },
+    { Sid: 'SignInLinks', Effect: 'Allow', Action: 'dynamodb:PutItem', Resource: a.tableArn, Condition: leadingKeys('SIGNIN#') },
+    queryIndex(a),
+    readMacSecret(a),
+    sendEmail(a),
+    writeLogs(a.logGroupArn),
+  );
+}
+
+/** Sweeper: reminders, escalation, expiry, and finishing decisions a crash left DECIDING. */
+export function sweeperFunctionPolicy(a: ServiceArns & { logGroupArn: string }): PolicyDocument {
+  return doc(
+    ...deliverDecisions(a),
+    { Sid: 'Requests', Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], Resource: a.tableArn, Condition: leadingKeys('REQ#') },
+    queryIndex(a),
+    readMacSecret(a),
+    sendEmail(a),
     writeLogs(a.logGroupArn),
   );
 }
@@ -121,9 +162,10 @@ export function stateMachinePolicy(a: ServiceArns & { requestFunctionArn: string
 
 /**
  * The token key's policy: the account administers the key but cannot use it through IAM;
- * only the request role may encrypt and only the link role may decrypt, and only for task tokens.
+ * only the request role may encrypt and only the roles that deliver decisions (link, admin,
+ * sweeper) may decrypt, and only for task tokens.
  */
-export function tokenKeyPolicy(a: { accountId: string; requestRoleArn: string; reviewRoleArn: string }): PolicyDocument {
+export function tokenKeyPolicy(a: { accountId: string; requestRoleArn: string; decryptRoleArns: string[] }): PolicyDocument {
   return doc(
     {
       Sid: 'Administer',
@@ -147,6 +189,6 @@ export function tokenKeyPolicy(a: { accountId: string; requestRoleArn: string; r
       Resource: '*',
     },
     { Sid: 'Seal', Effect: 'Allow', Principal: { AWS: a.requestRoleArn }, Action: 'kms:Encrypt', Resource: '*', Condition: tokenContext },
-    { Sid: 'Open', Effect: 'Allow', Principal: { AWS: a.reviewRoleArn }, Action: 'kms:Decrypt', Resource: '*', Condition: tokenContext },
+    { Sid: 'Open', Effect: 'Allow', Principal: { AWS: a.decryptRoleArns }, Action: 'kms:Decrypt', Resource: '*', Condition: tokenContext },
   );
 }

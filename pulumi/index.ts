@@ -18,6 +18,12 @@ const blog = new BlogModeration('email-approval', {
   reviewers: settings.reviewers,
   linkTtlHours: settings.linkTtlHours,
   domain: settings.domain,
+  admins: settings.admins,
+  requiredApprovals: settings.requiredApprovals,
+  escalateTo: settings.escalateTo,
+  escalateAfterHours: settings.escalateAfterHours,
+  reminderHoursBeforeExpiry: settings.reminderHoursBeforeExpiry,
+  auditRetentionDays: settings.auditRetentionDays,
 });
 
 export const apiUrl = blog.apiUrl;
@@ -25,14 +31,26 @@ export const stateMachineArn = blog.stateMachine.arn;
 export const tableName = blog.approval.table.name;
 export const requestFunctionArn = blog.approval.requestFunction.arn;
 export const customDomainTarget = blog.approval.domainTarget;
+export const adminUrl = pulumi.interpolate`${blog.apiUrl}/admin`;
 /** What another state machine passes to `requestFunctionArn` with lambda:invoke.waitForTaskToken, and gets back. */
 export const approvalTaskContract = {
   resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
   payload: {
     'taskToken.$': '$$.Task.Token',
     'idempotencyKey.$': "States.Format('{}#{}', $$.Execution.Id, $$.State.EnteredTime)",
-    request: { subject: 'string', summary: 'string', 'details?': 'string', reviewers: ['email'], 'ttlSeconds?': 'number', 'requestedBy?': 'string' },
+    request: {
+      subject: 'string',
+      summary: 'string',
+      'details?': 'string',
+      reviewers: ['email'],
+      'requiredApprovals?': 'number (default 1)',
+      'ttlSeconds?': 'number',
+      'requestedBy?': 'email (never one of its reviewers)',
+      'escalateTo?': ['email'],
+      'escalateAfterSeconds?': 'number',
+      'remindBeforeSeconds?': 'number',
+    },
   },
-  output: { decision: 'approved | rejected', decidedBy: 'email', decidedAt: 'ISO-8601', 'comment?': 'string' },
+  output: { decision: 'approved | rejected', decidedBy: 'email', decidedAt: 'ISO-8601', 'comment?': 'string', votes: [{ reviewer: 'email', decision: 'approved | rejected', at: 'ISO-8601', 'comment?': 'string' }] },
   errors: ['InvalidApprovalRequest', 'EmailDeliveryFailed', 'States.Timeout'],
 };

@@ -8,6 +8,12 @@ export interface StackSettings {
   linkTtlHours: number;
   domain?: string;
   region: string;
+  admins: string[];
+  requiredApprovals: number;
+  escalateTo: string[];
+  escalateAfterHours?: number;
+  reminderHoursBeforeExpiry: number;
+  auditRetentionDays: number;
 }
 
 const EMAIL = /^[^\s@<>(),;:"\\[\]]{1,64}@[^\s@<>(),;:"\\[\]]+\.[^\s@<>(),;:"\\[\]]+$/;
@@ -49,6 +55,43 @@ export function readSettings(get: (key: string) => string | undefined): StackSet
   if (domain && !DOMAIN.test(domain)) problems.push(`email-approval:domain must be a host name such as approvals.example.com, got ${JSON.stringify(domain)}`);
 
   const region = need('aws:region', 'eu-west-1');
+
+  const addresses = (key: string) => {
+    const list = (get(key) ?? '').split(',').map((r) => r.trim().toLowerCase()).filter(Boolean);
+    const bad = list.filter((r) => !EMAIL.test(r));
+    if (bad.length > 0) problems.push(`${key} must be comma-separated email addresses; not addresses: ${bad.join(', ')}`);
+    return [...new Set(list)];
+  };
+  const whole = (key: string, fallback: number | undefined, min: number, max: number, unit: string) => {
+    const text = get(key)?.trim();
+    if (!text) return fallback;
+    const n = Number(text);
+    if (!Number.isInteger(n) || n < min || n > max) problems.push(`${key} must be a whole number of ${unit} from ${min} to ${max}, got ${JSON.stringify(text)}`);
+    return n;
+  };
+  const admins = addresses('email-approval:admins');
+  const escalateTo = addresses('email-approval:escalateTo');
+  const requiredApprovals = whole('email-approval:requiredApprovals', 1, 1, 50, 'approvals')!;
+  const reviewerCount = new Set(reviewers).size;
+  if (Number.isInteger(requiredApprovals) && reviewerCount > 0 && requiredApprovals > reviewerCount) {
+    problems.push(`email-approval:requiredApprovals (${requiredApprovals}) cannot exceed the number of reviewers (${reviewerCount})`);
+  }
+  const escalateAfterHours = whole('email-approval:escalateAfterHours', escalateTo.length > 0 ? 48 : undefined, 1, 8760, 'hours');
+  const reminderHoursBeforeExpiry = whole('email-approval:reminderHoursBeforeExpiry', 24, 1, 8760, 'hours')!;
+  const auditRetentionDays = whole('email-approval:auditRetentionDays', 365, 1, 3650, 'days')!;
+
   if (problems.length > 0) throw new ConfigError(problems);
-  return { senderEmail, reviewers: [...new Set(reviewers)], linkTtlHours, domain, region };
+  return {
+    senderEmail,
+    reviewers: [...new Set(reviewers)],
+    linkTtlHours,
+    domain,
+    region,
+    admins,
+    requiredApprovals,
+    escalateTo,
+    escalateAfterHours,
+    reminderHoursBeforeExpiry,
+    auditRetentionDays,
+  };
 }

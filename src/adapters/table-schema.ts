@@ -12,6 +12,8 @@ export const requestKey = (requestId: string) => ({ pk: `REQ#${requestId}`, sk: 
 export const postKey = (postId: string) => ({ pk: `POST#${postId}`, sk: 'POST' });
 export const POST_PK_PREFIX = 'POST#';
 export const POST_SK = 'POST';
+/** A used admin sign-in token: written once, kept until its TTL, so a second use is refused. */
+export const signInKey = (signInId: string) => ({ pk: `SIGNIN#${signInId}`, sk: 'SIGNIN' });
 
 /** CreateTable input (on-demand billing), for DynamoDB-compatible local servers. */
 export function createTableInput(tableName: string) {

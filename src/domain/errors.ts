@@ -23,6 +23,11 @@ export type ErrorCode =
   | 'UNSUPPORTED_MEDIA_TYPE'
   | 'NOT_FOUND'
   | 'EMAIL_DELIVERY_FAILED'
+  | 'SIGN_IN_INVALID'
+  | 'SIGN_IN_EXPIRED'
+  | 'SIGN_IN_USED'
+  | 'SESSION_REQUIRED'
+  | 'NOT_ADMIN'
   | 'INTERNAL';
 
 export interface ErrorEntry {
@@ -53,6 +58,11 @@ export const ERROR_TABLE: Record<ErrorCode, ErrorEntry> = {
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported media type', message: 'Send JSON with content-type application/json.' },
   NOT_FOUND: { status: 404, title: 'Not found', message: 'Nothing is here.' },
   EMAIL_DELIVERY_FAILED: { status: 502, title: 'Email not sent', message: 'Some review emails could not be sent.', retryable: true },
+  SIGN_IN_INVALID: { status: 403, title: 'This sign-in link is not valid', message: 'The sign-in link could not be verified. Open it again from the email, without editing it, or ask for a new one.' },
+  SIGN_IN_EXPIRED: { status: 410, title: 'This sign-in link has expired', message: 'Sign-in links work for 15 minutes. Ask for a new one.' },
+  SIGN_IN_USED: { status: 410, title: 'This sign-in link was already used', message: 'Each sign-in link works once. Ask for a new one.' },
+  SESSION_REQUIRED: { status: 401, title: 'Please sign in', message: 'You are not signed in, or your session has ended. Sign in again.' },
+  NOT_ADMIN: { status: 403, title: 'Not an admin', message: 'This address is not on the list of admins any more.' },
   INTERNAL: { status: 500, title: 'Something went wrong', message: 'Something went wrong on our side. Nothing was changed; please try again later.' },
 };
 

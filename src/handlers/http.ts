@@ -28,3 +28,27 @@ export function readBody(event: APIGatewayProxyEventV2, maxBytes: number): strin
   if (Buffer.byteLength(text) > maxBytes) throw new ApprovalError('PAYLOAD_TOO_LARGE');
   return text;
 }
+
+/**
+ * A form posted from another site is refused even before its CSRF token is checked.
+ * Our pages send `Referrer-Policy: no-referrer`, so browsers post our own form with
+ * `Origin: null`; they then also send `Sec-Fetch-Site: same-origin`, which no page can forge.
+ */
+export function assertSameOrigin(event: APIGatewayProxyEventV2): void {
+  const site = header(event, 'sec-fetch-site');
+  if (site === 'cross-site' || site === 'same-site') throw new ApprovalError('CSRF_REJECTED');
+  const origin = header(event, 'origin');
+  if (origin === undefined) return;
+  if (origin === 'null') {
+    if (site !== 'same-origin') throw new ApprovalError('CSRF_REJECTED');
+    return;
+  }
+  const host = header(event, 'host') ?? event.requestContext.domainName;
+  let originHost: string;
+  try {
+    originHost = new URL(origin).host;
+  } catch {
+    throw new ApprovalError('CSRF_REJECTED');
+  }
+  if (originHost !== host) throw new ApprovalError('CSRF_REJECTED');
+}

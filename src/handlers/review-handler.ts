@@ -6,7 +6,7 @@ import type { Mailer, RequestStore, TaskCallback, TokenCipher } from '../domain/
 import { describeCause, type AppLogger } from '../logger';
 import { confirmationPage, resultPage } from '../pages/review-page';
 import { checkReviewLink, decideReview, viewReview } from '../services/review-decision';
-import { header, htmlError, htmlResponse, readBody, type HttpResult } from './http';
+import { assertSameOrigin, header, htmlError, htmlResponse, readBody, type HttpResult } from './http';
 
 /** What only a POST needs: KMS, Step Functions, and the mailer for "no action needed" notes. */
 export interface Decider {
@@ -33,30 +33,6 @@ export interface ReviewHandlerDeps {
 const MAX_QUERY_CHARS = 6144;
 const MAX_FORM_BYTES = 8192;
 const FORM_TYPE = 'application/x-www-form-urlencoded';
-
-/**
- * A form posted from another site is refused even before its CSRF token is checked.
- * Our pages send `Referrer-Policy: no-referrer`, so browsers post our own form with
- * `Origin: null`; they then also send `Sec-Fetch-Site: same-origin`, which no page can forge.
- */
-function assertSameOrigin(event: APIGatewayProxyEventV2): void {
-  const site = header(event, 'sec-fetch-site');
-  if (site === 'cross-site' || site === 'same-site') throw new ApprovalError('CSRF_REJECTED');
-  const origin = header(event, 'origin');
-  if (origin === undefined) return;
-  if (origin === 'null') {
-    if (site !== 'same-origin') throw new ApprovalError('CSRF_REJECTED');
-    return;
-  }
-  const host = header(event, 'host') ?? event.requestContext.domainName;
-  let originHost: string;
-  try {
-    originHost = new URL(origin).host;
-  } catch {
-    throw new ApprovalError('CSRF_REJECTED');
-  }
-  if (originHost !== host) throw new ApprovalError('CSRF_REJECTED');
-}
 
 /**
  * The link handler behind `/review` (API Gateway HTTP API, payload 2.0). GET shows the

@@ -14,6 +14,7 @@ import { postFromItem } from '../adapters/dynamo-post-store';
 import { POST_PK_PREFIX, createTableInput } from '../adapters/table-schema';
 import type { Post } from '../domain/post';
 import type { ClientConfig, ClientSettings } from '../lambda/client-config';
+import { adminLambda } from '../lambda/admin-lambda';
 import { notifyLambda } from '../lambda/notify-lambda';
 import { postsLambda } from '../lambda/posts-lambda';
 import { requestLambda } from '../lambda/request-lambda';
@@ -31,6 +32,8 @@ export interface LocalStackOptions {
   inboxPort?: number;
   dataDir?: string;
   reviewers?: string[];
+  /** Who may sign in to the dashboard at /admin (default admin@example.com); their links land in the same inbox. */
+  admins?: string[];
   linkTtlHours?: number;
   /** Powertools log level for the handlers (default WARN: the console stays readable). */
   logLevel?: string;
@@ -60,6 +63,7 @@ const close = (server: Server) => new Promise<void>((done) => server.close(() =>
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const dataDir = resolve(options.dataDir ?? '.data');
   const reviewers = options.reviewers ?? ['reviewer@example.com'];
+  const admins = options.admins ?? ['admin@example.com'];
   const linkTtlSeconds = (options.linkTtlHours ?? 168) * 3600;
   const stops: (() => Promise<void>)[] = [];
   const stop = async () => {
@@ -125,12 +129,15 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       SENDER_EMAIL: SENDER,
       REVIEW_URL: `${apiUrl}/review`,
       STATE_MACHINE_ARN: LOCAL_STATE_MACHINE_ARN,
+      ADMINS: admins.join(','),
+      BASE_URL: apiUrl,
     };
 
     requestHandler = requestLambda(env, clients, logger('approval-request'));
     notifyHandler = notifyLambda(env, clients, logger('author-notify'));
     const review = reviewLambda(env, clients, logger('approval-review'));
     const posts = postsLambda(env, clients, logger('posts-api'));
+    const admin = adminLambda(env, clients, logger('approval-admin'));
     stepFunctions.resumePending();
 
     async function listPosts(): Promise<Post[]> {
@@ -156,6 +163,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       posts,
       async local(req, url, body) {
         const html = (statusCode: number, page: string) => ({ statusCode, headers: { ...LOCAL_PAGE_HEADERS }, body: page });
+        if (url.pathname === '/admin' || url.pathname.startsWith('/admin/')) {
+          // API Gateway turns the result's `cookies` into Set-Cookie headers; so does this (one cookie at most).
+          const { cookies, ...result } = await admin(toApiEvent(req, url, body, `${req.method ?? 'GET'} /admin/{proxy+}`));
+          return cookies?.length ? { ...result, headers: { ...result.headers, 'set-cookie': cookies.join(', ') } } : result;
+        }
         if (url.pathname === '/' && (req.method === 'GET' || req.method === 'HEAD')) {
           const message = url.searchParams.get('submitted') ? 'Submitted: the reviewers have an email in the inbox.' : undefined;
           return html(200, homePage({ posts: await listPosts(), reviewers, inboxUrl, message }));

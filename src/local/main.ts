@@ -1,7 +1,7 @@
 /**
  * `npm start`: the whole moderation flow locally. Settings from the environment:
  * PORT (3000), INBOX_PORT (8005), DATA_DIR (.data), REVIEWERS (reviewer@example.com),
- * LINK_TTL_HOURS (168), LOG_LEVEL (WARN).
+ * ADMINS (admin@example.com), LINK_TTL_HOURS (168), LOG_LEVEL (WARN).
  */
 import { startLocalStack } from './local-stack';
 
@@ -24,6 +24,7 @@ async function main(): Promise<void> {
     inboxPort: port('INBOX_PORT', 8005),
     dataDir: process.env.DATA_DIR || '.data',
     reviewers: list(process.env.REVIEWERS, ['reviewer@example.com']),
+    admins: list(process.env.ADMINS, ['admin@example.com']),
     linkTtlHours: process.env.LINK_TTL_HOURS ? Number(process.env.LINK_TTL_HOURS) : 168,
     logLevel: process.env.LOG_LEVEL || 'WARN',
   });
@@ -34,6 +35,7 @@ async function main(): Promise<void> {
     Posts and workflow   ${stack.apiUrl}/
     Reviewers' inbox     ${stack.inboxUrl}/
     Posts API            ${stack.apiUrl}/posts
+    Admin dashboard      ${stack.apiUrl}/admin
 ${pending > 0 ? `\n  Resumed ${pending} pending execution(s).\n` : ''}
   Ctrl-C stops everything.
 `);

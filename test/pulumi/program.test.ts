@@ -46,6 +46,9 @@ pulumi.runtime.setMocks(
 pulumi.runtime.setConfig('email-approval:senderEmail', 'approvals@example.com');
 pulumi.runtime.setConfig('email-approval:reviewers', 'alice@example.com, bob@example.com');
 pulumi.runtime.setConfig('email-approval:linkTtlHours', '48');
+pulumi.runtime.setConfig('email-approval:admins', 'Boss@example.com');
+pulumi.runtime.setConfig('email-approval:requiredApprovals', '2');
+pulumi.runtime.setConfig('email-approval:reminderHoursBeforeExpiry', '12');
 pulumi.runtime.setConfig('aws:region', REGION);
 
 const value = <T>(output: pulumi.Output<T> | undefined): Promise<T> => new Promise((resolve) => (output ? output.apply(resolve) : resolve(undefined as T)));
@@ -100,8 +103,9 @@ describe('Pulumi program (mocked)', function () {
     const key = one('aws:kms/key:Key');
     expect(key.inputs.enableKeyRotation).to.equal(true);
     const policy = JSON.parse(key.inputs.policy as string);
-    const principals = policy.Statement.map((s: { Principal: { AWS: string } }) => s.Principal.AWS);
-    expect(principals).to.include(`arn:aws:iam::${ACCOUNT}:role/email-approval-request-role`).and.include(`arn:aws:iam::${ACCOUNT}:role/email-approval-review-role`);
+    const principals = (sid: string) => [policy.Statement.find((s: { Sid: string }) => s.Sid === sid).Principal.AWS].flat();
+    expect(principals('Seal')).to.deep.equal([`arn:aws:iam::${ACCOUNT}:role/email-approval-request-role`]);
+    expect(principals('Open')).to.deep.equal(['review', 'admin', 'sweeper'].map((n) => `arn:aws:iam::${ACCOUNT}:role/email-approval-${n}-role`));
   });
 
   it('creates the table with TTL, point-in-time recovery and the pending index', () => {
@@ -111,9 +115,16 @@ describe('Pulumi program (mocked)', function () {
     expect((table.inputs.globalSecondaryIndexes as { name: string }[]).map((i) => i.name)).to.deep.equal(['pending']);
   });
 
-  it('runs four Lambdas on nodejs24.x with bundled code and JSON logs into log groups with retention', () => {
+  it('runs six Lambdas on nodejs24.x with bundled code and JSON logs into log groups with retention', () => {
     const fns = ofType('aws:lambda/function:Function');
-    expect(fns.map((f) => f.name).sort()).to.deep.equal(['email-approval-notify-fn', 'email-approval-posts-fn', 'email-approval-request-fn', 'email-approval-review-fn']);
+    expect(fns.map((f) => f.name).sort()).to.deep.equal([
+      'email-approval-admin-fn',
+      'email-approval-notify-fn',
+      'email-approval-posts-fn',
+      'email-approval-request-fn',
+      'email-approval-review-fn',
+      'email-approval-sweeper-fn',
+    ]);
     for (const fn of fns) {
       expect(fn.inputs.runtime).to.equal('nodejs24.x');
       expect(fn.inputs.handler).to.equal('index.handler');
@@ -128,7 +139,7 @@ describe('Pulumi program (mocked)', function () {
   it('serves the review and posts routes on an HTTP API with throttling and query-free access logs', () => {
     expect(one('aws:apigatewayv2/api:Api').inputs.protocolType).to.equal('HTTP');
     const routes = ofType('aws:apigatewayv2/route:Route').map((r) => r.inputs.routeKey).sort();
-    expect(routes).to.deep.equal(['GET /posts/{id}', 'GET /review', 'HEAD /review', 'POST /posts', 'POST /review']);
+    expect(routes).to.deep.equal(['ANY /admin', 'ANY /admin/{proxy+}', 'GET /posts/{id}', 'GET /review', 'HEAD /review', 'POST /posts', 'POST /review']);
     const stage = one('aws:apigatewayv2/stage:Stage');
     expect(stage.inputs.defaultRouteSettings).to.deep.include({ throttlingBurstLimit: 50, throttlingRateLimit: 25 });
     const format = (stage.inputs.accessLogSettings as { format: string }).format;
@@ -148,7 +159,25 @@ describe('Pulumi program (mocked)', function () {
 
   it('gives every Lambda and the state machine a role of its own with an inline policy', () => {
     const roles = ofType('aws:iam/role:Role').map((r) => r.name).sort();
-    expect(roles).to.deep.equal(['email-approval-notify-role', 'email-approval-posts-role', 'email-approval-request-role', 'email-approval-review-role', 'email-approval-workflow-role']);
-    expect(ofType('aws:iam/rolePolicy:RolePolicy')).to.have.length(5);
+    expect(roles).to.deep.equal([
+      'email-approval-admin-role',
+      'email-approval-notify-role',
+      'email-approval-posts-role',
+      'email-approval-request-role',
+      'email-approval-review-role',
+      'email-approval-sweeper-role',
+      'email-approval-workflow-role',
+    ]);
+    expect(ofType('aws:iam/rolePolicy:RolePolicy')).to.have.length(7);
+  });
+
+  it('runs the sweeper on a schedule and passes the team settings to the Lambdas and the workflow', async () => {
+    const rule = one('aws:cloudwatch/eventRule:EventRule');
+    expect(rule.inputs.scheduleExpression).to.equal('rate(15 minutes)');
+    expect(one('aws:cloudwatch/eventTarget:EventTarget').inputs.arn).to.match(/sweeper/);
+    const admin = one('aws:lambda/function:Function', 'admin');
+    expect((admin.inputs.environment as { variables: Record<string, string> }).variables.ADMINS).to.equal('boss@example.com');
+    const definition = JSON.parse(one('aws:sfn/stateMachine:StateMachine').inputs.definition as string);
+    expect(definition.States.RequestApproval.Parameters.Payload.request).to.include({ requiredApprovals: 2, remindBeforeSeconds: 12 * 3600 });
   });
 });

@@ -25,7 +25,27 @@ describe('stack settings', () => {
       linkTtlHours: 168,
       domain: undefined,
       region: 'eu-west-1',
+      admins: [],
+      requiredApprovals: 1,
+      escalateTo: [],
+      escalateAfterHours: undefined,
+      reminderHoursBeforeExpiry: 24,
+      auditRetentionDays: 365,
     });
+  });
+
+  it('reads the reviewer-team keys', () => {
+    const settings = read({
+      ...valid,
+      'email-approval:admins': 'Boss@example.com',
+      'email-approval:requiredApprovals': '2',
+      'email-approval:escalateTo': 'lead@example.com',
+      'email-approval:reminderHoursBeforeExpiry': '6',
+      'email-approval:auditRetentionDays': '30',
+    });
+    expect(settings).to.include({ requiredApprovals: 2, escalateAfterHours: 48, reminderHoursBeforeExpiry: 6, auditRetentionDays: 30 });
+    expect(settings.admins).to.deep.equal(['boss@example.com']);
+    expect(settings.escalateTo).to.deep.equal(['lead@example.com']);
   });
 
   it('names every missing key at once, with the command that sets it', () => {
@@ -44,6 +64,10 @@ describe('stack settings', () => {
     ['email-approval:linkTtlHours', '1.5', 'whole number'],
     ['email-approval:linkTtlHours', 'week', 'whole number'],
     ['email-approval:domain', 'https://approvals.example.com', 'host name'],
+    ['email-approval:requiredApprovals', '3', 'cannot exceed the number of reviewers'],
+    ['email-approval:admins', 'boss', 'not addresses: boss'],
+    ['email-approval:escalateAfterHours', '0', 'from 1 to 8760'],
+    ['email-approval:auditRetentionDays', 'forever', 'whole number of days'],
   ] as const) {
     it(`refuses ${key} = ${JSON.stringify(value)}, naming the key`, () => {
       const found = problems({ ...valid, [key]: value });

@@ -1,0 +1,228 @@
+import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import { SESSION_COOKIE, clearSessionCookie, readCookie, type AdminSession, type SignInLedger } from '../domain/admin-auth';
+import { ApprovalError, ERROR_TABLE, toApprovalError, type ErrorCode } from '../domain/errors';
+import type { MacKeyring } from '../domain/mac-keyring';
+import type { Mailer, RequestStore } from '../domain/ports';
+import { parseStrictParams } from '../domain/strict-params';
+import { describeCause, type AppLogger } from '../logger';
+import {
+  ADMIN_PAGE_HEADERS,
+  ADMIN_PATHS,
+  adminErrorPage,
+  dashboardPage,
+  requestPage,
+  signInConfirmPage,
+  signInPage,
+  signInSentPage,
+} from '../pages/admin-page';
+import { adminDecide, authenticate, checkSignInLink, completeSignIn, dashboard, requestDetail, requestSignIn, signOut } from '../services/admin';
+import { assertSameOrigin, header, readBody, type HttpResult } from './http';
+import { clientOf, type Decider } from './review-handler';
+
+export interface AdminHandlerDeps {
+  store: RequestStore;
+  ledger: SignInLedger;
+  keyring: () => Promise<MacKeyring> | MacKeyring;
+  /** Sends sign-in links; resolved on the first sign-in request. */
+  mailer: () => Promise<Mailer> | Mailer;
+  /** KMS and Step Functions (and the "no action needed" mailer): resolved on the first decision. */
+  decider: () => Promise<Decider> | Decider;
+  /** Configured admin addresses. */
+  admins: readonly string[];
+  /** Public base URL of the API, no trailing slash: sign-in links start with it. */
+  baseUrl: string;
+  logger: AppLogger;
+  now?: () => Date;
+  leaseSeconds?: number;
+}
+
+const MAX_FORM_BYTES = 4096;
+const MAX_QUERY_CHARS = 1024;
+const FORM_TYPE = 'application/x-www-form-urlencoded';
+const READ = 'GET, HEAD';
+const REQUEST_PATH = /^\/admin\/requests\/([^/]+)$/;
+
+/**
+ * Where the shared table's words speak of review links, the dashboard says what applies to it.
+ * Codes and statuses stay those of the table.
+ */
+const ADMIN_WORDS: Partial<Record<ErrorCode, { title: string; message: string }>> = {
+  CSRF_REJECTED: { title: 'Please use the dashboard', message: 'The form was not sent from this dashboard. Open the dashboard and try again.' },
+  METHOD_NOT_ALLOWED: { title: 'Not allowed', message: 'This page does not take that kind of request.' },
+  UNSUPPORTED_MEDIA_TYPE: { title: 'Unsupported media type', message: 'Send the form as the dashboard does (application/x-www-form-urlencoded).' },
+  INVALID_INPUT: { title: 'Invalid form', message: 'The form is damaged or incomplete. Open the dashboard and try again.' },
+};
+
+class MethodNotAllowed extends ApprovalError {
+  constructor(readonly allow: string) {
+    super('METHOD_NOT_ALLOWED');
+  }
+}
+
+function respond(statusCode: number, body: string, extra: { headers?: Record<string, string>; cookies?: string[] } = {}): HttpResult {
+  return { statusCode, headers: { ...ADMIN_PAGE_HEADERS, ...extra.headers }, body, ...(extra.cookies ? { cookies: extra.cookies } : {}) };
+}
+
+/** 303 See Other: after a POST, the browser GETs the page (a reload never posts twice). */
+function seeOther(location: string, cookies?: string[]): HttpResult {
+  return respond(303, '', { headers: { location }, cookies });
+}
+
+/** The Cookie header as API Gateway v2 hands it over (`cookies`), or as a plain header (local mode, tests). */
+function cookieHeader(event: APIGatewayProxyEventV2): string | undefined {
+  return event.cookies && event.cookies.length > 0 ? event.cookies.join('; ') : header(event, 'cookie');
+}
+
+/** Whether the request carries our cookie at all (well-formed or not): then a refusal also clears it. */
+function sentSessionCookie(event: APIGatewayProxyEventV2): boolean {
+  return (cookieHeader(event) ?? '').split(';').some((pair) => pair.trim().startsWith(`${SESSION_COOKIE}=`));
+}
+
+/** A form body: form content type, bounded size, same origin, then strictly known fields. */
+function readForm(event: APIGatewayProxyEventV2, spec: { required?: string[]; optional?: string[] }): Record<string, string> {
+  const contentType = header(event, 'content-type')?.split(';')[0]?.trim().toLowerCase();
+  if (contentType !== FORM_TYPE) throw new ApprovalError('UNSUPPORTED_MEDIA_TYPE');
+  const body = readBody(event, MAX_FORM_BYTES);
+  assertSameOrigin(event);
+  try {
+    return parseStrictParams(body, { required: spec.required ?? [], optional: spec.optional });
+  } catch {
+    throw new ApprovalError('INVALID_INPUT');
+  }
+}
+
+/**
+ * The admin dashboard behind `/admin` and `/admin/*` (API Gateway HTTP API, payload 2.0):
+ * sign-in by emailed link, the dashboard, one request, decisions and sign-out. GET and HEAD
+ * change nothing; every POST is a same-origin form, and every dashboard route needs a session.
+ */
+export function createAdminHandler(deps: AdminHandlerDeps) {
+  const now = deps.now ?? (() => new Date());
+  const admins = deps.admins;
+
+  async function session(event: APIGatewayProxyEventV2): Promise<AdminSession> {
+    return authenticate(readCookie(cookieHeader(event), SESSION_COOKIE), { keyring: await deps.keyring(), admins }, now());
+  }
+
+  async function route(event: APIGatewayProxyEventV2, method: string, path: string): Promise<HttpResult> {
+    const read = method === 'GET' || method === 'HEAD';
+
+    if (path === ADMIN_PATHS.dashboard) {
+      if (!read) throw new MethodNotAllowed(READ);
+      // No cookie: the sign-in page is this address's ordinary answer. A refused cookie: the same page, 401.
+      if (!sentSessionCookie(event)) return respond(200, signInPage());
+      const keyring = await deps.keyring();
+      let signedIn: AdminSession;
+      try {
+        signedIn = await session(event);
+      } catch (err) {
+        const error = toApprovalError(err);
+        if (error.code !== 'SESSION_REQUIRED' && error.code !== 'NOT_ADMIN') throw error;
+        deps.logger.warn('admin session refused', { code: error.code });
+        return respond(ERROR_TABLE[error.code].status, signInPage({ message: ERROR_TABLE[error.code].message }), { cookies: [clearSessionCookie()] });
+      }
+      return respond(200, dashboardPage(await dashboard(signedIn, { store: deps.store, keyring }, now())));
+    }
+
+    if (path === ADMIN_PATHS.signIn) {
+      if (read) return respond(200, signInPage());
+      if (method !== 'POST') throw new MethodNotAllowed('GET, HEAD, POST');
+      const form = readForm(event, { required: ['email'] });
+      const outcome = await requestSignIn(form.email!, { keyring: await deps.keyring(), admins, mailer: await deps.mailer(), baseUrl: deps.baseUrl }, now());
+      if (outcome === 'send-failed') deps.logger.error('sign-in email not sent', { outcome });
+      else deps.logger.info('sign-in requested', { outcome });
+      return respond(200, signInSentPage());
+    }
+
+    if (path === ADMIN_PATHS.session) {
+      if (read) {
+        const raw = event.rawQueryString ?? '';
+        let token: string | undefined;
+        try {
+          if (raw.length <= MAX_QUERY_CHARS) token = parseStrictParams(raw, { required: ['token'] }).token;
+        } catch {
+          token = undefined;
+        }
+        const checked = checkSignInLink(token, { keyring: await deps.keyring(), admins }, now());
+        return respond(200, signInConfirmPage({ token: checked }));
+      }
+      if (method !== 'POST') throw new MethodNotAllowed('GET, HEAD, POST');
+      const form = readForm(event, { optional: ['token'] });
+      const signedIn = await completeSignIn(form.token, { keyring: await deps.keyring(), admins, ledger: deps.ledger }, now());
+      deps.logger.info('admin signed in');
+      return seeOther(ADMIN_PATHS.dashboard, [signedIn.setCookie]);
+    }
+
+    if (path === ADMIN_PATHS.decide) {
+      if (method !== 'POST') throw new MethodNotAllowed('POST');
+      const form = readForm(event, { required: ['requestId', 'decision'], optional: ['csrf', 'comment'] });
+      const signedIn = await session(event);
+      const keyring = await deps.keyring();
+      const decider = await deps.decider();
+      const result = await adminDecide(
+        signedIn,
+        { requestId: form.requestId!, csrf: form.csrf, decision: form.decision!, comment: form.comment },
+        { store: deps.store, keyring, admins, ...decider, leaseSeconds: deps.leaseSeconds },
+        now(),
+        clientOf(event),
+      );
+      deps.logger.info('admin decision delivered', { decision: result.decision });
+      return seeOther(ADMIN_PATHS.dashboard);
+    }
+
+    if (path === ADMIN_PATHS.signOut) {
+      if (method !== 'POST') throw new MethodNotAllowed('POST');
+      const form = readForm(event, { optional: ['csrf'] });
+      const signedIn = await session(event);
+      const cleared = signOut(signedIn, form.csrf, { keyring: await deps.keyring(), admins });
+      return seeOther(ADMIN_PATHS.dashboard, [cleared]);
+    }
+
+    const requestPath = REQUEST_PATH.exec(path);
+    if (requestPath) {
+      if (!read) throw new MethodNotAllowed(READ);
+      const signedIn = await session(event);
+      let requestId: string;
+      try {
+        requestId = decodeURIComponent(requestPath[1]!);
+      } catch {
+        throw new ApprovalError('REQUEST_NOT_FOUND');
+      }
+      return respond(200, requestPage(await requestDetail(requestId, signedIn, { store: deps.store, keyring: await deps.keyring() }, now())));
+    }
+
+    throw new ApprovalError('NOT_FOUND');
+  }
+
+  return async (event: APIGatewayProxyEventV2, context?: Context): Promise<HttpResult> => {
+    if (context) deps.logger.addContext(context);
+    const method = event.requestContext.http.method.toUpperCase();
+    const rawPath = event.rawPath ?? event.requestContext.http.path;
+    // `/admin/` is `/admin`; no other trailing slash is accepted.
+    const path = rawPath === `${ADMIN_PATHS.dashboard}/` ? ADMIN_PATHS.dashboard : rawPath;
+    let response: HttpResult;
+    try {
+      response = await route(event, method, path);
+    } catch (err) {
+      const error = toApprovalError(err);
+      const fields = { code: error.code, method, cause: describeCause(error) };
+      if (error.code === 'INTERNAL') deps.logger.error('admin request failed', fields);
+      else deps.logger.warn('admin request refused', fields);
+      response = errorResponse(error, sentSessionCookie(event));
+    }
+    return method === 'HEAD' ? { ...response, body: '' } : response;
+  };
+}
+
+/** The error page: stable code, plain words, who decided when that is the news; never exception text. */
+function errorResponse(error: ApprovalError, cookieSent: boolean): HttpResult {
+  const entry = ERROR_TABLE[error.code];
+  const words = ADMIN_WORDS[error.code] ?? entry;
+  const decided = error.decided ? ` It was ${error.decided.decision} by ${error.decided.decidedBy} at ${error.decided.decidedAt}.` : '';
+  const headers: Record<string, string> = {};
+  if (error.code === 'THROTTLED') headers['retry-after'] = '5';
+  if (error instanceof MethodNotAllowed) headers.allow = error.allow;
+  // A cookie that no longer opens a session is removed, so the browser stops sending it.
+  const signedOut = cookieSent && (error.code === 'SESSION_REQUIRED' || error.code === 'NOT_ADMIN');
+  return respond(entry.status, adminErrorPage(error.code, `${words.message}${decided}`, words.title), { headers, cookies: signedOut ? [clearSessionCookie()] : undefined });
+}

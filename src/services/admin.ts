@@ -1,0 +1,225 @@
+/**
+ * The admin dashboard's use cases: sign-in by emailed link, the lists of pending and decided
+ * requests, one request with its audit trail, and an admin's decision through the same
+ * exactly-once path as the email links. Every failure is an ApprovalError with a stable code.
+ */
+import {
+  AdminAuthError,
+  adminAddress,
+  adminCsrfToken,
+  clearSessionCookie,
+  issueSession,
+  issueSignInToken,
+  requireAdmin,
+  sessionCookie,
+  verifyAdminCsrf,
+  verifySession,
+  verifySignInToken,
+  type AdminAuthErrorCode,
+  type AdminSession,
+  type SignInLedger,
+} from '../domain/admin-auth';
+import type { ClientInfo } from '../domain/audit';
+import { ApprovalError, type ErrorCode } from '../domain/errors';
+import type { MacKeyring } from '../domain/mac-keyring';
+import { decisionFromAction, votesOf, type ApprovalRecord, type Mailer, type RequestStore } from '../domain/ports';
+import { checkComment, checkDecision } from '../domain/review-form';
+import { renderAdminSignInEmail } from '../email/admin-email';
+import { formatExpiry } from '../email/review-email';
+import { ADMIN_PATHS, type AuditEntry, type DashboardView, type RequestSummary, type RequestView } from '../pages/admin-page';
+import type { ResultView } from '../pages/review-page';
+import { decide, type ReviewDeps } from './review-decision';
+
+/** What every admin use case needs: who is an admin, and the keys that sign links, sessions and forms. */
+export interface AdminAuthDeps {
+  keyring: MacKeyring;
+  admins: readonly string[];
+}
+
+export interface SignInRequestDeps extends AdminAuthDeps {
+  mailer: Mailer;
+  /** Public base URL of the API, without a trailing slash: the emailed link starts with it. */
+  baseUrl: string;
+}
+
+export interface SignInDeps extends AdminAuthDeps {
+  ledger: SignInLedger;
+}
+
+export interface DashboardDeps {
+  store: RequestStore;
+  keyring: MacKeyring;
+}
+
+export type AdminDecideDeps = ReviewDeps & AdminAuthDeps;
+
+/** What happened to a sign-in request. For the log only: the person always sees the same page. */
+export type SignInOutcome = 'sent' | 'not-admin' | 'send-failed';
+
+/** The form an admin posts to decide: raw text, checked here. */
+export interface AdminDecisionForm {
+  requestId: string;
+  csrf?: string;
+  decision: string;
+  comment?: string;
+}
+
+export const PENDING_LIMIT = 100;
+export const DECIDED_LIMIT = 50;
+
+const REQUEST_ID = /^[A-Za-z0-9_-]{22}$/;
+const REVIEWER_ACTOR = /^r(0|[1-9][0-9]{0,2})$/;
+/**
+ * Signs the token nobody receives when the address is not an admin's: the same work is done
+ * either way (token, link, email rendered), so the answer's timing says little about the address.
+ */
+const DECOY_ADDRESS = 'nobody@admin.invalid';
+
+const AUTH_CODES: Record<AdminAuthErrorCode, ErrorCode> = {
+  SIGN_IN_MALFORMED: 'SIGN_IN_INVALID',
+  SIGN_IN_INVALID: 'SIGN_IN_INVALID',
+  SIGN_IN_EXPIRED: 'SIGN_IN_EXPIRED',
+  SESSION_MISSING: 'SESSION_REQUIRED',
+  SESSION_INVALID: 'SESSION_REQUIRED',
+  SESSION_EXPIRED: 'SESSION_REQUIRED',
+  CSRF_REJECTED: 'CSRF_REJECTED',
+  NOT_ADMIN: 'NOT_ADMIN',
+};
+
+const seconds = (now: Date) => Math.floor(now.getTime() / 1000);
+
+/** Runs a check of the pure admin-auth module, turning its errors into this service's codes. */
+function checked<T>(check: () => T): T {
+  try {
+    return check();
+  } catch (err) {
+    if (err instanceof AdminAuthError) throw new ApprovalError(AUTH_CODES[err.code]);
+    throw err;
+  }
+}
+
+// ---- Sign-in ---------------------------------------------------------------------------------
+
+/**
+ * Emails a single-use sign-in link when `email` names a configured admin (to the configured
+ * address, never to the text typed). Anyone else gets the same outcome on the page: this never
+ * throws for an unknown address, and a failed send is reported to the log, not to the person.
+ */
+export async function requestSignIn(email: string, deps: SignInRequestDeps, now: Date): Promise<SignInOutcome> {
+  const address = adminAddress(email, deps.admins);
+  const issued = issueSignInToken(address ?? DECOY_ADDRESS, deps.keyring, seconds(now));
+  const message = renderAdminSignInEmail({
+    admin: issued.email,
+    signInUrl: `${deps.baseUrl}${ADMIN_PATHS.session}?token=${issued.token}`,
+    expiresAt: formatExpiry(issued.expiresAt),
+  });
+  if (!address) return 'not-admin';
+  try {
+    await deps.mailer.send({ to: address, ...message });
+    return 'sent';
+  } catch {
+    return 'send-failed';
+  }
+}
+
+/**
+ * What opening the emailed link does: checks the token (MAC, then expiry) and changes nothing,
+ * so a mail scanner fetching the link does not use it up. Returns the token for the confirm form.
+ */
+export function checkSignInLink(token: string | undefined, deps: AdminAuthDeps, now: Date): string {
+  checked(() => verifySignInToken(token, deps.keyring, seconds(now)));
+  return token!;
+}
+
+/**
+ * The confirmation POST: verifies the token, checks the address is still an admin, uses the
+ * token up (first use only, decided by the ledger's conditional write) and opens a session.
+ * The session names the address the token was issued to, whoever posts it.
+ */
+export async function completeSignIn(token: string | undefined, deps: SignInDeps, now: Date): Promise<{ email: string; setCookie: string }> {
+  const nowSeconds = seconds(now);
+  const signIn = checked(() => verifySignInToken(token, deps.keyring, nowSeconds));
+  if (!adminAddress(signIn.email, deps.admins)) throw new ApprovalError('NOT_ADMIN');
+  if (!(await deps.ledger.consume(signIn.id, signIn.expiresAt))) throw new ApprovalError('SIGN_IN_USED');
+  const session = issueSession(signIn.email, deps.keyring, nowSeconds);
+  return { email: signIn.email, setCookie: sessionCookie(session.value, session.expiresAt - nowSeconds) };
+}
+
+/** The session a request's cookie proves, refused when missing, forged, expired, or no longer an admin's. */
+export function authenticate(cookieValue: string | undefined, deps: AdminAuthDeps, now: Date): AdminSession {
+  return checked(() => {
+    const session = verifySession(cookieValue, deps.keyring, seconds(now));
+    requireAdmin(session, deps.admins);
+    return session;
+  });
+}
+
+/** Sign-out: the form must carry this session's CSRF token. Returns the Set-Cookie header that clears it. */
+export function signOut(session: AdminSession, csrf: string | undefined, deps: AdminAuthDeps): string {
+  checked(() => verifyAdminCsrf(session, deps.keyring, csrf));
+  return clearSessionCookie();
+}
+
+// ---- Dashboard -------------------------------------------------------------------------------
+
+/** What the dashboard shows of a record: reviewers and votes by address, never by index. */
+export function summaryOf(record: ApprovalRecord): RequestSummary {
+  return {
+    requestId: record.requestId,
+    subject: record.subject,
+    ...(record.requestedBy ? { requestedBy: record.requestedBy } : {}),
+    reviewers: record.reviewers,
+    createdAt: record.createdAt,
+    expiresAt: record.expiresAt,
+    status: record.status,
+    requiredApprovals: record.requiredApprovals,
+    votes: votesOf(record),
+    ...(record.decision ? { decision: record.decision } : {}),
+    ...(record.decidedBy ? { decidedBy: record.decidedBy } : {}),
+    ...(record.decidedAt ? { decidedAt: record.decidedAt } : {}),
+  };
+}
+
+/** An audit actor as a person reads it: `r<index>` becomes the reviewer's address. */
+function actorName(actor: string, record: ApprovalRecord): string {
+  const reviewer = REVIEWER_ACTOR.exec(actor);
+  return reviewer ? (record.reviewers[Number(reviewer[1])] ?? actor) : actor;
+}
+
+/** Requests awaiting a decision (oldest first) and the most recently decided ones. */
+export async function dashboard(session: AdminSession, deps: DashboardDeps, now: Date): Promise<DashboardView> {
+  const [pending, decided] = await Promise.all([deps.store.listPending(PENDING_LIMIT), deps.store.listRecent(DECIDED_LIMIT)]);
+  return {
+    admin: session.email,
+    csrf: checked(() => adminCsrfToken(session, deps.keyring)),
+    now: seconds(now),
+    pending: pending.map(summaryOf),
+    decided: decided.map(summaryOf),
+  };
+}
+
+/** One request with its votes and audit trail. An id that cannot exist is refused before any read. */
+export async function requestDetail(requestId: string, session: AdminSession, deps: DashboardDeps, now: Date): Promise<RequestView> {
+  if (!REQUEST_ID.test(requestId)) throw new ApprovalError('REQUEST_NOT_FOUND');
+  const record = await deps.store.get(requestId);
+  if (!record) throw new ApprovalError('REQUEST_NOT_FOUND');
+  const audit: AuditEntry[] = record.audit.map((e) => ({ type: e.type, at: e.at, actor: actorName(e.actor, record), ...(e.detail ? { detail: e.detail } : {}) }));
+  return { admin: session.email, csrf: checked(() => adminCsrfToken(session, deps.keyring)), now: seconds(now), request: summaryOf(record), audit };
+}
+
+/**
+ * An admin's decision from the dashboard: CSRF token of this session, still an admin, valid
+ * input, then `decide` with the admin as voter. An admin's decision is final (it claims the
+ * request whatever the quorum), and goes through the same conditional write, decryption and
+ * single SendTaskSuccess as a reviewer's click.
+ */
+export async function adminDecide(session: AdminSession, form: AdminDecisionForm, deps: AdminDecideDeps, now: Date, client: ClientInfo = {}): Promise<ResultView> {
+  checked(() => {
+    verifyAdminCsrf(session, deps.keyring, form.csrf);
+    requireAdmin(session, deps.admins);
+  });
+  if (!REQUEST_ID.test(form.requestId)) throw new ApprovalError('INVALID_INPUT');
+  const decision = decisionFromAction(checkDecision(form.decision));
+  const comment = checkComment(form.comment);
+  return decide({ requestId: form.requestId, voter: { kind: 'admin', email: session.email }, decision, comment }, deps, now, client);
+}
