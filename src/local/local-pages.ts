@@ -24,7 +24,7 @@ export const LOCAL_PAGE_HEADERS = pageHeaders(STYLE);
 const LAYOUT = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 {{#refresh}}<meta http-equiv="refresh" content="{{refresh}}">{{/refresh}}<title>{{title}}</title><style>{{{style}}}</style></head>
-<body><main class="wide"><nav><a href="/">Posts</a><a href="{{inboxUrl}}">Reviewers' inbox</a></nav>{{> content}}</main></body></html>`;
+<body><main class="wide"><nav><a href="/">Posts</a><a href="{{inboxUrl}}">Reviewers' inbox</a><a href="/admin">Admin dashboard</a></nav>{{> content}}</main></body></html>`;
 
 const HOME = `<h1>Blog moderation (local)</h1>
 <p class="muted">Everything runs on this machine: DynamoDB (dynalite), SES (inbox at <a href="{{inboxUrl}}">{{inboxUrl}}</a>),

@@ -19,6 +19,7 @@ import { notifyLambda } from '../lambda/notify-lambda';
 import { postsLambda } from '../lambda/posts-lambda';
 import { requestLambda } from '../lambda/request-lambda';
 import { reviewLambda } from '../lambda/review-lambda';
+import { sweepEvery, sweeperLambda } from '../lambda/sweeper-lambda';
 import { moderationWorkflow } from '../workflow/moderation-workflow';
 import { createLocalApi, toApiEvent, type LocalApiRoutes } from './http-api';
 import { LOCAL_KEY_ARN, LOCAL_MAC_SECRET, startLocalKms } from './local-kms';
@@ -37,6 +38,10 @@ export interface LocalStackOptions {
   linkTtlHours?: number;
   /** Powertools log level for the handlers (default WARN: the console stays readable). */
   logLevel?: string;
+  /** How often the sweeper runs (reminders, escalation, expiry, recovery); 0 turns it off. Default 60. */
+  sweepSeconds?: number;
+  /** Reminder time before expiry (default 24). */
+  reminderHoursBeforeExpiry?: number;
 }
 
 export interface LocalStack {
@@ -139,6 +144,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const posts = postsLambda(env, clients, logger('posts-api'));
     const admin = adminLambda(env, clients, logger('approval-admin'));
     stepFunctions.resumePending();
+    // The same sweeper the EventBridge rule runs on AWS, on an interval.
+    const sweepSeconds = options.sweepSeconds ?? 60;
+    if (sweepSeconds > 0) {
+      const sweeper = sweeperLambda({ ...env, REMINDER_HOURS_BEFORE_EXPIRY: String(options.reminderHoursBeforeExpiry ?? 24) }, clients, logger('approval-sweeper'));
+      stops.push(sweepEvery(() => sweeper(), sweepSeconds * 1000));
+    }
 
     async function listPosts(): Promise<Post[]> {
       const items: Post[] = [];

@@ -1,7 +1,8 @@
 /**
  * `npm start`: the whole moderation flow locally. Settings from the environment:
  * PORT (3000), INBOX_PORT (8005), DATA_DIR (.data), REVIEWERS (reviewer@example.com),
- * ADMINS (admin@example.com), LINK_TTL_HOURS (168), LOG_LEVEL (WARN).
+ * ADMINS (admin@example.com), LINK_TTL_HOURS (168), LOG_LEVEL (WARN), SWEEP_SECONDS (60),
+ * REMINDER_HOURS_BEFORE_EXPIRY (24).
  */
 import { startLocalStack } from './local-stack';
 
@@ -25,6 +26,8 @@ async function main(): Promise<void> {
     dataDir: process.env.DATA_DIR || '.data',
     reviewers: list(process.env.REVIEWERS, ['reviewer@example.com']),
     admins: list(process.env.ADMINS, ['admin@example.com']),
+    sweepSeconds: process.env.SWEEP_SECONDS ? Number(process.env.SWEEP_SECONDS) : 60,
+    reminderHoursBeforeExpiry: process.env.REMINDER_HOURS_BEFORE_EXPIRY ? Number(process.env.REMINDER_HOURS_BEFORE_EXPIRY) : 24,
     linkTtlHours: process.env.LINK_TTL_HOURS ? Number(process.env.LINK_TTL_HOURS) : 168,
     logLevel: process.env.LOG_LEVEL || 'WARN',
   });
