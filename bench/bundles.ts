@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildSync } from 'esbuild';
 import { FUNCTIONS, ROOT, bundleFunction, type FunctionName } from '../pulumi/bundle';
+import { BUNDLE_LOAD_ENV } from '../test/support/bundle-env';
 
 export interface BenchRow {
   figure: string;
@@ -19,23 +20,7 @@ export interface BenchRow {
 }
 
 const LOADS = 10;
-const ENV = {
-  PATH: process.env.PATH,
-  TABLE_NAME: 'approvals',
-  TOKEN_KEY_ID: 'arn:aws:kms:eu-west-1:123456789012:key/1',
-  MAC_SECRET_ID: 'mac',
-  SENDER_EMAIL: 'approvals@example.com',
-  REVIEW_URL: 'https://example.com/review',
-  STATE_MACHINE_ARN: 'arn:aws:states:eu-west-1:123456789012:stateMachine:m',
-  BASE_URL: 'https://example.com',
-  ADMINS: 'admin@example.com',
-  AWS_REGION: 'eu-west-1',
-  AWS_ACCESS_KEY_ID: 'bench',
-  AWS_SECRET_ACCESS_KEY: 'bench',
-  AWS_EC2_METADATA_DISABLED: 'true',
-  // Nothing listens here: the keyring prefetch at load fails fast instead of leaving the machine.
-  AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
-};
+const ENV = BUNDLE_LOAD_ENV;
 
 /** Bytes of the entry and every chunk it imports statically (what a cold start must parse). */
 function staticBytes(dir: string): number {

@@ -3,7 +3,8 @@
  * session cookie and the dashboard's CSRF token. Pure: the keyring and the clock (epoch seconds)
  * come in as parameters; single use of a sign-in token is the caller's job, through a SignInLedger.
  */
-import { createHmac, randomBytes, timingSafeEqual, type KeyObject } from 'node:crypto';
+import { randomBytes, timingSafeEqual, type KeyObject } from 'node:crypto';
+import { MAC_BYTES, lengthPrefixed, purposeMac } from './mac';
 import type { MacKeyring } from './mac-keyring';
 
 export type AdminAuthErrorCode =
@@ -64,7 +65,6 @@ export const SESSION_LIFETIME_SECONDS = 8 * 3600;
 export const SESSION_COOKIE = '__Host-admin';
 
 const PURPOSE = { signIn: 'admin-sign-in', session: 'admin-session', csrf: 'admin-csrf' } as const;
-const MAC_BYTES = 16; // 128-bit truncated HMAC-SHA-256, as for review links.
 const ID_BYTES = 16;
 const B64URL = /^[A-Za-z0-9_-]+$/;
 const ID_TEXT = /^[A-Za-z0-9_-]{22}$/;
@@ -117,25 +117,12 @@ interface Envelope {
   expiresAt: number;
 }
 
-function lengthPrefixed(parts: readonly string[]): Buffer {
-  const chunks: Buffer[] = [];
-  for (const part of parts) {
-    const bytes = Buffer.from(part, 'utf8');
-    const len = Buffer.alloc(4);
-    len.writeUInt32BE(bytes.length);
-    chunks.push(len, bytes);
-  }
-  return Buffer.concat(chunks);
-}
-
 function envelopeFields(e: Envelope): string[] {
   return [e.keyVersion, e.id, e.email, String(e.expiresAt)];
 }
 
 /** The purpose comes first in the MAC input, so a sign-in token never verifies as a session or the reverse. */
-function mac(key: KeyObject, purpose: string, fields: readonly string[]): Buffer {
-  return createHmac('sha256', key).update(lengthPrefixed([purpose, ...fields])).digest().subarray(0, MAC_BYTES);
-}
+const mac = purposeMac;
 
 /** base64url of the length-prefixed fields followed by the raw MAC. */
 function seal(purpose: string, e: Envelope, key: KeyObject): string {

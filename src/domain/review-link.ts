@@ -1,5 +1,5 @@
-import { createHmac, timingSafeEqual, type KeyObject } from 'node:crypto';
 import { ApprovalError } from './errors';
+import { purposeMac, sameMacText } from './mac';
 import type { MacKeyring } from './mac-keyring';
 import { parseStrictParams } from './strict-params';
 
@@ -25,7 +25,6 @@ export interface SignedLink extends LinkClaims {
 /** Query parameters of a link, in the order they are written. */
 export const LINK_PARAMS = ['r', 'v', 'a', 'x', 'k', 'c', 'm'] as const;
 
-const MAC_BYTES = 16; // 128-bit truncated HMAC-SHA-256: forgery odds 2^-128, 22 characters in a link.
 const B64URL = /^[A-Za-z0-9_-]+$/;
 const REQUEST_ID = /^[A-Za-z0-9_-]{22}$/;
 const MAC_TEXT = /^[A-Za-z0-9_-]{22}$/;
@@ -35,37 +34,15 @@ const KEY_VERSION = /^[0-9]{1,4}$/;
 /** KMS ciphertext of a deflated 2,048-character token stays far below this. */
 const MAX_CIPHERTEXT_CHARS = 4096;
 
-/** Canonical, length-prefixed encoding: no two different claim sets encode the same bytes. */
-function macInput(purpose: string, keyVersion: string, claims: LinkClaims): Buffer {
-  const parts = [purpose, keyVersion, claims.requestId, String(claims.reviewer), claims.action, String(claims.expiresAt), claims.ciphertext];
-  const chunks: Buffer[] = [];
-  for (const part of parts) {
-    const bytes = Buffer.from(part, 'utf8');
-    const len = Buffer.alloc(4);
-    len.writeUInt32BE(bytes.length);
-    chunks.push(len, bytes);
-  }
-  return Buffer.concat(chunks);
-}
-
-function mac(key: KeyObject, input: Buffer): Buffer {
-  return createHmac('sha256', key).update(input).digest().subarray(0, MAC_BYTES);
-}
-
-/**
- * Constant-time comparison of the texts, not the decoded bytes: 22 base64url characters carry
- * 132 bits for 128, and decoding would accept 16 spellings of the same MAC.
- */
-function sameMac(given: string, expected: Buffer): boolean {
-  const a = Buffer.from(given, 'latin1');
-  const b = Buffer.from(expected.toString('base64url'), 'latin1');
-  return a.length === b.length && timingSafeEqual(a, b);
+/** The signed fields of a link, in order (the purpose and the key version come first). */
+function macFields(keyVersion: string, claims: LinkClaims): string[] {
+  return [keyVersion, claims.requestId, String(claims.reviewer), claims.action, String(claims.expiresAt), claims.ciphertext];
 }
 
 /** Signs link claims with the keyring's current key. */
 export function signLink(claims: LinkClaims, keyring: MacKeyring): SignedLink {
   const { version, key } = keyring.current;
-  return { ...claims, keyVersion: version, mac: mac(key, macInput('review-link', version, claims)).toString('base64url') };
+  return { ...claims, keyVersion: version, mac: purposeMac(key, 'review-link', macFields(version, claims)).toString('base64url') };
 }
 
 /** The query string of a signed link (`r=…&v=…&…`). */
@@ -111,7 +88,7 @@ export function parseLinkQuery(rawQuery: string): SignedLink {
 export function verifyLink(link: SignedLink, keyring: MacKeyring, nowSeconds: number): void {
   const key = keyring.get(link.keyVersion);
   if (!key) throw new ApprovalError('LINK_INVALID');
-  if (!sameMac(link.mac, mac(key.key, macInput('review-link', link.keyVersion, link)))) throw new ApprovalError('LINK_INVALID');
+  if (!sameMacText(link.mac, purposeMac(key.key, 'review-link', macFields(link.keyVersion, link)))) throw new ApprovalError('LINK_INVALID');
   if (nowSeconds >= link.expiresAt) throw new ApprovalError('LINK_EXPIRED');
 }
 
@@ -122,11 +99,11 @@ export function verifyLink(link: SignedLink, keyring: MacKeyring, nowSeconds: nu
 export function csrfToken(link: SignedLink, keyring: MacKeyring): string {
   const key = keyring.get(link.keyVersion);
   if (!key) throw new ApprovalError('LINK_INVALID');
-  return mac(key.key, macInput('csrf', link.keyVersion, link)).toString('base64url');
+  return purposeMac(key.key, 'csrf', macFields(link.keyVersion, link)).toString('base64url');
 }
 
 export function verifyCsrfToken(link: SignedLink, keyring: MacKeyring, token: string | undefined): void {
   if (!token || !MAC_TEXT.test(token)) throw new ApprovalError('CSRF_REJECTED');
   const key = keyring.get(link.keyVersion);
-  if (!key || !sameMac(token, mac(key.key, macInput('csrf', link.keyVersion, link)))) throw new ApprovalError('CSRF_REJECTED');
+  if (!key || !sameMacText(token, purposeMac(key.key, 'csrf', macFields(link.keyVersion, link)))) throw new ApprovalError('CSRF_REJECTED');
 }

@@ -80,6 +80,7 @@ export class LocalStepFunctions {
   private readonly logFile: string;
   private service?: Awaited<ReturnType<typeof startJsonService>>;
   private readonly listeners = new Set<(record: ExecutionRecord) => void>();
+  private stopped = false;
 
   constructor(private readonly options: LocalStepFunctionsOptions) {
     // Validate each definition once: validating per execution (a fresh Ajv compile) cost ~40 ms of CPU.
@@ -135,6 +136,7 @@ export class LocalStepFunctions {
 
   /** Stops serving and abandons runs in memory; RUNNING executions stay RUNNING on disk. */
   async stop(): Promise<void> {
+    this.stopped = true;
     for (const abort of this.aborts.values()) abort();
     this.aborts.clear();
     await this.service?.close();
@@ -271,6 +273,8 @@ export class LocalStepFunctions {
     if (resource === `arn:aws:states:::lambda:invoke${WAIT_SUFFIX}`) {
       return async (params) => {
         if (!record.callback) await this.invokeLambda(params.FunctionName, params.Payload);
+        // Stopped while the Lambda ran: settle now, or the interpreter's task timer keeps the process alive.
+        if (this.stopped) throw new NamedError('Local.Stopped', 'local mode stopped');
         return new Promise((resolve, reject) => {
           this.waiters.set(record.executionArn, { resolve, reject });
           this.deliver(record);

@@ -9,30 +9,15 @@
 import { expect } from 'chai';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { setTimeout as delay } from 'node:timers/promises';
+import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { startLocalStack, type LocalStack } from '../../src/local/local-stack';
+import { ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, STEP_MS, poll } from '../support/browser';
 import { emailsWithSubject, inbox, submitPost, waitFor } from '../support/local-client';
 import { rememberSecret } from '../support/log-guard';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-quic', '--disable-sync'];
-const ARTIFACTS = resolve(__dirname, '..', '..', 'test-artifacts');
-const STEP_MS = 15_000;
 const ADMIN = 'admin@example.com';
 const SIGN_IN_SUBJECT = 'Your sign-in link for the approvals dashboard';
-
-/** Calls `probe` until it returns a value (not undefined), at most `timeoutMs`; the last value seen goes into the error. */
-async function poll<T>(what: string, probe: () => Promise<T | undefined>, describeLast: () => string, timeoutMs = 10_000, everyMs = 250): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() >= deadline) throw new Error(`${what}: not reached within ${timeoutMs} ms (last seen: ${describeLast()})`);
-    await delay(everyMs);
-  }
-}
 
 describe('admin dashboard in a real browser (Chromium)', function () {
   this.timeout(90_000);

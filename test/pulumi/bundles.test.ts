@@ -4,24 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { FUNCTIONS, bundleFunction, type FunctionName } from '../../pulumi/bundle';
+import { BUNDLE_LOAD_ENV } from '../support/bundle-env';
 
-/** Environment for loading a bundle in a fresh process: dummy config, AWS pointed at a closed loopback port. */
-export const LOAD_ENV = {
-  PATH: process.env.PATH,
-  TABLE_NAME: 'approvals',
-  TOKEN_KEY_ID: 'arn:aws:kms:eu-west-1:123456789012:key/1',
-  MAC_SECRET_ID: 'mac',
-  SENDER_EMAIL: 'approvals@example.com',
-  REVIEW_URL: 'https://example.com/review',
-  STATE_MACHINE_ARN: 'arn:aws:states:eu-west-1:123456789012:stateMachine:m',
-  BASE_URL: 'https://example.com',
-  ADMINS: 'admin@example.com',
-  AWS_REGION: 'eu-west-1',
-  AWS_ACCESS_KEY_ID: 'test',
-  AWS_SECRET_ACCESS_KEY: 'test',
-  AWS_EC2_METADATA_DISABLED: 'true',
-  AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
-};
+const LOAD_ENV = BUNDLE_LOAD_ENV;
 
 /** The files a bundle's entry loads before its handler can run (static imports only). */
 function staticClosure(dir: string): string[] {
