@@ -34,6 +34,11 @@ export interface AdminHandlerDeps {
   logger: AppLogger;
   now?: () => Date;
   leaseSeconds?: number;
+  /**
+   * Every sign-in request is answered no sooner than this, admin or not, so the time an SES send
+   * takes does not tell an attacker which addresses are admins. 0 (tests) turns it off.
+   */
+  signInFloorMs?: number;
 }
 
 const MAX_FORM_BYTES = 4096;
@@ -128,7 +133,9 @@ export function createAdminHandler(deps: AdminHandlerDeps) {
       if (read) return respond(200, signInPage());
       if (method !== 'POST') throw new MethodNotAllowed('GET, HEAD, POST');
       const form = readForm(event, { required: ['email'] });
+      const floor = new Promise((resolve) => setTimeout(resolve, deps.signInFloorMs ?? 0));
       const outcome = await requestSignIn(form.email!, { keyring: await deps.keyring(), admins, mailer: await deps.mailer(), baseUrl: deps.baseUrl }, now());
+      await floor;
       if (outcome === 'send-failed') deps.logger.error('sign-in email not sent', { outcome });
       else deps.logger.info('sign-in requested', { outcome });
       return respond(200, signInSentPage());

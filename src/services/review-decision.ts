@@ -206,6 +206,13 @@ export async function deliver(
     await deps.callback.succeed(token, { ...facts, ...(record.comment ? { comment: record.comment } : {}), votes: votesOf(record) });
   } catch (err) {
     const error = toApprovalError(err);
+    if (error.code === 'TASK_CLOSED' && !undo) {
+      // Recovering a decision made in time whose first delivery had an unknown outcome: the task
+      // being closed now almost always means that delivery reached Step Functions. Record the
+      // decision (flagged in the audit trail), not an expiry that never happened.
+      await deps.store.completeDecision(requestId, lease, facts.decision, auditEvent('recovered', now, 'system', deps.keyring, {}, `${facts.decision}; the workflow had already resumed`));
+      return { subject: record.subject, ...facts, comment: record.comment };
+    }
     if (error.code === 'TASK_CLOSED') {
       await deps.store.markExpired(requestId, lease, auditEvent('expired', now, 'system', deps.keyring, {}, 'the workflow no longer waits'));
     } else if (undo && (!delivering || error.code === 'THROTTLED')) {

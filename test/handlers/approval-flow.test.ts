@@ -135,6 +135,32 @@ describe('approval flow (request Lambda → email → link handler)', () => {
     expect(successCalls()).to.have.length(2);
   });
 
+  it('records the decision, not an expiry, when a recovery finds the workflow already resumed', async () => {
+    await h.submit();
+    const [alice, bob] = sentEmails();
+    const bobForm = { ...formFields((await h.open(bob!.rejectUrl)).body as string), decision: 'reject' };
+    // Alice's callback reaches Step Functions, then her Lambda dies before marking the request decided.
+    const claimAndDie = async () => {
+      h.table.failNext('UpdateItemCommand', Object.assign(new Error('Lambda timed out'), { name: 'TimeoutError' }), 1);
+    };
+    const page = await h.open(alice!.approveUrl);
+    sfn.on(SendTaskSuccessCommand).callsFakeOnce(async () => {
+      await claimAndDie();
+      return {};
+    });
+    const first = await h.post({ ...formFields(page.body as string), decision: 'approve' });
+    expect(first.statusCode).to.equal(500);
+
+    h.clock.advance(61);
+    sfn.on(SendTaskSuccessCommand).rejectsOnce(new TaskTimedOut({ message: 'Task Timed Out', $metadata: {} }));
+    const recovered = await h.post(bobForm);
+    expect(recovered.statusCode).to.equal(200);
+    expect(recovered.body).to.include('Approved');
+    const item = ((await h.table.snapshot()) as { status: { S: string }; audit: { L: { M: { type: { S: string } } }[] } }[])[0]!;
+    expect(item.status.S).to.equal('APPROVED');
+    expect(item.audit.L.map((e) => e.M.type.S)).to.include('recovered');
+  });
+
   for (const [name, error] of [
     ['TaskTimedOut', new TaskTimedOut({ message: 'Task Timed Out', $metadata: {} })],
     ['TaskDoesNotExist', new TaskDoesNotExist({ message: 'Task does not exist', $metadata: {} })],
