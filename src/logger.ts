@@ -1,4 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
+import type { ApprovalError } from './domain/errors';
 
 /** What handlers need of a logger: Powertools' structured JSON logger fits, so does a test double. */
 export type AppLogger = Pick<Logger, 'info' | 'warn' | 'error' | 'addContext'>;
@@ -12,4 +13,15 @@ export function createLogger(serviceName: string): Logger {
 export function describeCause(err: unknown): string | undefined {
   const cause = err instanceof Error ? err.cause : undefined;
   return cause instanceof Error ? cause.name : undefined;
+}
+
+/**
+ * Logs a failure the one way every handler does: faults (INTERNAL) as errors, refusals of bad
+ * input as warnings; with the stable code and the cause's class name, never its message.
+ */
+export function logFailure(logger: AppLogger, what: string, error: ApprovalError, fields: Record<string, unknown> = {}): ApprovalError {
+  const all = { code: error.code, ...fields, cause: describeCause(error) };
+  if (error.code === 'INTERNAL') logger.error(`${what} failed`, all);
+  else logger.warn(`${what} refused`, all);
+  return error;
 }

@@ -4,7 +4,7 @@ import { ApprovalError, ERROR_TABLE, toApprovalError, type ErrorCode } from '../
 import type { MacKeyring } from '../domain/mac-keyring';
 import type { Mailer, RequestStore } from '../domain/ports';
 import { parseStrictParams } from '../domain/strict-params';
-import { describeCause, type AppLogger } from '../logger';
+import { logFailure, type AppLogger } from '../logger';
 import {
   ADMIN_PAGE_HEADERS,
   ADMIN_PATHS,
@@ -212,9 +212,7 @@ export function createAdminHandler(deps: AdminHandlerDeps) {
       response = await route(event, method, path);
     } catch (err) {
       const error = toApprovalError(err);
-      const fields = { code: error.code, method, cause: describeCause(error) };
-      if (error.code === 'INTERNAL') deps.logger.error('admin request failed', fields);
-      else deps.logger.warn('admin request refused', fields);
+      logFailure(deps.logger, 'admin request', error, { method });
       response = errorResponse(error, sentSessionCookie(event));
     }
     return method === 'HEAD' ? { ...response, body: '' } : response;

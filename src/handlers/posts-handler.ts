@@ -1,7 +1,7 @@
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { ApprovalError, ERROR_TABLE, toApprovalError } from '../domain/errors';
 import { MAX_POST_BYTES, type Post } from '../domain/post';
-import { describeCause, type AppLogger } from '../logger';
+import { logFailure, type AppLogger } from '../logger';
 import { getPost, submitPost, type PostsDeps } from '../services/posts';
 import { header, readBody, type HttpResult } from './http';
 
@@ -63,9 +63,7 @@ export function createPostsHandler(deps: PostsHandlerDeps) {
       return await route(event);
     } catch (err) {
       const error = toApprovalError(err);
-      const fields = { code: error.code, cause: describeCause(error) };
-      if (error.code === 'INTERNAL') deps.logger.error('posts request failed', fields);
-      else deps.logger.warn('posts request refused', fields);
+      logFailure(deps.logger, 'posts request', error);
       return jsonError(error);
     }
   };

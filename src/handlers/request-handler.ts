@@ -2,7 +2,7 @@ import type { Context } from 'aws-lambda';
 import { ApprovalError, toApprovalError, type ErrorCode } from '../domain/errors';
 import type { MacKeyring } from '../domain/mac-keyring';
 import type { Mailer, RequestStore, TokenCipher } from '../domain/ports';
-import { describeCause, type AppLogger } from '../logger';
+import { logFailure, type AppLogger } from '../logger';
 import { requestApproval, type RequestApprovalResult } from '../services/request-approval';
 
 export interface RequestHandlerDeps {
@@ -39,9 +39,7 @@ export function createRequestHandler(deps: RequestHandlerDeps) {
       return result;
     } catch (err) {
       const error = toApprovalError(err);
-      const fields = { code: error.code, details: error.details, cause: describeCause(error) };
-      if (error.code === 'INTERNAL') deps.logger.error('approval request failed', fields);
-      else deps.logger.warn('approval request refused', fields);
+      logFailure(deps.logger, 'approval request', error, { details: error.details });
       throw new TaskError(error.code, error instanceof ApprovalError ? error.details : undefined);
     }
   };

@@ -3,7 +3,7 @@ import { ApprovalError, toApprovalError } from '../domain/errors';
 import type { MacKeyring } from '../domain/mac-keyring';
 import type { ClientInfo } from '../domain/audit';
 import type { Mailer, RequestStore, TaskCallback, TokenCipher } from '../domain/ports';
-import { describeCause, type AppLogger } from '../logger';
+import { logFailure, type AppLogger } from '../logger';
 import { confirmationPage, resultPage } from '../pages/review-page';
 import { checkReviewLink, decideReview, viewReview } from '../services/review-decision';
 import { assertSameOrigin, header, htmlError, htmlResponse, readBody, type HttpResult } from './http';
@@ -73,9 +73,7 @@ export function createReviewHandler(deps: ReviewHandlerDeps) {
       return await route(event);
     } catch (err) {
       const error = toApprovalError(err);
-      const fields = { code: error.code, method: event.requestContext.http.method, cause: describeCause(error) };
-      if (error.code === 'INTERNAL') deps.logger.error('review failed', fields);
-      else deps.logger.warn('review refused', fields);
+      logFailure(deps.logger, 'review', error, { method: event.requestContext.http.method });
       const response = htmlError(error);
       return event.requestContext.http.method.toUpperCase() === 'HEAD' ? { ...response, body: '' } : response;
     }
