@@ -10,9 +10,9 @@ import { expect } from 'chai';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startLocalStack, type LocalStack } from '../../src/local/local-stack';
-import { ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, STEP_MS, poll } from '../support/browser';
+import { ARTIFACTS, CHROMIUM, STEP_MS, openBrowser, poll } from '../support/browser';
 import { emailsWithSubject, inbox, submitPost, waitFor } from '../support/local-client';
 import { rememberSecret } from '../support/log-guard';
 
@@ -28,7 +28,7 @@ describe('admin dashboard in a real browser (Chromium)', function () {
   let context: BrowserContext;
   let page: Page;
   /** CSP violations and page errors on the service's own pages (apiUrl), not on the inbox. */
-  const pageProblems: string[] = [];
+  let pageProblems: string[] = [];
 
   const title = `Admin test ${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
   const subject = `New post: ${title}`;
@@ -43,20 +43,7 @@ describe('admin dashboard in a real browser (Chromium)', function () {
     mkdirSync(ARTIFACTS, { recursive: true });
     dataDir = mkdtempSync(join(tmpdir(), 'email-approval-admin-browser-'));
     stack = await startLocalStack({ port: 0, inboxPort: 0, dataDir, reviewers: ['reviewer@example.com'], admins: [ADMIN], linkTtlHours: 1, logLevel: 'WARN' });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: 30_000 });
-    context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    context.setDefaultTimeout(STEP_MS);
-    context.setDefaultNavigationTimeout(STEP_MS);
-    const watch = (p: Page) => {
-      p.on('pageerror', (err) => {
-        if (p.url().startsWith(stack!.apiUrl)) pageProblems.push(`${p.url()}: ${err.message}`);
-      });
-      p.on('console', (msg) => {
-        if (p.url().startsWith(stack!.apiUrl) && msg.type() === 'error' && /content security policy/i.test(msg.text())) pageProblems.push(`${p.url()}: ${msg.text()}`);
-      });
-    };
-    context.on('page', watch);
-    page = await context.newPage();
+    ({ browser, context, page, problems: pageProblems } = await openBrowser(() => stack!.apiUrl));
 
     // A post waiting for review: submitted through the API, its review email already sent.
     const submitted = await submitPost(stack.apiUrl, { title, body: 'Decided from the dashboard.', authorEmail: 'author@example.com' });

@@ -1,5 +1,6 @@
 /** Shared pieces of the browser suites: Debian's Chromium, artifacts folder, bounded polling. */
 import { resolve } from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { setTimeout as delay } from 'node:timers/promises';
 
 export const CHROMIUM = '/usr/bin/chromium';
@@ -18,4 +19,25 @@ export async function poll<T>(what: string, probe: () => Promise<T | undefined>,
     if (Date.now() >= deadline) throw new Error(`${what}: not reached within ${timeoutMs} ms (last seen: ${describeLast()})`);
     await delay(everyMs);
   }
+}
+
+/**
+ * Launches Debian's Chromium with one context and page, and records page errors and CSP
+ * violations raised on the service's own pages (those under `apiUrl()`, not the inbox).
+ */
+export async function openBrowser(apiUrl: () => string): Promise<{ browser: Browser; context: BrowserContext; page: Page; problems: string[] }> {
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: 30_000 });
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  context.setDefaultTimeout(STEP_MS);
+  context.setDefaultNavigationTimeout(STEP_MS);
+  const problems: string[] = [];
+  context.on('page', (p) => {
+    p.on('pageerror', (err) => {
+      if (p.url().startsWith(apiUrl())) problems.push(`${p.url()}: ${err.message}`);
+    });
+    p.on('console', (msg) => {
+      if (p.url().startsWith(apiUrl()) && msg.type() === 'error' && /content security policy/i.test(msg.text())) problems.push(`${p.url()}: ${msg.text()}`);
+    });
+  });
+  return { browser, context, page: await context.newPage(), problems };
 }
