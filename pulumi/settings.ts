@@ -14,6 +14,8 @@ export interface StackSettings {
   escalateAfterHours?: number;
   reminderHoursBeforeExpiry: number;
   auditRetentionDays: number;
+  /** Where operator alarms are emailed; without it the alarm topic has no subscriber yet. */
+  alarmEmail?: string;
 }
 
 const EMAIL = /^[^\s@<>(),;:"\\[\]]{1,64}@[^\s@<>(),;:"\\[\]]+\.[^\s@<>(),;:"\\[\]]+$/;
@@ -79,6 +81,8 @@ export function readSettings(get: (key: string) => string | undefined): StackSet
   const escalateAfterHours = whole('email-approval:escalateAfterHours', escalateTo.length > 0 ? 48 : undefined, 1, 8760, 'hours');
   const reminderHoursBeforeExpiry = whole('email-approval:reminderHoursBeforeExpiry', 24, 1, 8760, 'hours')!;
   const auditRetentionDays = whole('email-approval:auditRetentionDays', 365, 1, 3650, 'days')!;
+  const alarmEmail = get('email-approval:alarmEmail')?.trim() || undefined;
+  if (alarmEmail && !EMAIL.test(alarmEmail)) problems.push(`email-approval:alarmEmail must be an email address, got ${JSON.stringify(alarmEmail)}`);
 
   if (problems.length > 0) throw new ConfigError(problems);
   return {
@@ -93,5 +97,6 @@ export function readSettings(get: (key: string) => string | undefined): StackSet
     escalateAfterHours,
     reminderHoursBeforeExpiry,
     auditRetentionDays,
+    alarmEmail,
   };
 }

@@ -31,7 +31,13 @@ describe('stack settings', () => {
       escalateAfterHours: undefined,
       reminderHoursBeforeExpiry: 24,
       auditRetentionDays: 365,
+      alarmEmail: undefined,
     });
+  });
+
+  it('reads the address operator alarms are emailed to', () => {
+    expect(read({ ...valid, 'email-approval:alarmEmail': ' ops@example.com ' }).alarmEmail).to.equal('ops@example.com');
+    expect(read({ ...valid, 'email-approval:alarmEmail': '' }).alarmEmail).to.equal(undefined);
   });
 
   it('reads the reviewer-team keys', () => {
@@ -68,6 +74,8 @@ describe('stack settings', () => {
     ['email-approval:admins', 'boss', 'not addresses: boss'],
     ['email-approval:escalateAfterHours', '0', 'from 1 to 8760'],
     ['email-approval:auditRetentionDays', 'forever', 'whole number of days'],
+    ['email-approval:alarmEmail', 'ops', 'must be an email address'],
+    ['email-approval:alarmEmail', 'ops@example.com,oncall@example.com', 'must be an email address'],
   ] as const) {
     it(`refuses ${key} = ${JSON.stringify(value)}, naming the key`, () => {
       const found = problems({ ...valid, [key]: value });
