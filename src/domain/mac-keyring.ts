@@ -14,6 +14,13 @@ export interface MacKeyring {
   get(version: string): MacKey | undefined;
 }
 
+/**
+ * Where handlers get the keyring. Without a version: the keyring to sign with (its `current`).
+ * With the version a link, token or cookie names: a keyring that holds it if the source can find
+ * it, so a source that caches (the Secrets Manager adapter) reads again after a rotation.
+ */
+export type KeyringSource = (version?: string) => Promise<MacKeyring> | MacKeyring;
+
 const VERSION = /^[0-9]{1,4}$/;
 
 /**
