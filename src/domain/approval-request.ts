@@ -1,6 +1,6 @@
 import { ApprovalError } from './errors';
 import { array, gte, int, lte, maxLength, minLength, object, optional, regex, strictObject, string } from 'zod/mini';
-import { email, line, problemsOf, text } from './validation';
+import { email, line, optionalText, problemsOf, text } from './validation';
 
 export const DEFAULT_TTL_SECONDS = 7 * 24 * 3600;
 /** Step Functions keeps a task open for at most a year. */
@@ -8,11 +8,18 @@ export const MAX_TTL_SECONDS = 365 * 24 * 3600;
 export const MAX_REVIEWERS = 50;
 /** Step Functions task tokens are at most 2,048 characters. */
 export const MAX_TOKEN_CHARS = 2048;
+/**
+ * Limits of the request's text, in characters as people count them (code points: an emoji is
+ * one). Callers derive their own limits from these, so what they accept always fits.
+ */
+export const MAX_SUBJECT_CHARS = 200;
+export const MAX_SUMMARY_CHARS = 2000;
+export const MAX_DETAILS_CHARS = 10_000;
 
 const requestSchema = strictObject({
-  subject: line(200),
-  summary: text(2000),
-  details: optional(string().check(maxLength(10_000))),
+  subject: line(MAX_SUBJECT_CHARS),
+  summary: text(MAX_SUMMARY_CHARS),
+  details: optional(optionalText(MAX_DETAILS_CHARS)),
   reviewers: array(email()).check(minLength(1), maxLength(MAX_REVIEWERS)),
   requiredApprovals: optional(int().check(gte(1), lte(MAX_REVIEWERS))),
   escalateTo: optional(array(email()).check(maxLength(MAX_REVIEWERS))),
@@ -69,7 +76,8 @@ export function parseApprovalTask(input: unknown): ApprovalTask {
   const reviewers = [...new Set(request.reviewers)].filter((r) => r !== author);
   const escalateTo = [...new Set(request.escalateTo ?? [])].filter((r) => r !== author && !reviewers.includes(r));
   const requiredApprovals = request.requiredApprovals ?? 1;
-  if (reviewers.length === 0) throw new ApprovalError('INVALID_APPROVAL_REQUEST', { details: ['request.reviewers: no reviewer left once the requester is removed'] });
+  // Its own code (task error NoReviewers): the workflow tells the author why, in plain words.
+  if (reviewers.length === 0) throw new ApprovalError('NO_REVIEWERS', { details: ['request.reviewers: no reviewer left once the requester is removed'] });
   if (requiredApprovals > reviewers.length) {
     throw new ApprovalError('INVALID_APPROVAL_REQUEST', { details: [`request.requiredApprovals: ${requiredApprovals} approvals cannot come from ${reviewers.length} reviewer(s)`] });
   }

@@ -19,6 +19,9 @@ export type ErrorCode =
   | 'TASK_CLOSED'
   | 'THROTTLED'
   | 'INVALID_APPROVAL_REQUEST'
+  | 'NO_REVIEWERS'
+  | 'REVIEW_CLOSED'
+  | 'EMAIL_REJECTED'
   | 'INVALID_INPUT'
   | 'UNSUPPORTED_MEDIA_TYPE'
   | 'NOT_FOUND'
@@ -54,10 +57,13 @@ export const ERROR_TABLE: Record<ErrorCode, ErrorEntry> = {
   TASK_CLOSED: { status: 410, title: 'This request is closed', message: 'The workflow is no longer waiting for this decision (it expired or was stopped). Nothing was changed.' },
   THROTTLED: { status: 503, title: 'Busy, please retry', message: 'The service is busy. Nothing was recorded: please try again in a few seconds.', retryable: true },
   INVALID_APPROVAL_REQUEST: { status: 400, title: 'Invalid approval request', message: 'The approval request is not valid.' },
+  NO_REVIEWERS: { status: 400, title: 'No reviewers', message: 'The approval request has no reviewer once its requester is removed: nobody may review their own request.' },
+  REVIEW_CLOSED: { status: 410, title: 'This review is over', message: 'The workflow that asked for this review has ended without a decision (it was stopped, failed or was resumed another way). Nothing was recorded and nothing more is needed from you.' },
   INVALID_INPUT: { status: 400, title: 'Invalid input', message: 'The request is not valid.' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported media type', message: 'Send JSON with content-type application/json.' },
   NOT_FOUND: { status: 404, title: 'Not found', message: 'Nothing is here.' },
   EMAIL_DELIVERY_FAILED: { status: 502, title: 'Email not sent', message: 'Some review emails could not be sent.', retryable: true },
+  EMAIL_REJECTED: { status: 502, title: 'Email refused', message: 'The email service refused the message (for example, an unverified sender or recipient); retrying the same message will not help.' },
   SIGN_IN_INVALID: { status: 403, title: 'This sign-in link is not valid', message: 'The sign-in link could not be verified. Open it again from the email, without editing it, or ask for a new one.' },
   SIGN_IN_EXPIRED: { status: 410, title: 'This sign-in link has expired', message: 'Sign-in links work for 15 minutes. Ask for a new one.' },
   SIGN_IN_USED: { status: 410, title: 'This sign-in link was already used', message: 'Each sign-in link works once. Ask for a new one.' },
@@ -90,6 +96,19 @@ export class ApprovalError extends Error {
   get status(): number {
     return ERROR_TABLE[this.code].status;
   }
+}
+
+/**
+ * The error name a Lambda task reports to Step Functions (what Retry and Catch match):
+ * `INVALID_APPROVAL_REQUEST` → `InvalidApprovalRequest`. The workflow definition uses this
+ * same function, so the names it catches are the names the handlers throw.
+ */
+export function taskErrorName(code: ErrorCode): string {
+  return code
+    .toLowerCase()
+    .split('_')
+    .map((word) => word.charAt(0).toUpperCase() + word.slice(1))
+    .join('');
 }
 
 /** Any thrown value as an ApprovalError: unknown faults become a generic INTERNAL. */

@@ -1,9 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { strictObject, type output } from 'zod/mini';
-import { email, line, problemsOf, text } from './validation';
+import type { PostFailureReason } from './post-failure';
+import { MAX_SUBJECT_CHARS, MAX_SUMMARY_CHARS } from './approval-request';
+import { codePointLength, email, line, problemsOf, text } from './validation';
 
-/** A blog post submitted for moderation. */
-export type PostStatus = 'IN_REVIEW' | 'PUBLISHED' | 'REJECTED' | 'EXPIRED';
+/** A blog post submitted for moderation; every status but IN_REVIEW is final. */
+export type PostStatus = 'IN_REVIEW' | 'PUBLISHED' | 'REJECTED' | 'EXPIRED' | 'FAILED';
 
 export interface PostDecision {
   decision: 'approved' | 'rejected';
@@ -20,15 +22,28 @@ export interface Post {
   status: PostStatus;
   createdAt: string;
   decision?: PostDecision;
+  /** Why the post is FAILED. */
+  failureReason?: PostFailureReason;
 }
 
 export const MAX_POST_BYTES = 64 * 1024;
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9_.:-]{1,128}$/;
 export const POST_ID = /^p-[A-Za-z0-9_-]{22}$/;
 
+/**
+ * The approval subject the moderation workflow builds: `States.Format('New post: {}', $.title)`.
+ * The workflow takes its prefix from here, so the title limit below always matches it.
+ */
+export const POST_SUBJECT_PREFIX = 'New post: ';
+/** Whatever `POST /posts` accepts fits the approval contract: prefix + title ≤ its subject limit. */
+export const MAX_TITLE_CHARS = MAX_SUBJECT_CHARS - codePointLength(POST_SUBJECT_PREFIX);
+export const MAX_BODY_CHARS = 50_000;
+/** The reviewers' summary is an excerpt of the body, well within the contract's summary limit. */
+export const EXCERPT_CHARS = Math.min(280, MAX_SUMMARY_CHARS);
+
 const submission = strictObject({
-  title: line(200),
-  body: text(50_000),
+  title: line(MAX_TITLE_CHARS),
+  body: text(MAX_BODY_CHARS),
   authorEmail: email(),
 });
 
@@ -56,8 +71,22 @@ export function postIdFor(idempotencyKey: string | undefined): string {
   return `p-${bytes.subarray(0, 16).toString('base64url')}`;
 }
 
-/** A plain-text excerpt for the reviewers' email summary. */
-export function excerpt(body: string, max = 280): string {
+const graphemes = new Intl.Segmenter('en', { granularity: 'grapheme' });
+
+/**
+ * A plain-text excerpt for the reviewers' email summary: whitespace runs become one space, and a
+ * longer text is cut to at most `max` code points, ellipsis included, between grapheme clusters
+ * (never inside a surrogate pair, a ZWJ emoji sequence, a flag or a letter with its accents).
+ */
+export function excerpt(body: string, max = EXCERPT_CHARS): string {
   const flat = body.replace(/\s+/g, ' ').trim();
-  return flat.length <= max ? flat : `${flat.slice(0, max - 1).trimEnd()}…`;
+  if (codePointLength(flat) <= max) return flat;
+  let end = 0;
+  let used = 0;
+  for (const { segment, index } of graphemes.segment(flat)) {
+    used += codePointLength(segment);
+    if (used > max - 1) break;
+    end = index + segment.length;
+  }
+  return `${flat.slice(0, end).trimEnd()}…`;
 }

@@ -1,6 +1,8 @@
 import type { Context } from 'aws-lambda';
 import { enum as zEnum, maxLength, object, optional, string } from 'zod/mini';
+import { ApprovalError } from '../domain/errors';
 import type { Mailer } from '../domain/ports';
+import { POST_FAILURE_REASONS, type PostFailureReason } from '../domain/post-failure';
 import { email, line, problemsOf } from '../domain/validation';
 import { renderAuthorEmail } from '../email/author-email';
 import { describeCause, type AppLogger } from '../logger';
@@ -10,8 +12,9 @@ const notice = object({
   postId: string().check(maxLength(64)),
   title: line(200),
   authorEmail: email(),
-  outcome: zEnum(['published', 'rejected', 'expired']),
+  outcome: zEnum(['published', 'rejected', 'expired', 'failed']),
   approval: optional(object({ comment: optional(string().check(maxLength(1000))) })),
+  reason: optional(zEnum(Object.keys(POST_FAILURE_REASONS) as [PostFailureReason, ...PostFailureReason[]])),
 });
 
 /** Emails the author the outcome; invoked by the state machine after the post's status is written. */
@@ -23,12 +26,14 @@ export function createNotifyHandler(deps: { mailer: Mailer; logger: AppLogger })
       deps.logger.warn('notice refused', { problems: parsed.error.issues.map((i) => i.path.join('.')) });
       throw new TaskError('INVALID_INPUT', problemsOf(parsed.error));
     }
-    const { postId, title, authorEmail, outcome, approval } = parsed.data;
+    const { postId, title, authorEmail, outcome, approval, reason } = parsed.data;
     try {
-      await deps.mailer.send({ to: authorEmail, ...renderAuthorEmail({ title, outcome, comment: approval?.comment }) });
+      await deps.mailer.send({ to: authorEmail, ...renderAuthorEmail({ title, outcome, comment: approval?.comment, reason }) });
     } catch (err) {
-      deps.logger.warn('author email failed', { postId, cause: describeCause(err) });
-      throw new TaskError('EMAIL_DELIVERY_FAILED');
+      // A refusal (EmailRejected) is not retried by the workflow; a transient failure is.
+      const code = err instanceof ApprovalError && err.code === 'EMAIL_REJECTED' ? 'EMAIL_REJECTED' : 'EMAIL_DELIVERY_FAILED';
+      deps.logger.warn('author email failed', { postId, code, cause: describeCause(err) });
+      throw new TaskError(code);
     }
     deps.logger.info('author notified', { postId, outcome });
     return { notified: outcome };

@@ -1,6 +1,7 @@
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { ApprovalError, ERROR_TABLE, toApprovalError } from '../domain/errors';
 import { MAX_POST_BYTES, type Post } from '../domain/post';
+import { POST_FAILURE_REASONS, isPostFailureReason, type PostFailureReason } from '../domain/post-failure';
 import { logFailure, type AppLogger } from '../logger';
 import { getPost, submitPost, type PostsDeps } from '../services/posts';
 import { header, readBody, type HttpResult } from './http';
@@ -20,7 +21,20 @@ function jsonError(err: ApprovalError): HttpResult {
   return json(ERROR_TABLE[err.code].status, body, extra);
 }
 
-const view = (post: Post) => ({ id: post.id, title: post.title, status: post.status, ...(post.decision ? { decision: post.decision } : {}) });
+/** The public view: no author or reviewer address; a FAILED post says why, as a code and in words. */
+const view = (post: Post) => ({
+  id: post.id,
+  title: post.title,
+  status: post.status,
+  ...(post.decision ? { decision: post.decision } : {}),
+  ...(post.status === 'FAILED' ? failure(post.failureReason) : {}),
+});
+
+function failure(reason: PostFailureReason | undefined) {
+  const known = reason && isPostFailureReason(reason) ? reason : 'INTERNAL';
+  const words = POST_FAILURE_REASONS[known];
+  return { reason: known, message: `${words.summary} ${words.advice}` };
+}
 
 export interface PostsHandlerDeps extends PostsDeps {
   logger: AppLogger;

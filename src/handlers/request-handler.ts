@@ -1,5 +1,5 @@
 import type { Context } from 'aws-lambda';
-import { ApprovalError, toApprovalError, type ErrorCode } from '../domain/errors';
+import { ApprovalError, taskErrorName, toApprovalError, type ErrorCode } from '../domain/errors';
 import type { MacKeyring } from '../domain/mac-keyring';
 import type { Mailer, RequestStore, TokenCipher } from '../domain/ports';
 import { logFailure, type AppLogger } from '../logger';
@@ -19,8 +19,7 @@ export interface RequestHandlerDeps {
 export class TaskError extends Error {
   constructor(code: ErrorCode, details: string[] = []) {
     super(details.length > 0 ? details.join('; ') : code);
-    // INVALID_APPROVAL_REQUEST → InvalidApprovalRequest
-    this.name = code.toLowerCase().replace(/(^|_)([a-z])/g, (_, _sep: string, c: string) => c.toUpperCase());
+    this.name = taskErrorName(code);
   }
 }
 

@@ -64,8 +64,9 @@ export async function emailReviewers(
   indices: number[],
   kind: ReviewEmailKind,
   now: Date,
-): Promise<{ failed: number[] }> {
+): Promise<{ failed: number[]; rejected: number[] }> {
   const failed: number[] = [];
+  const rejected: number[] = [];
   const events: AuditEvent[] = [];
   for (const i of indices) {
     const reviewer = record.reviewers[i]!;
@@ -84,13 +85,14 @@ export async function emailReviewers(
     try {
       await deps.mailer.send({ to: reviewer, ...email });
       events.push(auditEvent(kind === 'reminder' ? 'reminded' : 'emailed', now, `r${i}`, deps.keyring, {}, kind));
-    } catch {
+    } catch (err) {
       failed.push(i);
+      if (err instanceof ApprovalError && err.code === 'EMAIL_REJECTED') rejected.push(i);
     }
   }
   // Reminders record their event with the reminder claim itself.
   if (kind !== 'reminder') await deps.store.appendAudit(record.requestId, events);
-  return { failed };
+  return { failed, rejected };
 }
 
 /**
@@ -147,9 +149,13 @@ export async function requestApproval(input: unknown, deps: RequestApprovalDeps,
     }
   }
 
-  const { failed } = await emailReviewers(deps, record, toEmail, 'request', now);
+  const { failed, rejected } = await emailReviewers(deps, record, toEmail, 'request', now);
   for (const i of failed) await deps.store.releaseNotification(requestId, i);
-  if (failed.length > 0) throw new ApprovalError('EMAIL_DELIVERY_FAILED', { details: failed.map((i) => `reviewer ${i}: EMAIL_DELIVERY_FAILED`) });
+  if (failed.length > 0) {
+    // Only refusals that a retry cannot change: fail for good (EmailRejected) rather than retry.
+    const code = rejected.length === failed.length ? 'EMAIL_REJECTED' : 'EMAIL_DELIVERY_FAILED';
+    throw new ApprovalError(code, { details: failed.map((i) => `reviewer ${i}: ${rejected.includes(i) ? 'EMAIL_REJECTED' : 'EMAIL_DELIVERY_FAILED'}`) });
+  }
 
   return { requestId, emailed: toEmail.length, alreadyEmailed: record.reviewers.length - toEmail.length };
 }

@@ -4,6 +4,8 @@
  * local mode runs exactly this definition.
  */
 import { POST_PK_PREFIX, POST_SK } from '../adapters/table-schema';
+import { taskErrorName } from '../domain/errors';
+import type { PostFailureReason } from '../domain/post-failure';
 
 export interface ModerationWorkflowArgs {
   requestFunctionArn: string;
@@ -29,20 +31,28 @@ export interface AslDefinition {
   States: Record<string, AslState>;
 }
 
-/** Transient Lambda failures worth retrying (AWS's recommended set) plus ours. */
+/** Transient Lambda failures worth retrying (AWS's recommended set, plus a client-side timeout) and ours. */
 const LAMBDA_RETRY = {
   ErrorEquals: [
     'Lambda.ServiceException',
     'Lambda.AWSLambdaException',
     'Lambda.SdkClientException',
     'Lambda.TooManyRequestsException',
-    'EmailDeliveryFailed',
-    'Throttled',
+    'Lambda.ClientExecutionTimeoutException',
+    taskErrorName('EMAIL_DELIVERY_FAILED'),
+    taskErrorName('THROTTLED'),
   ],
   IntervalSeconds: 2,
   MaxAttempts: 4,
   BackoffRate: 2,
 };
+
+/**
+ * A function timeout or crash (`Lambda.Unknown`) is retried once: safe because the request
+ * Lambda is idempotent by request id (a retry finds its own record and emails only reviewers
+ * not yet emailed). More than once would only delay telling the author.
+ */
+const LAMBDA_UNKNOWN_RETRY = { ErrorEquals: ['Lambda.Unknown'], IntervalSeconds: 5, MaxAttempts: 1 };
 
 const DYNAMO_RETRY = {
   ErrorEquals: [
@@ -62,28 +72,55 @@ export const STATE = {
   publish: 'PublishPost',
   reject: 'MarkRejected',
   expire: 'MarkExpired',
+  fail: 'MarkFailed',
   notifyPublished: 'NotifyAuthorPublished',
   notifyRejected: 'NotifyAuthorRejected',
   notifyExpired: 'NotifyAuthorExpired',
-  unknown: 'UnknownDecision',
+  notifyFailed: 'NotifyAuthorFailed',
+  failed: 'ApprovalFailed',
   done: 'Done',
 } as const;
 
+/**
+ * How the approval step's errors become the reason a post FAILED, in Catch order (first match
+ * wins; `States.ALL` must come last). `States.Timeout` is not here: it EXPIRES the post.
+ */
+export const FAILURE_CATCHES: { reason: PostFailureReason; errors: string[] }[] = [
+  { reason: 'NO_REVIEWERS', errors: [taskErrorName('NO_REVIEWERS')] },
+  { reason: 'INVALID_REQUEST', errors: [taskErrorName('INVALID_APPROVAL_REQUEST')] },
+  { reason: 'EMAIL_DELIVERY_FAILED', errors: [taskErrorName('EMAIL_DELIVERY_FAILED'), taskErrorName('EMAIL_REJECTED')] },
+  { reason: 'INTERNAL', errors: ['States.ALL'] },
+];
+
+/** The Pass state that records why the approval step failed, e.g. `ReasonNoReviewers`. */
+export const reasonState = (reason: PostFailureReason): string =>
+  `Reason${reason
+    .toLowerCase()
+    .split('_')
+    .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
+    .join('')}`;
+
 /** A direct DynamoDB integration that sets the post's status (no Lambda needed). */
-function setPostStatus(tableName: string, status: string, withDecision: boolean, next: string): AslState {
+function setPostStatus(tableName: string, status: string, extra: 'decision' | 'reason' | undefined, next: string): AslState {
+  const values: Record<string, unknown> = { ':status': { S: status } };
+  let update = 'SET #status = :status';
+  if (extra === 'decision') {
+    // The whole decision as JSON: its comment is optional, which typed attributes cannot express.
+    update += ', decisionJson = :decision';
+    values[':decision'] = { 'S.$': 'States.JsonToString($.approval)' };
+  } else if (extra === 'reason') {
+    update += ', failureReason = :reason';
+    values[':reason'] = { 'S.$': '$.failureReason' };
+  }
   return {
     Type: 'Task',
     Resource: 'arn:aws:states:::dynamodb:updateItem',
     Parameters: {
       TableName: tableName,
       Key: { pk: { 'S.$': `States.Format('${POST_PK_PREFIX}{}', $.postId)` }, sk: { S: POST_SK } },
-      UpdateExpression: withDecision ? 'SET #status = :status, decisionJson = :decision' : 'SET #status = :status',
+      UpdateExpression: update,
       ExpressionAttributeNames: { '#status': 'status' },
-      ExpressionAttributeValues: {
-        ':status': { S: status },
-        // The whole decision as JSON: its comment is optional, which typed attributes cannot express.
-        ...(withDecision ? { ':decision': { 'S.$': 'States.JsonToString($.approval)' } } : {}),
-      },
+      ExpressionAttributeValues: values,
     },
     ResultPath: null,
     Retry: [DYNAMO_RETRY],
@@ -91,8 +128,9 @@ function setPostStatus(tableName: string, status: string, withDecision: boolean,
   };
 }
 
-/** Emails the author; a failed notice never undoes the outcome, so it ends the run either way. */
-function notifyAuthor(functionArn: string, outcome: 'published' | 'rejected' | 'expired'): AslState {
+/** Emails the author; a failed notice never undoes the outcome, so it moves on either way. */
+function notifyAuthor(functionArn: string, outcome: 'published' | 'rejected' | 'expired' | 'failed', next: string): AslState {
+  const about = outcome === 'failed' ? { 'reason.$': '$.failureReason' } : outcome === 'expired' ? {} : { 'approval.$': '$.approval' };
   return {
     Type: 'Task',
     Resource: 'arn:aws:states:::lambda:invoke',
@@ -103,20 +141,29 @@ function notifyAuthor(functionArn: string, outcome: 'published' | 'rejected' | '
         'title.$': '$.title',
         'authorEmail.$': '$.authorEmail',
         outcome,
-        ...(outcome === 'expired' ? {} : { 'approval.$': '$.approval' }),
+        ...about,
       },
     },
     ResultPath: null,
-    Retry: [LAMBDA_RETRY],
-    Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.notifyError', Next: STATE.done }],
-    Next: STATE.done,
+    Retry: [LAMBDA_RETRY, LAMBDA_UNKNOWN_RETRY],
+    Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.notifyError', Next: next }],
+    Next: next,
   };
 }
 
-/** The moderation workflow: request approval → publish, or reject, or expire; then tell the author. */
+/**
+ * The moderation workflow: request approval → publish, or reject, or expire; then tell the
+ * author. Every other way the approval step can end (no reviewer left, an invalid request,
+ * email refused, a crash, an unknown decision) marks the post FAILED with a reason, tells the
+ * author, and fails the execution so operators see it (ExecutionsFailed alarm).
+ */
 export function moderationWorkflow(args: ModerationWorkflowArgs): AslDefinition {
   if (args.reviewers.length === 0) throw new Error('moderationWorkflow: at least one reviewer is required');
   if (!Number.isInteger(args.linkTtlSeconds) || args.linkTtlSeconds < 60) throw new Error('moderationWorkflow: linkTtlSeconds must be a whole number ≥ 60');
+  const reasons: Record<string, AslState> = {};
+  for (const reason of [...FAILURE_CATCHES.map((c) => c.reason), 'INVALID_DECISION' as const]) {
+    reasons[reasonState(reason)] = { Type: 'Pass', Result: reason, ResultPath: '$.failureReason', Next: STATE.fail };
+  }
   return {
     Comment: 'Blog-post moderation by email-link approval',
     StartAt: STATE.request,
@@ -129,8 +176,9 @@ export function moderationWorkflow(args: ModerationWorkflowArgs): AslDefinition 
           Payload: {
             'taskToken.$': '$$.Task.Token',
             'executionId.$': '$$.Execution.Id',
-            // Stable across retries of this step, which may carry a new task token.
-            'idempotencyKey.$': "States.Format('{}#{}', $$.Execution.Id, $$.State.EnteredTime)",
+            // Stable across retries of this step (which may carry a new task token): the execution
+            // and this state's name. This workflow enters the state once per execution.
+            'idempotencyKey.$': `States.Format('{}#${STATE.request}', $$.Execution.Id)`,
             request: {
               'subject.$': "States.Format('New post: {}', $.title)",
               'summary.$': '$.excerpt',
@@ -145,8 +193,11 @@ export function moderationWorkflow(args: ModerationWorkflowArgs): AslDefinition 
         },
         TimeoutSeconds: args.linkTtlSeconds,
         ResultPath: '$.approval',
-        Retry: [LAMBDA_RETRY],
-        Catch: [{ ErrorEquals: ['States.Timeout'], ResultPath: '$.timeout', Next: STATE.expire }],
+        Retry: [LAMBDA_RETRY, LAMBDA_UNKNOWN_RETRY],
+        Catch: [
+          { ErrorEquals: ['States.Timeout'], ResultPath: '$.timeout', Next: STATE.expire },
+          ...FAILURE_CATCHES.map(({ reason, errors }) => ({ ErrorEquals: errors, ResultPath: '$.failure', Next: reasonState(reason) })),
+        ],
         Next: STATE.decision,
       },
       [STATE.decision]: {
@@ -155,15 +206,18 @@ export function moderationWorkflow(args: ModerationWorkflowArgs): AslDefinition 
           { Variable: '$.approval.decision', StringEquals: 'approved', Next: STATE.publish },
           { Variable: '$.approval.decision', StringEquals: 'rejected', Next: STATE.reject },
         ],
-        Default: STATE.unknown,
+        Default: reasonState('INVALID_DECISION'),
       },
-      [STATE.publish]: setPostStatus(args.tableName, 'PUBLISHED', true, STATE.notifyPublished),
-      [STATE.reject]: setPostStatus(args.tableName, 'REJECTED', true, STATE.notifyRejected),
-      [STATE.expire]: setPostStatus(args.tableName, 'EXPIRED', false, STATE.notifyExpired),
-      [STATE.notifyPublished]: notifyAuthor(args.notifyFunctionArn, 'published'),
-      [STATE.notifyRejected]: notifyAuthor(args.notifyFunctionArn, 'rejected'),
-      [STATE.notifyExpired]: notifyAuthor(args.notifyFunctionArn, 'expired'),
-      [STATE.unknown]: { Type: 'Fail', Error: 'UnknownDecision', Cause: 'The approval step returned neither approved nor rejected.' },
+      [STATE.publish]: setPostStatus(args.tableName, 'PUBLISHED', 'decision', STATE.notifyPublished),
+      [STATE.reject]: setPostStatus(args.tableName, 'REJECTED', 'decision', STATE.notifyRejected),
+      [STATE.expire]: setPostStatus(args.tableName, 'EXPIRED', undefined, STATE.notifyExpired),
+      ...reasons,
+      [STATE.fail]: setPostStatus(args.tableName, 'FAILED', 'reason', STATE.notifyFailed),
+      [STATE.notifyPublished]: notifyAuthor(args.notifyFunctionArn, 'published', STATE.done),
+      [STATE.notifyRejected]: notifyAuthor(args.notifyFunctionArn, 'rejected', STATE.done),
+      [STATE.notifyExpired]: notifyAuthor(args.notifyFunctionArn, 'expired', STATE.done),
+      [STATE.notifyFailed]: notifyAuthor(args.notifyFunctionArn, 'failed', STATE.failed),
+      [STATE.failed]: { Type: 'Fail', Error: 'ApprovalFailed', CausePath: '$.failureReason' },
       [STATE.done]: { Type: 'Succeed' },
     },
   };

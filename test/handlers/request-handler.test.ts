@@ -91,11 +91,21 @@ describe('request Lambda', () => {
     expect(sfn.calls()[0]!.args[0].input).to.have.property('taskToken', retryToken);
   });
 
+  it('fails with EmailRejected, which the workflow does not retry, when SES refuses every failed email (an unverified sender)', async () => {
+    const task = approvalTask({ reviewers: ['a@example.com', 'b@example.com'] });
+    ses.on(SendEmailCommand).rejects(new MessageRejected({ message: 'Email address is not verified.', $metadata: {} }));
+
+    let failure: Error | undefined;
+    await h.request(task).catch((err: Error) => (failure = err));
+    expect(failure?.name).to.equal('EmailRejected');
+    expect(failure?.message).to.equal('reviewer 0: EMAIL_REJECTED; reviewer 1: EMAIL_REJECTED');
+  });
+
   it('emails on retry only the reviewers whose email failed', async () => {
     const task = approvalTask({ reviewers: ['a@example.com', 'b@example.com', 'c@example.com'] });
     ses
       .on(SendEmailCommand, { Destination: { ToAddresses: ['b@example.com'] } })
-      .rejectsOnce(new MessageRejected({ message: 'Email address is not verified.', $metadata: {} }));
+      .rejectsOnce(Object.assign(new Error('Service unavailable'), { name: 'ServiceUnavailable', $fault: 'server', $metadata: {} }));
 
     let failure: Error | undefined;
     await h.request(task).catch((err: Error) => (failure = err));
@@ -127,7 +137,6 @@ describe('request Lambda', () => {
     ['an unknown field', approvalTask({ reviewrs: ['a@example.com'] }), 'request'],
     ['a token over 2,048 characters', approvalTask({}, 'A'.repeat(2049)), 'taskToken'],
     ['a quorum larger than the reviewer list', approvalTask({ requiredApprovals: 3 }), 'request.requiredApprovals'],
-    ['only the requester as reviewer', approvalTask({ reviewers: ['author@example.com'], requestedBy: 'Author@example.com' }), 'request.reviewers'],
     ['a missing request', { taskToken: 'AAAA' }, 'request'],
     ['not an object at all', 'hello', '(input)'],
   ];
@@ -143,6 +152,17 @@ describe('request Lambda', () => {
       expect(await h.table.snapshot()).to.deep.equal([]);
     });
   }
+
+  it('fails the task with NoReviewers (not InvalidApprovalRequest) and emails nobody when the requester is the only reviewer', async () => {
+    let failure: Error | undefined;
+    await h.request(approvalTask({ reviewers: ['author@example.com'], requestedBy: 'Author@example.com' })).catch((err: Error) => (failure = err));
+
+    expect(failure?.name).to.equal('NoReviewers');
+    expect(failure?.message).to.include('request.reviewers:');
+    expect(ses.calls()).to.have.length(0);
+    expect(kms.calls()).to.have.length(0);
+    expect(await h.table.snapshot()).to.deep.equal([]);
+  });
 
   it('logs structured JSON with the request id and without the token or ciphertext', async () => {
     const mark = logMark();

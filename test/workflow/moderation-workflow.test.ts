@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import FakeTimers from '@sinonjs/fake-timers';
 import aslValidator from 'asl-validator';
 import { StateMachine } from 'aws-local-stepfunctions';
-import { STATE, moderationWorkflow, type AslDefinition } from '../../src/workflow/moderation-workflow';
+import { STATE, moderationWorkflow, reasonState, type AslDefinition } from '../../src/workflow/moderation-workflow';
 
 const args = {
   requestFunctionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:request',
@@ -18,23 +18,33 @@ const context = {
   Task: { Token: 'TOKEN-123' },
 };
 
-/** Runs the definition with every Task state replaced by a local recorder. */
-function run(definition: AslDefinition, approval: () => Promise<unknown>) {
+const named = (name: string, message = name) => Object.assign(new Error(message), { name });
+
+/** Runs the definition with every Task state replaced by a local recorder; retries wait 0 ms. */
+function run(definition: AslDefinition, approval: () => Promise<unknown>, notify: () => Promise<unknown> = async () => ({})) {
   const calls: { state: string; input: Record<string, unknown> }[] = [];
-  const record = (state: string) => async (taskInput: Record<string, unknown>) => {
+  const record = (state: string, result: () => Promise<unknown> = async () => ({})) => async (taskInput: Record<string, unknown>) => {
     calls.push({ state, input: taskInput });
-    return {};
+    return result();
   };
-  const overrides: Record<string, (i: Record<string, unknown>) => Promise<unknown>> = {
-    [STATE.request]: async (taskInput) => {
-      calls.push({ state: STATE.request, input: taskInput });
-      return approval();
-    },
-  };
-  for (const s of [STATE.publish, STATE.reject, STATE.expire, STATE.notifyPublished, STATE.notifyRejected, STATE.notifyExpired]) overrides[s] = record(s);
+  const overrides: Record<string, (i: Record<string, unknown>) => Promise<unknown>> = { [STATE.request]: record(STATE.request, approval) };
+  for (const s of [STATE.publish, STATE.reject, STATE.expire, STATE.fail]) overrides[s] = record(s);
+  for (const s of [STATE.notifyPublished, STATE.notifyRejected, STATE.notifyExpired, STATE.notifyFailed]) overrides[s] = record(s, notify);
   const machine = new StateMachine(definition as never);
-  const execution = machine.run(input, { overrides: { taskResourceLocalHandlers: overrides as never }, context });
+  const retryIntervalOverrides = Object.fromEntries(Object.keys(definition.States).map((name) => [name, 0]));
+  const execution = machine.run(input, { overrides: { taskResourceLocalHandlers: overrides as never, retryIntervalOverrides }, context });
   return { calls, result: execution.result };
+}
+
+/** The error an execution ended with (the interpreter wraps it in ExecutionError). */
+async function failureOf(result: Promise<unknown>): Promise<{ name: string; message: string }> {
+  try {
+    await result;
+  } catch (err) {
+    const cause = (err as Error).cause as Error | undefined;
+    return { name: cause?.name ?? (err as Error).name, message: cause?.message ?? (err as Error).message };
+  }
+  throw new Error('the execution succeeded');
 }
 
 describe('moderation workflow definition', () => {
@@ -53,8 +63,26 @@ describe('moderation workflow definition', () => {
     expect(JSON.stringify(moderationWorkflow(args))).to.not.include('QueryLanguage');
   });
 
-  it('has a Default on the decision Choice', () => {
-    expect(moderationWorkflow(args).States[STATE.decision]).to.have.property('Default', STATE.unknown);
+  it('has a Default on the decision Choice that fails the post (INVALID_DECISION)', () => {
+    expect(moderationWorkflow(args).States[STATE.decision]).to.have.property('Default', reasonState('INVALID_DECISION'));
+  });
+
+  it('keys the approval step on the execution and the state name, which every retry of the step shares', () => {
+    const payload = (moderationWorkflow(args).States[STATE.request]!.Parameters as { Payload: Record<string, unknown> }).Payload;
+    expect(payload['idempotencyKey.$']).to.equal(`States.Format('{}#RequestApproval', $$.Execution.Id)`);
+  });
+
+  it('retries transient Lambda failures (including a client-side timeout), and a timeout or crash of the function once', () => {
+    const retry = moderationWorkflow(args).States[STATE.request]!.Retry as { ErrorEquals: string[]; MaxAttempts: number }[];
+    expect(retry[0]!.ErrorEquals).to.include.members(['Lambda.ServiceException', 'Lambda.ClientExecutionTimeoutException', 'Lambda.TooManyRequestsException', 'EmailDeliveryFailed', 'Throttled']);
+    expect(retry[0]!.ErrorEquals).to.not.include.members(['EmailRejected', 'NoReviewers', 'InvalidApprovalRequest']);
+    expect(retry[1]).to.deep.include({ ErrorEquals: ['Lambda.Unknown'], MaxAttempts: 1 });
+  });
+
+  it('catches every error of the approval step: States.Timeout expires the post, States.ALL comes last', () => {
+    const catches = moderationWorkflow(args).States[STATE.request]!.Catch as { ErrorEquals: string[]; Next: string }[];
+    expect(catches[0]).to.deep.include({ ErrorEquals: ['States.Timeout'], Next: STATE.expire });
+    expect(catches.at(-1)).to.deep.include({ ErrorEquals: ['States.ALL'], Next: reasonState('INTERNAL') });
   });
 
   it('refuses to build without reviewers or with a TTL under a minute', () => {
@@ -110,10 +138,42 @@ describe('moderation workflow definition', () => {
     }
   });
 
-  it('fails the execution on a decision it does not know', async () => {
-    const { result } = run(moderationWorkflow(args), async () => ({ decision: 'maybe' }));
-    let failure: Error | undefined;
-    await result.catch((err: Error) => (failure = err));
-    expect(failure?.name).to.match(/UnknownDecision|ExecutionError/);
+  const failures: [string, () => Promise<unknown>, string, number][] = [
+    ['the author is the only reviewer (NoReviewers)', async () => Promise.reject(named('NoReviewers')), 'NO_REVIEWERS', 1],
+    ['the request is invalid (InvalidApprovalRequest)', async () => Promise.reject(named('InvalidApprovalRequest')), 'INVALID_REQUEST', 1],
+    ['SES refuses the email (EmailRejected, not retried)', async () => Promise.reject(named('EmailRejected')), 'EMAIL_DELIVERY_FAILED', 1],
+    ['emails keep failing (EmailDeliveryFailed, retried 4 times)', async () => Promise.reject(named('EmailDeliveryFailed')), 'EMAIL_DELIVERY_FAILED', 5],
+    ['the function times out twice (Lambda.Unknown, retried once)', async () => Promise.reject(named('Lambda.Unknown')), 'INTERNAL', 2],
+    ['the function throws anything else', async () => Promise.reject(named('TypeError')), 'INTERNAL', 1],
+    ['the decision is neither approved nor rejected', async () => ({ decision: 'maybe' }), 'INVALID_DECISION', 1],
+  ];
+  for (const [name, approval, reason, attempts] of failures) {
+    it(`marks the post FAILED (${reason}), tells the author and fails the execution when ${name}`, async () => {
+      const { calls, result } = run(moderationWorkflow(args), approval);
+      const failure = await failureOf(result);
+
+      expect(calls.map((c) => c.state)).to.deep.equal([...Array<string>(attempts).fill(STATE.request), STATE.fail, STATE.notifyFailed]);
+      const mark = calls.at(-2)!.input as { Key: unknown; ExpressionAttributeValues: Record<string, unknown> };
+      expect(mark.Key).to.deep.equal({ pk: { S: `POST#${input.postId}` }, sk: { S: 'POST' } });
+      expect(mark.ExpressionAttributeValues).to.deep.equal({ ':status': { S: 'FAILED' }, ':reason': { S: reason } });
+      expect((calls.at(-1)!.input as { Payload: unknown }).Payload).to.deep.equal({ postId: input.postId, title: 'Hello', authorEmail: 'author@example.com', outcome: 'failed', reason });
+      expect(failure).to.deep.equal({ name: 'ApprovalFailed', message: reason });
+    });
+  }
+
+  it('recovers when the request Lambda times out once: the retry carries the same idempotency key', async () => {
+    let attempt = 0;
+    const decision = { decision: 'approved', decidedBy: 'alice@example.com', decidedAt: '2026-11-28T10:00:00Z' };
+    const { calls, result } = run(moderationWorkflow(args), async () => (++attempt === 1 ? Promise.reject(named('Lambda.Unknown')) : decision));
+    await result;
+    const keys = calls.filter((c) => c.state === STATE.request).map((c) => (c.input as { Payload: { idempotencyKey: string } }).Payload.idempotencyKey);
+    expect(keys).to.deep.equal([`${context.Execution.Id}#RequestApproval`, `${context.Execution.Id}#RequestApproval`]);
+    expect(calls.map((c) => c.state)).to.deep.equal([STATE.request, STATE.request, STATE.publish, STATE.notifyPublished]);
+  });
+
+  it('still fails the execution with the reason when the failure notice to the author cannot be sent', async () => {
+    const { calls, result } = run(moderationWorkflow(args), async () => Promise.reject(named('NoReviewers')), async () => Promise.reject(named('EmailRejected')));
+    expect(await failureOf(result)).to.deep.equal({ name: 'ApprovalFailed', message: 'NO_REVIEWERS' });
+    expect(calls.map((c) => c.state)).to.deep.equal([STATE.request, STATE.fail, STATE.notifyFailed]);
   });
 });
