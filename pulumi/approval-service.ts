@@ -4,6 +4,7 @@ import * as random from '@pulumi/random';
 import { PENDING_INDEX_KEY, PENDING_INDEX_NAME, TABLE_KEY, TTL_ATTRIBUTE } from '../src/adapters/table-schema';
 import { adminFunctionPolicy, requestFunctionPolicy, reviewFunctionPolicy, sweeperFunctionPolicy, tokenKeyPolicy, type ServiceArns } from './iam-policies';
 import { lambdaRole, nodeFunction } from './node-function';
+import { alarmTopic, stateMachineAlarms, type AlarmingComponent } from './operator-alarms';
 
 export interface ApprovalServiceArgs {
   /** Verified SES identity the review emails come from. */
@@ -23,14 +24,18 @@ export interface ApprovalServiceArgs {
   sweepMinutes?: number;
   /** API-wide throttling: bounds what junk traffic (forged links) can cost. */
   throttle?: { burstLimit: number; rateLimit: number };
+  /** Email address subscribed to the alarm topic (SNS asks it to confirm first). Without it, nobody is yet. */
+  alarmEmail?: string;
 }
 
 /**
  * The reusable approval core: token key, link-signing secret, table, request Lambda,
  * link Lambda and the HTTP API serving `/review`. Any state machine can call `requestFunction`
  * with `lambda:invoke.waitForTaskToken` (see the README's approval task contract).
+ * Every Lambda it creates alarms on its errors to `alarmTopic`; a state machine that uses the
+ * service gets alarms there too with `alarmOnStateMachine`.
  */
-export class ApprovalService extends pulumi.ComponentResource {
+export class ApprovalService extends pulumi.ComponentResource implements AlarmingComponent {
   readonly table: aws.dynamodb.Table;
   readonly tokenKey: aws.kms.Key;
   readonly macSecret: aws.secretsmanager.Secret;
@@ -45,6 +50,8 @@ export class ApprovalService extends pulumi.ComponentResource {
   readonly domainTarget?: pulumi.Output<string>;
   readonly arns: pulumi.Output<ServiceArns>;
   readonly logRetentionDays: number;
+  /** Where operator alarms go; subscribe more endpoints to it as needed. */
+  readonly alarmTopic: aws.sns.Topic;
 
   constructor(name: string, args: ApprovalServiceArgs, opts?: pulumi.ComponentResourceOptions) {
     super('email-approval:index:ApprovalService', name, {}, opts);
@@ -52,6 +59,8 @@ export class ApprovalService extends pulumi.ComponentResource {
     this.logRetentionDays = args.logRetentionDays ?? 30;
     const identity = aws.getCallerIdentityOutput({}, parent);
     const region = aws.getRegionOutput({}, parent);
+    // First: every function below alarms to it.
+    this.alarmTopic = alarmTopic(name, { email: args.alarmEmail, region: region.region, accountId: identity.accountId }, this);
 
     if (args.createSenderIdentity ?? true) {
       // SES sends a verification email to this address; nothing is delivered until it is clicked.
@@ -242,7 +251,21 @@ export class ApprovalService extends pulumi.ComponentResource {
       parent,
     );
 
-    this.registerOutputs({ apiUrl: this.apiUrl, tableName: this.table.name, requestFunctionArn: this.requestFunction.arn, tokenKeyArn: this.tokenKey.arn });
+    this.registerOutputs({
+      apiUrl: this.apiUrl,
+      tableName: this.table.name,
+      requestFunctionArn: this.requestFunction.arn,
+      tokenKeyArn: this.tokenKey.arn,
+      alarmTopicArn: this.alarmTopic.arn,
+    });
+  }
+
+  /**
+   * Alarms `${name}-failed` and `${name}-timed-out` on a state machine's failed and timed-out
+   * executions, publishing to `alarmTopic`; children of `parent` (this service by default).
+   */
+  alarmOnStateMachine(name: string, stateMachine: aws.sfn.StateMachine, parent: pulumi.Resource = this): aws.cloudwatch.MetricAlarm[] {
+    return stateMachineAlarms(name, stateMachine, this.alarmTopic, parent);
   }
 
   private createStage(name: string, args: ApprovalServiceArgs): aws.apigatewayv2.Stage {

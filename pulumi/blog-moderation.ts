@@ -4,6 +4,7 @@ import { moderationWorkflow } from '../src/workflow/moderation-workflow';
 import { ApprovalService } from './approval-service';
 import { notifyFunctionPolicy, postsFunctionPolicy, stateMachinePolicy, trustPolicy } from './iam-policies';
 import { nodeFunction } from './node-function';
+import type { AlarmingComponent } from './operator-alarms';
 
 export interface BlogModerationArgs {
   senderEmail: string;
@@ -17,14 +18,18 @@ export interface BlogModerationArgs {
   escalateAfterHours?: number;
   reminderHoursBeforeExpiry?: number;
   auditRetentionDays?: number;
+  /** Where operator alarms are emailed (optional). */
+  alarmEmail?: string;
 }
 
 /**
  * The shipped example: authors submit posts over the HTTP API, reviewers decide by email,
  * and a STANDARD state machine publishes, rejects or expires each post and tells the author.
+ * Its Lambdas and state machine alarm to the approval service's topic.
  */
-export class BlogModeration extends pulumi.ComponentResource {
+export class BlogModeration extends pulumi.ComponentResource implements AlarmingComponent {
   readonly approval: ApprovalService;
+  readonly alarmTopic: aws.sns.Topic;
   readonly stateMachine: aws.sfn.StateMachine;
   readonly apiUrl: pulumi.Output<string>;
 
@@ -40,10 +45,12 @@ export class BlogModeration extends pulumi.ComponentResource {
         admins: args.admins,
         reminderHoursBeforeExpiry: args.reminderHoursBeforeExpiry,
         auditRetentionDays: args.auditRetentionDays,
+        alarmEmail: args.alarmEmail,
       },
       parent,
     );
     const { approval } = this;
+    this.alarmTopic = approval.alarmTopic;
     const retention = approval.logRetentionDays;
 
     const notify = nodeFunction(
@@ -103,6 +110,7 @@ export class BlogModeration extends pulumi.ComponentResource {
       },
       { parent: this, dependsOn: [machinePolicy] },
     );
+    approval.alarmOnStateMachine(`${name}-workflow`, this.stateMachine, this);
 
     const posts = nodeFunction(
       name,

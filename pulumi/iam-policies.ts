@@ -192,3 +192,23 @@ export function tokenKeyPolicy(a: { accountId: string; requestRoleArn: string; d
     { Sid: 'Open', Effect: 'Allow', Principal: { AWS: a.decryptRoleArns }, Action: 'kms:Decrypt', Resource: '*', Condition: tokenContext },
   );
 }
+
+/**
+ * The alarm topic's resource policy: CloudWatch may publish to it, and only on behalf of alarms
+ * in this account and region (aws:SourceAccount and aws:SourceArn keep another account's alarms
+ * from using CloudWatch as a confused deputy). It replaces SNS's default policy; people and roles
+ * of the account still publish and subscribe through their own IAM permissions.
+ */
+export function alarmTopicPolicy(a: { region: string; accountId: string; topicArn: string }): PolicyDocument {
+  return doc({
+    Sid: 'CloudWatchAlarms',
+    Effect: 'Allow',
+    Principal: { Service: 'cloudwatch.amazonaws.com' },
+    Action: 'sns:Publish',
+    Resource: a.topicArn,
+    Condition: {
+      StringEquals: { 'aws:SourceAccount': a.accountId },
+      ArnLike: { 'aws:SourceArn': `arn:aws:cloudwatch:${a.region}:${a.accountId}:alarm:*` },
+    },
+  });
+}

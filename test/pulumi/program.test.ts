@@ -9,6 +9,8 @@ interface Recorded {
   type: string;
   name: string;
   inputs: Record<string, unknown>;
+  /** What the mock returned: inputs plus fake outputs such as `arn` and the physical `name`. */
+  state: Record<string, unknown>;
 }
 const resources: Recorded[] = [];
 const ACCOUNT = '123456789012';
@@ -30,8 +32,9 @@ function fakeState(type: string, name: string, inputs: Record<string, unknown>):
 pulumi.runtime.setMocks(
   {
     newResource(args) {
-      resources.push({ type: args.type, name: args.name, inputs: args.inputs });
-      return { id: `${args.name}-id`, state: fakeState(args.type, args.name, args.inputs) };
+      const state = fakeState(args.type, args.name, args.inputs);
+      resources.push({ type: args.type, name: args.name, inputs: args.inputs, state });
+      return { id: `${args.name}-id`, state };
     },
     call(args) {
       if (args.token === 'aws:index/getCallerIdentity:getCallerIdentity') return { accountId: ACCOUNT, arn: `arn:aws:iam::${ACCOUNT}:user/dev`, userId: 'dev' };
@@ -49,6 +52,7 @@ pulumi.runtime.setConfig('email-approval:linkTtlHours', '48');
 pulumi.runtime.setConfig('email-approval:admins', 'Boss@example.com');
 pulumi.runtime.setConfig('email-approval:requiredApprovals', '2');
 pulumi.runtime.setConfig('email-approval:reminderHoursBeforeExpiry', '12');
+pulumi.runtime.setConfig('email-approval:alarmEmail', 'ops@example.com');
 pulumi.runtime.setConfig('aws:region', REGION);
 
 const value = <T>(output: pulumi.Output<T> | undefined): Promise<T> => new Promise((resolve) => (output ? output.apply(resolve) : resolve(undefined as T)));
@@ -58,6 +62,52 @@ const one = (type: string, nameIncludes = '') => {
   expect(found, `${type} ${nameIncludes}`).to.have.length(1);
   return found[0]!;
 };
+/** Lets every pending apply (policies, definitions, alarms on output names) register its resource. */
+async function settle(): Promise<void> {
+  let quiet = 0;
+  while (quiet < 5) {
+    const seen = resources.length;
+    await new Promise((resolve) => setImmediate(resolve));
+    quiet = resources.length === seen ? quiet + 1 : 0;
+  }
+}
+
+const LAMBDA = 'aws:lambda/function:Function';
+const ALARM = 'aws:cloudwatch/metricAlarm:MetricAlarm';
+const TOPIC = 'aws:sns/topic:Topic';
+const SUBSCRIPTION = 'aws:sns/topicSubscription:TopicSubscription';
+const dimensions = (alarm: Recorded) => alarm.inputs.dimensions as Record<string, string>;
+const alarmsOn = (alarms: Recorded[], namespace: string, metricName: string, dimension: string, value: unknown) =>
+  alarms.filter((a) => a.inputs.namespace === namespace && a.inputs.metricName === metricName && dimensions(a)[dimension] === value);
+
+/**
+ * Every Lambda among `recorded` has exactly one Errors alarm naming it, and every alarm counts
+ * single occurrences and notifies `topicArn` on ALARM and on OK.
+ */
+function expectOperatorAlarms(recorded: Recorded[], topicArn: unknown, stateMachineArn: unknown): void {
+  const fns = recorded.filter((r) => r.type === LAMBDA);
+  const alarms = recorded.filter((r) => r.type === ALARM);
+  expect(fns).to.not.be.empty;
+  for (const fn of fns) expect(alarmsOn(alarms, 'AWS/Lambda', 'Errors', 'FunctionName', fn.state.name), `Errors alarms on ${fn.name}`).to.have.length(1);
+  expect(alarms.filter((a) => a.inputs.namespace === 'AWS/Lambda'), 'Lambda alarms on functions not declared here').to.have.length(fns.length);
+  for (const metric of ['ExecutionsFailed', 'ExecutionsTimedOut']) {
+    expect(alarmsOn(alarms, 'AWS/States', metric, 'StateMachineArn', stateMachineArn), metric).to.have.length(1);
+  }
+  expect(alarms).to.have.length(fns.length + 2);
+  for (const alarm of alarms) {
+    expect(alarm.inputs, alarm.name).to.deep.include({
+      statistic: 'Sum',
+      period: 300,
+      evaluationPeriods: 1,
+      threshold: 1,
+      comparisonOperator: 'GreaterThanOrEqualToThreshold',
+      treatMissingData: 'notBreaching',
+      alarmActions: [topicArn],
+      okActions: [topicArn],
+    });
+    expect(alarm.inputs.alarmDescription, alarm.name).to.be.a('string').and.not.be.empty;
+  }
+}
 
 describe('Pulumi program (mocked)', function () {
   this.timeout(60_000);
@@ -70,16 +120,45 @@ describe('Pulumi program (mocked)', function () {
       stateMachineArn: await value(program.stateMachineArn),
       tableName: await value(program.tableName),
       requestFunctionArn: await value(program.requestFunctionArn),
+      alarmTopicArn: await value(program.alarmTopicArn),
     };
-    // Let every pending apply (policies, definitions) register its resource.
-    await new Promise((resolve) => setImmediate(resolve));
+    await settle();
   });
 
-  it('exports the API URL, state machine ARN, table name and request Lambda ARN', () => {
+  it('exports the API URL, state machine ARN, table name, request Lambda ARN and alarm topic ARN', () => {
     expect(outputs.apiUrl).to.match(/^https:\/\/.+execute-api/);
     expect(outputs.stateMachineArn).to.match(/^arn:aws:states:/);
     expect(outputs.tableName).to.be.a('string');
     expect(outputs.requestFunctionArn).to.match(/^arn:aws:lambda:/);
+    expect(outputs.alarmTopicArn).to.equal(one(TOPIC).state.arn).and.match(/^arn:aws:sns:/);
+  });
+
+  it('alarms on the errors of every Lambda and on failed and timed-out executions, to the one topic', () => {
+    expectOperatorAlarms(resources, outputs.alarmTopicArn, outputs.stateMachineArn);
+  });
+
+  it('emails the alarmEmail address from the alarm topic', () => {
+    const subscriptions = ofType(SUBSCRIPTION);
+    expect(subscriptions).to.have.length(1);
+    expect(subscriptions[0]!.inputs).to.deep.include({ topic: outputs.alarmTopicArn, protocol: 'email', endpoint: 'ops@example.com' });
+  });
+
+  it('lets CloudWatch publish to the alarm topic for alarms in this account and region only', () => {
+    const topicPolicy = one('aws:sns/topicPolicy:TopicPolicy');
+    expect(topicPolicy.inputs.arn).to.equal(outputs.alarmTopicArn);
+    const statements = JSON.parse(topicPolicy.inputs.policy as string).Statement;
+    expect(statements).to.deep.equal([
+      {
+        Sid: 'CloudWatchAlarms',
+        Effect: 'Allow',
+        Principal: { Service: 'cloudwatch.amazonaws.com' },
+        Action: 'sns:Publish',
+        Resource: outputs.alarmTopicArn,
+        Condition: { StringEquals: { 'aws:SourceAccount': ACCOUNT }, ArnLike: { 'aws:SourceArn': `arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alarm:*` } },
+      },
+    ]);
+    // CloudWatch cannot use the AWS-managed SNS key (its policy cannot grant it): alarms would be dropped.
+    expect(one(TOPIC).inputs.kmsMasterKeyId ?? '').to.not.match(/alias\/aws\/sns$/);
   });
 
   it('parents every resource to a component named after it', () => {
@@ -179,5 +258,36 @@ describe('Pulumi program (mocked)', function () {
     expect((admin.inputs.environment as { variables: Record<string, string> }).variables.ADMINS).to.equal('boss@example.com');
     const definition = JSON.parse(one('aws:sfn/stateMachine:StateMachine').inputs.definition as string);
     expect(definition.States.RequestApproval.Parameters.Payload.request).to.include({ requiredApprovals: 2, remindBeforeSeconds: 12 * 3600 });
+  });
+});
+
+describe('ApprovalService used on its own (mocked)', function () {
+  this.timeout(60_000);
+  const NAME = 'bare';
+  let recorded: Recorded[];
+  let topicArn: unknown;
+  let machineArn: unknown;
+
+  before(async () => {
+    const aws = await import('@pulumi/aws');
+    const { ApprovalService } = await import('../../pulumi/approval-service.js');
+    const service = new ApprovalService(NAME, { senderEmail: 'approvals@example.com' });
+    // A state machine of the consumer's own, alarmed through the service.
+    const machine = new aws.sfn.StateMachine(`${NAME}-machine`, { roleArn: 'arn:aws:iam::123456789012:role/own', definition: '{}' });
+    service.alarmOnStateMachine(`${NAME}-machine`, machine);
+    topicArn = await value(service.alarmTopic.arn);
+    machineArn = await value(machine.arn);
+    await settle();
+    recorded = resources.filter((r) => r.name.startsWith(`${NAME}-`));
+  });
+
+  it('alarms on its own Lambdas and on a consumer state machine, to its topic', () => {
+    expect(recorded.filter((r) => r.type === LAMBDA).map((r) => r.name).sort()).to.deep.equal(['admin', 'request', 'review', 'sweeper'].map((n) => `${NAME}-${n}-fn`));
+    expectOperatorAlarms(recorded, topicArn, machineArn);
+  });
+
+  it('still creates the alarm topic without alarmEmail, with no subscription', () => {
+    expect(recorded.filter((r) => r.type === TOPIC)).to.have.length(1);
+    expect(recorded.filter((r) => r.type === SUBSCRIPTION)).to.have.length(0);
   });
 });
