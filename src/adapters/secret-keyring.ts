@@ -1,5 +1,5 @@
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { keyringFromSecret, type KeyringSource, type MacKeyring } from '../domain/mac-keyring';
+import { keyringFromSecret, type MacKeyring } from '../domain/mac-keyring';
 
 /** How long a loaded keyring is used before it is read again (Powertools Parameters' `maxAge`). */
 export const KEYRING_MAX_AGE_SECONDS = 5 * 60;
@@ -22,15 +22,15 @@ export interface SecretKeyringOptions {
 
 /**
  * The link-signing keyring from a Secrets Manager secret that only the Lambdas may read, cached
- * per container so verifying a link needs no network call. A rotation reaches a warm container in
- * two ways: asked for a version it does not hold (`source(version)`), it reads the secret again (at
- * most once a minute); and every keyring is read again after 5 minutes, so `current` moves on and
- * removed versions stop verifying. Concurrent callers share one read. A first read that fails
- * fails the call (the next call tries again); a later one that fails, or returns something that
- * is not a keyring, keeps the keyring we have (a Secrets Manager outage refuses nothing we can
- * verify) and is tried again a minute later.
+ * per container so verifying a link needs no network call (a `KeyringSource` for the handlers).
+ * A rotation reaches a warm container in two ways: asked for a version it does not hold
+ * (`source(version)`), it reads the secret again, at most once a minute; and it reads it again
+ * after 5 minutes whatever is asked, so `current` moves on and removed versions stop verifying.
+ * Concurrent callers share one read. A first read that fails fails the call (the next call tries
+ * again); a later one that fails, or returns something that is not a keyring, keeps the keyring
+ * we have (a Secrets Manager outage refuses nothing we can verify) and is tried again a minute later.
  */
-export function secretKeyring(client: SecretsManagerClient, secretId: string, options: SecretKeyringOptions = {}): KeyringSource {
+export function secretKeyring(client: SecretsManagerClient, secretId: string, options: SecretKeyringOptions = {}): (version?: string) => Promise<MacKeyring> {
   const now = () => (options.now ? options.now() : new Date()).getTime();
   let held: MacKeyring | undefined;
   let inFlight: Promise<void> | undefined;

@@ -173,6 +173,14 @@ function macMatches(purpose: string, envelope: Envelope, given: Buffer, keyring:
   return timingSafeEqual(given, mac(key.key, purpose, envelopeFields(envelope)));
 }
 
+/**
+ * The key version a sign-in token or session cookie value names, read before its MAC is checked
+ * so the caller can fetch a keyring that holds it. Undefined when the text is missing or damaged.
+ */
+export function keyVersionOfToken(text: string | undefined): string | undefined {
+  return text === undefined ? undefined : open(text)?.envelope.keyVersion;
+}
+
 function randomId(): string {
   return randomBytes(ID_BYTES).toString('base64url');
 }

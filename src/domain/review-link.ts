@@ -82,6 +82,16 @@ export function parseLinkQuery(rawQuery: string): SignedLink {
 }
 
 /**
+ * The key version (`k`) a link query or its confirmation form names, read before anything is
+ * verified so the caller can fetch a keyring that holds it. Undefined when absent, repeated or
+ * not a version (the strict parse refuses those anyway).
+ */
+export function linkKeyVersion(params: string): string | undefined {
+  const k = new URLSearchParams(params).getAll('k');
+  return k.length === 1 && KEY_VERSION.test(k[0]!) ? k[0] : undefined;
+}
+
+/**
  * Verifies the MAC (constant time) and then the expiry. Pure: needs only the keyring
  * and the clock, so a forged or expired link is refused before any read or decrypt.
  */

@@ -1,7 +1,7 @@
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
-import { SESSION_COOKIE, clearSessionCookie, readCookie, type AdminSession, type SignInLedger } from '../domain/admin-auth';
+import { SESSION_COOKIE, clearSessionCookie, keyVersionOfToken, readCookie, type AdminSession, type SignInLedger } from '../domain/admin-auth';
 import { ApprovalError, ERROR_TABLE, toApprovalError, type ErrorCode } from '../domain/errors';
-import type { MacKeyring } from '../domain/mac-keyring';
+import type { KeyringSource } from '../domain/mac-keyring';
 import type { Mailer, RequestStore } from '../domain/ports';
 import { parseStrictParams } from '../domain/strict-params';
 import { logFailure, type AppLogger } from '../logger';
@@ -22,7 +22,8 @@ import { clientOf, type Decider } from './review-handler';
 export interface AdminHandlerDeps {
   store: RequestStore;
   ledger: SignInLedger;
-  keyring: () => Promise<MacKeyring> | MacKeyring;
+  /** Asked for the version a token or cookie names, so a warm container finds a key added since it loaded. */
+  keyring: KeyringSource;
   /** Sends sign-in links; resolved on the first sign-in request. */
   mailer: () => Promise<Mailer> | Mailer;
   /** KMS and Step Functions (and the "no action needed" mailer): resolved on the first decision. */
@@ -106,7 +107,8 @@ export function createAdminHandler(deps: AdminHandlerDeps) {
   const admins = deps.admins;
 
   async function session(event: APIGatewayProxyEventV2): Promise<AdminSession> {
-    return authenticate(readCookie(cookieHeader(event), SESSION_COOKIE), { keyring: await deps.keyring(), admins }, now());
+    const cookie = readCookie(cookieHeader(event), SESSION_COOKIE);
+    return authenticate(cookie, { keyring: await deps.keyring(keyVersionOfToken(cookie)), admins }, now());
   }
 
   async function route(event: APIGatewayProxyEventV2, method: string, path: string): Promise<HttpResult> {
@@ -116,7 +118,6 @@ export function createAdminHandler(deps: AdminHandlerDeps) {
       if (!read) throw new MethodNotAllowed(READ);
       // No cookie: the sign-in page is this address's ordinary answer. A refused cookie: the same page, 401.
       if (!sentSessionCookie(event)) return respond(200, signInPage());
-      const keyring = await deps.keyring();
       let signedIn: AdminSession;
       try {
         signedIn = await session(event);
@@ -126,7 +127,7 @@ export function createAdminHandler(deps: AdminHandlerDeps) {
         deps.logger.warn('admin session refused', { code: error.code });
         return respond(ERROR_TABLE[error.code].status, signInPage({ message: ERROR_TABLE[error.code].message }), { cookies: [clearSessionCookie()] });
       }
-      return respond(200, dashboardPage(await dashboard(signedIn, { store: deps.store, keyring }, now())));
+      return respond(200, dashboardPage(await dashboard(signedIn, { store: deps.store, keyring: await deps.keyring(signedIn.keyVersion) }, now())));
     }
 
     if (path === ADMIN_PATHS.signIn) {
@@ -150,12 +151,12 @@ export function createAdminHandler(deps: AdminHandlerDeps) {
         } catch {
           token = undefined;
         }
-        const checked = checkSignInLink(token, { keyring: await deps.keyring(), admins }, now());
+        const checked = checkSignInLink(token, { keyring: await deps.keyring(keyVersionOfToken(token)), admins }, now());
         return respond(200, signInConfirmPage({ token: checked }));
       }
       if (method !== 'POST') throw new MethodNotAllowed('GET, HEAD, POST');
       const form = readForm(event, { optional: ['token'] });
-      const signedIn = await completeSignIn(form.token, { keyring: await deps.keyring(), admins, ledger: deps.ledger }, now());
+      const signedIn = await completeSignIn(form.token, { keyring: await deps.keyring(keyVersionOfToken(form.token)), admins, ledger: deps.ledger }, now());
       deps.logger.info('admin signed in');
       return seeOther(ADMIN_PATHS.dashboard, [signedIn.setCookie]);
     }
@@ -164,7 +165,7 @@ export function createAdminHandler(deps: AdminHandlerDeps) {
       if (method !== 'POST') throw new MethodNotAllowed('POST');
       const form = readForm(event, { required: ['requestId', 'decision'], optional: ['csrf', 'comment'] });
       const signedIn = await session(event);
-      const keyring = await deps.keyring();
+      const keyring = await deps.keyring(signedIn.keyVersion);
       const decider = await deps.decider();
       const result = await adminDecide(
         signedIn,
@@ -181,7 +182,7 @@ export function createAdminHandler(deps: AdminHandlerDeps) {
       if (method !== 'POST') throw new MethodNotAllowed('POST');
       const form = readForm(event, { optional: ['csrf'] });
       const signedIn = await session(event);
-      const cleared = signOut(signedIn, form.csrf, { keyring: await deps.keyring(), admins });
+      const cleared = signOut(signedIn, form.csrf, { keyring: await deps.keyring(signedIn.keyVersion), admins });
       return seeOther(ADMIN_PATHS.dashboard, [cleared]);
     }
 
@@ -195,7 +196,7 @@ export function createAdminHandler(deps: AdminHandlerDeps) {
       } catch {
         throw new ApprovalError('REQUEST_NOT_FOUND');
       }
-      return respond(200, requestPage(await requestDetail(requestId, signedIn, { store: deps.store, keyring: await deps.keyring() }, now())));
+      return respond(200, requestPage(await requestDetail(requestId, signedIn, { store: deps.store, keyring: await deps.keyring(signedIn.keyVersion) }, now())));
     }
 
     throw new ApprovalError('NOT_FOUND');

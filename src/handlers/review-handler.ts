@@ -1,8 +1,9 @@
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { ApprovalError, toApprovalError } from '../domain/errors';
-import type { MacKeyring } from '../domain/mac-keyring';
+import type { KeyringSource } from '../domain/mac-keyring';
 import type { ClientInfo } from '../domain/audit';
 import type { Mailer, RequestStore, TaskCallback, TokenCipher } from '../domain/ports';
+import { linkKeyVersion } from '../domain/review-link';
 import { logFailure, type AppLogger } from '../logger';
 import { confirmationPage, resultPage } from '../pages/review-page';
 import { checkReviewLink, decideReview, viewReview } from '../services/review-decision';
@@ -24,7 +25,8 @@ export interface ReviewHandlerDeps {
   store: RequestStore;
   /** Resolved lazily: the GET path must not construct or load what only POST needs. */
   decider: () => Promise<Decider> | Decider;
-  keyring: () => Promise<MacKeyring> | MacKeyring;
+  /** Asked for the version the link names, so a warm container finds a key added since it loaded. */
+  keyring: KeyringSource;
   logger: AppLogger;
   now?: () => Date;
   leaseSeconds?: number;
@@ -46,7 +48,7 @@ export function createReviewHandler(deps: ReviewHandlerDeps) {
     const rawQuery = event.rawQueryString ?? '';
     if (method === 'GET' || method === 'HEAD') {
       if (rawQuery.length > MAX_QUERY_CHARS) throw new ApprovalError('LINK_MALFORMED');
-      const keyring = await deps.keyring();
+      const keyring = await deps.keyring(linkKeyVersion(rawQuery));
       if (method === 'HEAD') {
         checkReviewLink(rawQuery, keyring, now());
         return htmlResponse(200, '');
@@ -60,7 +62,7 @@ export function createReviewHandler(deps: ReviewHandlerDeps) {
     if (contentType !== FORM_TYPE) throw new ApprovalError('LINK_MALFORMED');
     const body = readBody(event, MAX_FORM_BYTES);
     assertSameOrigin(event);
-    const keyring = await deps.keyring();
+    const keyring = await deps.keyring(linkKeyVersion(body));
     const decider = await deps.decider();
     const result = await decideReview(body, { store: deps.store, keyring, ...decider, leaseSeconds: deps.leaseSeconds }, now(), clientOf(event));
     deps.logger.info(result.progress ? 'vote recorded' : 'decision delivered', { decision: result.decision });

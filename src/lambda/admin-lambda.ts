@@ -49,7 +49,7 @@ export function adminLambda(env: NodeJS.ProcessEnv, clients: ClientConfig = {}, 
   const admins = adminList(config.ADMINS);
   if (admins.length === 0) logger.warn('ADMINS is empty: nobody can sign in to the dashboard');
   const dynamodb = new DynamoDBClient({ ...clients.dynamodb });
-  const keyring = secretKeyring(new SecretsManagerClient({ ...clients.secretsManager }), config.MAC_SECRET_ID);
+  const keyring = secretKeyring(new SecretsManagerClient({ ...clients.secretsManager }), config.MAC_SECRET_ID, { logger });
   keyring().catch(() => undefined);
   // KMS, Step Functions and SES are loaded on first use: viewing the dashboard needs none of them.
   let decider: Decider | undefined;

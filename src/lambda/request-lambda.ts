@@ -14,7 +14,7 @@ import type { ClientConfig } from './client-config';
 /** The request Lambda wired from its environment: config read once, clients built once. */
 export function requestLambda(env: NodeJS.ProcessEnv, clients: ClientConfig = {}, logger: AppLogger = createLogger('approval-request')) {
   const config = readEnv(env, ['TABLE_NAME', 'TOKEN_KEY_ID', 'MAC_SECRET_ID', 'SENDER_EMAIL', 'REVIEW_URL'], ['SES_CONFIGURATION_SET', 'AUDIT_RETENTION_DAYS']);
-  const keyring = secretKeyring(new SecretsManagerClient({ ...clients.secretsManager }), config.MAC_SECRET_ID);
+  const keyring = secretKeyring(new SecretsManagerClient({ ...clients.secretsManager }), config.MAC_SECRET_ID, { logger });
   // Start loading during the init phase; the first invocation awaits the same promise.
   keyring().catch(() => undefined);
   return createRequestHandler({

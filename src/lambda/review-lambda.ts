@@ -10,7 +10,7 @@ import type { ClientConfig } from './client-config';
 /** The link Lambda wired from its environment: config read once, clients built once. */
 export function reviewLambda(env: NodeJS.ProcessEnv, clients: ClientConfig = {}, logger: AppLogger = createLogger('approval-review')) {
   const config = readEnv(env, ['TABLE_NAME', 'TOKEN_KEY_ID', 'MAC_SECRET_ID'], ['SENDER_EMAIL', 'AUDIT_RETENTION_DAYS']);
-  const keyring = secretKeyring(new SecretsManagerClient({ ...clients.secretsManager }), config.MAC_SECRET_ID);
+  const keyring = secretKeyring(new SecretsManagerClient({ ...clients.secretsManager }), config.MAC_SECRET_ID, { logger });
   keyring().catch(() => undefined);
   let decider: ReturnType<typeof import('./review-decider.js').createDecider> | undefined;
   return createReviewHandler({

@@ -62,7 +62,7 @@ export function sweeperLambda(env: NodeJS.ProcessEnv, clients: ClientConfig = {}
     ['REMINDER_HOURS_BEFORE_EXPIRY', 'AUDIT_RETENTION_DAYS', 'SES_CONFIGURATION_SET'],
   );
   const remindBeforeSeconds = reminderSeconds(config.REMINDER_HOURS_BEFORE_EXPIRY);
-  const keyring = secretKeyring(new SecretsManagerClient({ ...clients.secretsManager }), config.MAC_SECRET_ID);
+  const keyring = secretKeyring(new SecretsManagerClient({ ...clients.secretsManager }), config.MAC_SECRET_ID, { logger });
   keyring().catch(() => undefined);
   return createSweeperHandler({
     store: new DynamoRequestStore(new DynamoDBClient({ ...clients.dynamodb }), config.TABLE_NAME, retentionSeconds(config.AUDIT_RETENTION_DAYS)),

@@ -9,6 +9,7 @@ import {
   isAdmin,
   issueSession,
   issueSignInToken,
+  keyVersionOfToken,
   readCookie,
   requireAdmin,
   sessionCookie,
@@ -227,6 +228,21 @@ describe('admin sessions', () => {
       if (codeOf(() => verifySession(value.slice(0, -1) + ch, ring1, now)) === undefined) accepted++;
     }
     expect(accepted).to.equal(1);
+  });
+});
+
+describe('key version of a sign-in token or session cookie', () => {
+  it('is read from the token before its MAC is checked', () => {
+    expect(keyVersionOfToken(issueSignInToken('ops@example.com', ring2, now).token)).to.equal('2');
+    expect(keyVersionOfToken(issueSession('ops@example.com', ring1, now).value)).to.equal('1');
+    expect(keyVersionOfToken(issueSignInToken('ops@example.com', otherRing, now).token), 'even when forged').to.equal('1');
+  });
+
+  it('is undefined for a missing or damaged token', () => {
+    const { token } = issueSignInToken('ops@example.com', ring2, now);
+    for (const bad of [undefined, '', 'not a token', token.slice(0, -3), `${token}A`]) {
+      expect(keyVersionOfToken(bad)).to.equal(undefined);
+    }
   });
 });
 

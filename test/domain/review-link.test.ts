@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { expect } from 'chai';
 import { ApprovalError } from '../../src/domain/errors';
 import { keyringFromSecret } from '../../src/domain/mac-keyring';
-import { csrfToken, linkQuery, parseLinkQuery, signLink, verifyCsrfToken, verifyLink, type LinkClaims } from '../../src/domain/review-link';
+import { csrfToken, linkKeyVersion, linkQuery, parseLinkQuery, signLink, verifyCsrfToken, verifyLink, type LinkClaims } from '../../src/domain/review-link';
 
 const k1 = randomBytes(32).toString('base64');
 const k2 = randomBytes(32).toString('base64');
@@ -88,6 +88,21 @@ describe('review links', () => {
     expect(codeOf(() => verifyCsrfToken(a, ring1, csrfToken(b, ring1)))).to.equal('CSRF_REJECTED');
     expect(codeOf(() => verifyCsrfToken(a, ring1, undefined))).to.equal('CSRF_REJECTED');
     expect(csrfToken(a, ring1)).to.not.equal(a.mac);
+  });
+});
+
+describe('key version of a link', () => {
+  it('reads k from a link query or a confirmation form, before anything is verified', () => {
+    const query = linkQuery(signLink(claims, ring2));
+    expect(linkKeyVersion(query)).to.equal('2');
+    expect(linkKeyVersion(`${linkQuery(signLink(claims, ring1))}&t=csrf&decision=approve`)).to.equal('1');
+  });
+
+  it('names no version when k is missing, repeated or not a version', () => {
+    const query = linkQuery(signLink(claims, ring2));
+    for (const bad of ['', 'r=x', `${query}&k=2`, query.replace('k=2', 'k=abc'), query.replace('k=2', 'k=12345'), query.replace('k=2', 'k=')]) {
+      expect(linkKeyVersion(bad), bad.slice(0, 40)).to.equal(undefined);
+    }
   });
 });
 
