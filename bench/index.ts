@@ -25,6 +25,7 @@ import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@
 import { mockClient } from 'aws-sdk-client-mock';
 import mjml2html from 'mjml';
 import Mustache from 'mustache';
+import { DynamoExecutionRegistry } from '../src/adapters/dynamo-execution-registry';
 import { DynamoRequestStore } from '../src/adapters/dynamo-request-store';
 import { KmsTokenCipher } from '../src/adapters/kms-token-cipher';
 import { SesMailer } from '../src/adapters/ses-mailer';
@@ -100,6 +101,7 @@ const allStubs = [docStub, ddbStub, kmsStub, sesStub, sfnStub];
 
 const ddbClient = new DynamoDBClient(CLIENT_CONFIG);
 const store = new DynamoRequestStore(ddbClient, TABLE);
+const executions = new DynamoExecutionRegistry(ddbClient, TABLE);
 const cipher = new KmsTokenCipher(new KMSClient(CLIENT_CONFIG), KEY_ID);
 const mailer = new SesMailer(new SESClient(CLIENT_CONFIG), 'approvals@example.com');
 const callback = new SfnTaskCallback(new SFNClient(CLIENT_CONFIG));
@@ -537,7 +539,7 @@ function approvalTask(token: string, reviewerCount: number) {
   };
 }
 
-const requestHandler = () => createRequestHandler({ store, cipher, mailer, keyring: () => keyring, reviewUrl: REVIEW_URL, logger: noopLogger });
+const requestHandler = () => createRequestHandler({ store, executions, cipher, mailer, keyring: () => keyring, reviewUrl: REVIEW_URL, logger: noopLogger });
 
 async function benchRequestCalls(): Promise<void> {
   const handle = requestHandler();

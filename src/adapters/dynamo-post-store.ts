@@ -1,7 +1,8 @@
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ApprovalError } from '../domain/errors';
 import type { Post, PostDecision } from '../domain/post';
+import type { PostFailureReason } from '../domain/post-failure';
 import type { PostStore } from '../domain/ports';
 import { isThrottle } from './aws-errors';
 import { postKey } from './table-schema';
@@ -39,6 +40,26 @@ export class DynamoPostStore implements PostStore {
       return undefined;
     } catch (err) {
       if (err instanceof ConditionalCheckFailedException) return this.get(post.id);
+      throw isThrottle(err) ? new ApprovalError('THROTTLED', { cause: err }) : err;
+    }
+  }
+
+  async failInReview(id: string, reason: PostFailureReason): Promise<Post | undefined> {
+    try {
+      const { Attributes } = await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: postKey(id),
+          UpdateExpression: 'SET #status = :failed, failureReason = :reason',
+          ConditionExpression: '#status = :inReview',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':failed': 'FAILED', ':reason': reason, ':inReview': 'IN_REVIEW' },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return postFromItem(Attributes!);
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException) return undefined;
       throw isThrottle(err) ? new ApprovalError('THROTTLED', { cause: err }) : err;
     }
   }

@@ -346,6 +346,23 @@ export class DynamoRequestStore implements RequestStore {
     );
   }
 
+  async closePending(requestId: string, event: AuditEvent): Promise<ApprovalRecord | undefined> {
+    try {
+      const { Attributes } = await this.update({
+        requestId,
+        UpdateExpression: 'SET #status = :closed, pendingKey = :done, pendingSort = :at, audit = list_append(if_not_exists(audit, :empty), :events) REMOVE sealedToken',
+        ConditionExpression: '#status = :pending',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':closed': 'CLOSED', ':pending': 'PENDING', ':done': 'DONE', ':at': event.at, ':events': [event], ':empty': [] },
+        ReturnValues: 'ALL_NEW',
+      });
+      return fromItem(Attributes!);
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException) return undefined;
+      throw mapError(err);
+    }
+  }
+
   markExpired(requestId: string, lease: number, event: AuditEvent): Promise<void> {
     return this.finish(
       requestId,

@@ -28,3 +28,8 @@ export function auditEvent(type: AuditType, at: Date, actor: string, keyring: Ma
     ...(detail ? { detail } : {}),
   };
 }
+
+/** An event the system records on its own (no client to hash): expiry, closing, recovery. */
+export function systemEvent(type: AuditType, at: Date, detail?: string): AuditEvent {
+  return { type, at: at.toISOString(), actor: 'system', ...(detail ? { detail } : {}) };
+}

@@ -3,9 +3,11 @@
  * they turn SDK exceptions into ApprovalError codes so nothing above them sees SDK types.
  */
 import type { Post } from './post';
+import type { PostFailureReason } from './post-failure';
 import type { ReviewAction } from './review-link';
 
-export type RequestStatus = 'PENDING' | 'DECIDING' | 'APPROVED' | 'REJECTED' | 'EXPIRED';
+/** CLOSED: the execution that asked ended another way (stopped, failed, resumed directly) before a decision. */
+export type RequestStatus = 'PENDING' | 'DECIDING' | 'APPROVED' | 'REJECTED' | 'EXPIRED' | 'CLOSED';
 export type Decision = 'approved' | 'rejected';
 
 /** One reviewer's (or an admin's) vote, as stored. The voter is the map key: `r<index>` or `admin`. */
@@ -25,7 +27,7 @@ export interface Vote {
   comment?: string;
 }
 
-export type AuditType = 'created' | 'emailed' | 'opened' | 'voted' | 'decided' | 'delivered' | 'reminded' | 'escalated' | 'expired' | 'recovered';
+export type AuditType = 'created' | 'emailed' | 'opened' | 'voted' | 'decided' | 'delivered' | 'reminded' | 'escalated' | 'expired' | 'recovered' | 'closed';
 
 /** One entry of a request's audit trail. Actors are `r<index>`, an admin's address, or `system`. */
 export interface AuditEvent {
@@ -134,6 +136,22 @@ export interface RequestStore {
   abandonDecision(requestId: string, lease: number, vote: { voter: Voter; approval: boolean }): Promise<void>;
   /** DECIDING → EXPIRED: Step Functions no longer waits for this task. */
   markExpired(requestId: string, lease: number, event: AuditEvent): Promise<void>;
+  /** PENDING → CLOSED (its execution ended without a decision); the closed record, or undefined if it was not PENDING. */
+  closePending(requestId: string, event: AuditEvent): Promise<ApprovalRecord | undefined>;
+}
+
+/**
+ * Which approval requests each execution made, and whether that execution has ended: the
+ * request Lambda registers each request after storing it, and the handler of Step Functions'
+ * "execution status change" events closes the execution. Both are one atomic update of the
+ * same item that also reads it, so whichever comes second sees the other: a request made while
+ * its execution is being stopped is closed by one side or the other, never left open.
+ */
+export interface ExecutionRegistry {
+  /** Adds the request to its execution; `closed` if the execution has already ended. */
+  register(executionId: string, requestId: string, expiresAt: number): Promise<{ closed: boolean }>;
+  /** Marks the execution ended; returns the ids of every request it made. */
+  close(executionId: string, status: string, at: string): Promise<string[]>;
 }
 
 /** Symmetric encryption bound to a context (KMS encryption context). */
@@ -188,6 +206,8 @@ export interface PostStore {
   /** Creates the post unless one with the same id exists; returns the existing one then. */
   createIfAbsent(post: Post): Promise<Post | undefined>;
   get(id: string): Promise<Post | undefined>;
+  /** IN_REVIEW → FAILED with the reason; the failed post, or undefined if it was already final (or absent). */
+  failInReview(id: string, reason: PostFailureReason): Promise<Post | undefined>;
 }
 
 /** Starts the moderation workflow; idempotent for the same name and input. */

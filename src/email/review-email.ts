@@ -1,4 +1,4 @@
-import { noActionNeededHtml, noActionNeededText, reviewRequestHtml, reviewRequestText } from './compiled-templates.generated';
+import { noActionNeededHtml, noActionNeededText, reviewClosedHtml, reviewClosedText, reviewRequestHtml, reviewRequestText } from './compiled-templates.generated';
 import { compileTemplate } from './template';
 
 // Parsed once per container; every email after that is a walk over the tokens.
@@ -66,5 +66,26 @@ export function renderNoActionEmail(view: { subject: string; decision: string; d
     subject: assertHeaderSafe(`No action needed: ${view.subject}`),
     html: noActionHtml.html(view),
     text: noActionText.text(view),
+  };
+}
+
+const closedHtml = compileTemplate(reviewClosedHtml);
+const closedText = compileTemplate(reviewClosedText);
+
+/** How an execution ended, in the words of the "review closed" note. */
+const ENDED: Record<string, string> = {
+  ABORTED: 'was stopped',
+  FAILED: 'failed',
+  TIMED_OUT: 'ran out of time',
+  SUCCEEDED: 'went on without this review',
+};
+
+/** The note to reviewers who had not answered when the execution ended without a decision. */
+export function renderReviewClosedEmail(view: { subject: string; executionStatus: string }): RenderedEmail {
+  const filled = { subject: view.subject, how: ENDED[view.executionStatus] ?? 'ended' };
+  return {
+    subject: assertHeaderSafe(`Review closed: ${view.subject}`),
+    html: closedHtml.html(filled),
+    text: closedText.text(filled),
   };
 }

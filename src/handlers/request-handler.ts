@@ -1,12 +1,13 @@
 import type { Context } from 'aws-lambda';
 import { ApprovalError, taskErrorName, toApprovalError, type ErrorCode } from '../domain/errors';
 import type { MacKeyring } from '../domain/mac-keyring';
-import type { Mailer, RequestStore, TokenCipher } from '../domain/ports';
+import type { ExecutionRegistry, Mailer, RequestStore, TokenCipher } from '../domain/ports';
 import { logFailure, type AppLogger } from '../logger';
 import { requestApproval, type RequestApprovalResult } from '../services/request-approval';
 
 export interface RequestHandlerDeps {
   store: RequestStore;
+  executions: ExecutionRegistry;
   cipher: TokenCipher;
   mailer: Mailer;
   keyring: () => Promise<MacKeyring> | MacKeyring;

@@ -2,6 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SESClient } from '@aws-sdk/client-ses';
+import { DynamoExecutionRegistry } from '../adapters/dynamo-execution-registry';
 import { DynamoRequestStore } from '../adapters/dynamo-request-store';
 import { KmsTokenCipher } from '../adapters/kms-token-cipher';
 import { secretKeyring } from '../adapters/secret-keyring';
@@ -17,8 +18,11 @@ export function requestLambda(env: NodeJS.ProcessEnv, clients: ClientConfig = {}
   const keyring = secretKeyring(new SecretsManagerClient({ ...clients.secretsManager }), config.MAC_SECRET_ID, { logger });
   // Start loading during the init phase; the first invocation awaits the same promise.
   keyring().catch(() => undefined);
+  const dynamodb = new DynamoDBClient({ ...clients.dynamodb });
+  const retention = retentionSeconds(config.AUDIT_RETENTION_DAYS);
   return createRequestHandler({
-    store: new DynamoRequestStore(new DynamoDBClient({ ...clients.dynamodb }), config.TABLE_NAME, retentionSeconds(config.AUDIT_RETENTION_DAYS)),
+    store: new DynamoRequestStore(dynamodb, config.TABLE_NAME, retention),
+    executions: new DynamoExecutionRegistry(dynamodb, config.TABLE_NAME, retention),
     cipher: new KmsTokenCipher(new KMSClient({ ...clients.kms }), config.TOKEN_KEY_ID),
     mailer: new SesMailer(new SESClient({ ...clients.ses }), config.SENDER_EMAIL, config.SES_CONFIGURATION_SET),
     keyring,

@@ -204,6 +204,7 @@ function approvals(r: RequestSummary): string {
 function outcome(r: RequestSummary): string {
   if (r.decision === 'approved') return 'Approved';
   if (r.decision === 'rejected') return 'Rejected';
+  if (r.status === 'CLOSED') return 'Closed: the workflow ended without a decision';
   return r.status === 'PENDING' ? '' : r.status;
 }
 

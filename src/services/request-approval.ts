@@ -1,15 +1,17 @@
 import { createHash } from 'node:crypto';
 import { parseApprovalTask } from '../domain/approval-request';
-import { auditEvent } from '../domain/audit';
+import { auditEvent, systemEvent } from '../domain/audit';
 import { ApprovalError } from '../domain/errors';
 import type { MacKeyring } from '../domain/mac-keyring';
-import type { ApprovalRecord, AuditEvent, Mailer, RequestStore, TokenCipher } from '../domain/ports';
+import type { ApprovalRecord, AuditEvent, ExecutionRegistry, Mailer, RequestStore, TokenCipher } from '../domain/ports';
 import { linkQuery, signLink, type ReviewAction } from '../domain/review-link';
 import { sealToken } from '../domain/sealed-token';
 import { formatExpiry, renderReviewEmail, type ReviewEmailKind } from '../email/review-email';
 
 export interface RequestApprovalDeps {
   store: RequestStore;
+  /** Links each request to its execution, so the request closes when the execution ends another way. */
+  executions: ExecutionRegistry;
   cipher: TokenCipher;
   mailer: Mailer;
   keyring: MacKeyring;
@@ -23,6 +25,8 @@ export interface RequestApprovalResult {
   emailed: number;
   /** Reviewers emailed by an earlier attempt of the same task (a retry). */
   alreadyEmailed: number;
+  /** Set when the execution had already ended: the request was closed and nobody emailed. */
+  closed?: true;
 }
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest();
@@ -47,12 +51,6 @@ export function reviewLink(deps: Pick<RequestApprovalDeps, 'keyring' | 'reviewUr
   return `${deps.reviewUrl}?${linkQuery(signed)}`;
 }
 
-/**
- * Handles the `.waitForTaskToken` task: validate, seal the token once, store the request
- * (before any email), then email each reviewer not yet emailed. Throws INVALID_APPROVAL_REQUEST
- * before touching anything, and EMAIL_DELIVERY_FAILED after trying every reviewer if some failed
- * (those are released, so the task's retry emails exactly them).
- */
 /**
  * Emails the given reviewers their personal links, one at a time (SES accounts start at one
  * message per second), and records one `emailed` audit event per email sent in a single write.
@@ -146,6 +144,16 @@ export async function requestApproval(input: unknown, deps: RequestApprovalDeps,
       for (let i = 0; i < existing.reviewers.length; i++) {
         if (!existing.notified.includes(i) && (await deps.store.claimNotification(requestId, i))) toEmail.push(i);
       }
+    }
+  }
+
+  if (task.executionId && record.status === 'PENDING') {
+    // After the request is stored, before any email: if the execution has already ended (stopped
+    // while this ran), close the request here; otherwise its end will find and close it.
+    const { closed } = await deps.executions.register(task.executionId, requestId, record.expiresAt);
+    if (closed) {
+      await deps.store.closePending(requestId, systemEvent('closed', now, 'the workflow had already ended'));
+      return { requestId, emailed: 0, alreadyEmailed: record.reviewers.length - toEmail.length, closed: true };
     }
   }
 

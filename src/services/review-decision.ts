@@ -53,6 +53,8 @@ function refusal(record: ApprovalRecord | undefined, nowSeconds: number, voter?:
       return new ApprovalError('DECISION_IN_PROGRESS', { decided: decidedFacts(record) });
     case 'EXPIRED':
       return new ApprovalError('TASK_CLOSED');
+    case 'CLOSED':
+      return new ApprovalError('REVIEW_CLOSED');
     case 'PENDING':
       if (record.expiresAt <= nowSeconds) return new ApprovalError('LINK_EXPIRED');
       if (voter && record.votes[voteKey(voter)]) return new ApprovalError('ALREADY_VOTED');

@@ -9,6 +9,7 @@ import { SESClient, SendEmailCommand, type SendEmailCommandInput } from '@aws-sd
 import { SFNClient, SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { Logger } from '@aws-lambda-powertools/logger';
+import { DynamoExecutionRegistry } from '../../src/adapters/dynamo-execution-registry';
 import { DynamoRequestStore } from '../../src/adapters/dynamo-request-store';
 import { KmsTokenCipher } from '../../src/adapters/kms-token-cipher';
 import { SesMailer } from '../../src/adapters/ses-mailer';
@@ -153,8 +154,10 @@ export async function startHarness(options: { leaseSeconds?: number } = {}): Pro
   const store = new DynamoRequestStore(table.client, table.tableName);
   const region = { region: 'eu-west-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } };
   const cipher = new KmsTokenCipher(new KMSClient(region), TEST_KEY_ID);
+  const executions = new DynamoExecutionRegistry(table.client, table.tableName);
   const request = createRequestHandler({
     store,
+    executions,
     cipher,
     mailer: new SesMailer(new SESClient(region), 'approvals@example.com'),
     keyring: () => keyring,

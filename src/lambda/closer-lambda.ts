@@ -1,0 +1,33 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SESClient } from '@aws-sdk/client-ses';
+import { DynamoExecutionRegistry } from '../adapters/dynamo-execution-registry';
+import { DynamoPostStore } from '../adapters/dynamo-post-store';
+import { DynamoRequestStore } from '../adapters/dynamo-request-store';
+import { SesMailer } from '../adapters/ses-mailer';
+import { readEnv, retentionSeconds } from '../config';
+import { createPostCloserHandler, createRequestCloserHandler } from '../handlers/execution-ended-handler';
+import { createLogger, type AppLogger } from '../logger';
+import type { ClientConfig } from './client-config';
+
+/** The approval core's closer, run by an EventBridge rule on execution status changes. */
+export function closerLambda(env: NodeJS.ProcessEnv, clients: ClientConfig = {}, logger: AppLogger = createLogger('approval-closer')) {
+  const config = readEnv(env, ['TABLE_NAME', 'SENDER_EMAIL'], ['SES_CONFIGURATION_SET', 'AUDIT_RETENTION_DAYS']);
+  const dynamodb = new DynamoDBClient({ ...clients.dynamodb });
+  const retention = retentionSeconds(config.AUDIT_RETENTION_DAYS);
+  return createRequestCloserHandler({
+    store: new DynamoRequestStore(dynamodb, config.TABLE_NAME, retention),
+    executions: new DynamoExecutionRegistry(dynamodb, config.TABLE_NAME, retention),
+    mailer: new SesMailer(new SESClient({ ...clients.ses }), config.SENDER_EMAIL, config.SES_CONFIGURATION_SET),
+    logger,
+  });
+}
+
+/** The blog example's closer: fails a post whose moderation execution ended without an outcome. */
+export function postCloserLambda(env: NodeJS.ProcessEnv, clients: ClientConfig = {}, logger: AppLogger = createLogger('post-closer')) {
+  const config = readEnv(env, ['TABLE_NAME', 'SENDER_EMAIL'], ['SES_CONFIGURATION_SET']);
+  return createPostCloserHandler({
+    posts: new DynamoPostStore(new DynamoDBClient({ ...clients.dynamodb }), config.TABLE_NAME),
+    mailer: new SesMailer(new SESClient({ ...clients.ses }), config.SENDER_EMAIL, config.SES_CONFIGURATION_SET),
+    logger,
+  });
+}

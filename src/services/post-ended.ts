@@ -1,0 +1,39 @@
+import { ApprovalError } from '../domain/errors';
+import { POST_ID } from '../domain/post';
+import type { PostFailureReason } from '../domain/post-failure';
+import type { Mailer, PostStore } from '../domain/ports';
+import { renderAuthorEmail } from '../email/author-email';
+import type { ExecutionEndStatus } from './close-requests';
+
+/** Why a post failed, by how its execution ended without giving it a final status. */
+const REASON: Partial<Record<ExecutionEndStatus, PostFailureReason>> = {
+  ABORTED: 'ABORTED',
+  FAILED: 'EXECUTION_FAILED',
+  TIMED_OUT: 'EXECUTION_TIMED_OUT',
+};
+
+export interface PostEndedDeps {
+  posts: PostStore;
+  mailer: Mailer;
+}
+
+/**
+ * A moderation execution ended (its name is the post id). If it ended without giving the post a
+ * final status (stopped by an operator, failed in a state that could not catch it, timed out),
+ * the post becomes FAILED with the reason and its author is told once. A post that is already
+ * PUBLISHED, REJECTED, EXPIRED or FAILED is left alone, so the workflow's own outcome stands.
+ */
+export async function failPostOfEndedExecution(end: { name: string; status: ExecutionEndStatus }, deps: PostEndedDeps): Promise<{ failed?: PostFailureReason }> {
+  const reason = REASON[end.status];
+  if (!reason || !POST_ID.test(end.name)) return {};
+  const post = await deps.posts.failInReview(end.name, reason);
+  if (!post) return {};
+  try {
+    await deps.mailer.send({ to: post.authorEmail, ...renderAuthorEmail({ title: post.title, outcome: 'failed', reason }) });
+  } catch (err) {
+    // The post is FAILED either way (GET /posts/{id} says why); failing here raises the Lambda's
+    // Errors alarm, so an operator learns that the author was not told.
+    throw err instanceof ApprovalError ? err : new ApprovalError('EMAIL_DELIVERY_FAILED', { cause: err });
+  }
+  return { failed: reason };
+}
