@@ -1,14 +1,24 @@
 // Lint: the recommended JS and typescript-eslint rules, plus a guard that keeps
-// domain code free of AWS and Pulumi imports (STYLE.md: domain code is pure).
+// domain code free of AWS and Pulumi imports (STYLE.md: domain code is pure), and
+// eslint-plugin-regexp, so no regular expression can backtrack super-linearly on input.
 import js from '@eslint/js';
+import regexpPlugin from 'eslint-plugin-regexp';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   { ignores: ['node_modules/', 'dist/', '.data/', 'test-artifacts/', 'src/email/compiled-templates.generated.ts'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
+  regexpPlugin.configs.recommended,
   {
     rules: {
+      // Input reaches regular expressions in handlers and validation: none may take more than linear time.
+      'regexp/no-super-linear-backtracking': 'error',
+      'regexp/no-super-linear-move': 'error',
+      // Character sets stay spelled out as the formats define them (base64url, digits).
+      'regexp/prefer-d': 'off',
+      'regexp/prefer-w': 'off',
+      'regexp/use-ignore-case': 'off',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'no-console': 'error',
       // Validation deliberately matches control characters (CR, LF, NUL) to refuse them.

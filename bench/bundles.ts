@@ -28,7 +28,7 @@ function staticBytes(dir: string): number {
   const visit = (file: string) => {
     if (seen.has(file)) return;
     seen.add(file);
-    for (const m of readFileSync(join(dir, file), 'utf8').matchAll(/(?:^|[;}])\s*import\s*(?:[^'"();]*?from\s*)?["'](\.\/[^"']+)["']/g)) visit(join(file, '..', m[1]!));
+    for (const m of readFileSync(join(dir, file), 'utf8').matchAll(/(?:^|[;}])\s*import(?:[^'"();]*from)?\s*["'](\.\/[^"']+)["']/g)) visit(join(file, '..', m[1]!));
   };
   visit('index.mjs');
   return [...seen].reduce((sum, f) => sum + statSync(join(dir, f)).size, 0);

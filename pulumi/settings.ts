@@ -2,6 +2,8 @@
  * Stack configuration, validated before any resource is declared: `pulumi up` fails early
  * with one message naming every missing or invalid key and how to set it.
  */
+import { isEmailAddress } from '../src/domain/email-address';
+
 export interface StackSettings {
   senderEmail: string;
   reviewers: string[];
@@ -18,8 +20,7 @@ export interface StackSettings {
   alarmEmail?: string;
 }
 
-const EMAIL = /^[^\s@<>(),;:"\\[\]]{1,64}@[^\s@<>(),;:"\\[\]]+\.[^\s@<>(),;:"\\[\]]+$/;
-const DOMAIN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
+const DOMAIN = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -38,11 +39,11 @@ export function readSettings(get: (key: string) => string | undefined): StackSet
   };
 
   const senderEmail = need('email-approval:senderEmail', 'approvals@example.com');
-  if (senderEmail && !EMAIL.test(senderEmail)) problems.push(`email-approval:senderEmail must be an email address, got ${JSON.stringify(senderEmail)}`);
+  if (senderEmail && !isEmailAddress(senderEmail)) problems.push(`email-approval:senderEmail must be an email address, got ${JSON.stringify(senderEmail)}`);
 
   const reviewerList = need('email-approval:reviewers', 'alice@example.com,bob@example.com');
   const reviewers = reviewerList.split(',').map((r) => r.trim().toLowerCase()).filter(Boolean);
-  const badReviewers = reviewers.filter((r) => !EMAIL.test(r));
+  const badReviewers = reviewers.filter((r) => !isEmailAddress(r));
   if (reviewerList && (reviewers.length === 0 || badReviewers.length > 0)) {
     problems.push(`email-approval:reviewers must be comma-separated email addresses${badReviewers.length ? `; not addresses: ${badReviewers.join(', ')}` : ''}`);
   }
@@ -60,7 +61,7 @@ export function readSettings(get: (key: string) => string | undefined): StackSet
 
   const addresses = (key: string) => {
     const list = (get(key) ?? '').split(',').map((r) => r.trim().toLowerCase()).filter(Boolean);
-    const bad = list.filter((r) => !EMAIL.test(r));
+    const bad = list.filter((r) => !isEmailAddress(r));
     if (bad.length > 0) problems.push(`${key} must be comma-separated email addresses; not addresses: ${bad.join(', ')}`);
     return [...new Set(list)];
   };
@@ -82,7 +83,7 @@ export function readSettings(get: (key: string) => string | undefined): StackSet
   const reminderHoursBeforeExpiry = whole('email-approval:reminderHoursBeforeExpiry', 24, 1, 8760, 'hours')!;
   const auditRetentionDays = whole('email-approval:auditRetentionDays', 365, 1, 3650, 'days')!;
   const alarmEmail = get('email-approval:alarmEmail')?.trim() || undefined;
-  if (alarmEmail && !EMAIL.test(alarmEmail)) problems.push(`email-approval:alarmEmail must be an email address, got ${JSON.stringify(alarmEmail)}`);
+  if (alarmEmail && !isEmailAddress(alarmEmail)) problems.push(`email-approval:alarmEmail must be an email address, got ${JSON.stringify(alarmEmail)}`);
 
   if (problems.length > 0) throw new ConfigError(problems);
   return {

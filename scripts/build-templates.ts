@@ -13,7 +13,7 @@ const out = join(root, 'src', 'email', 'compiled-templates.generated.ts');
 
 /** SES click tracking rewrites links; signed links must reach us untouched. */
 export function optOutOfClickTracking(html: string): string {
-  return html.replace(/<a(?=\s)(?![^>]*ses:no-track)/g, '<a ses:no-track');
+  return html.replace(/<a(?=\s)(?![^>]+ses:no-track)/g, '<a ses:no-track');
 }
 
 export async function compileTemplates(): Promise<Record<string, string>> {

@@ -12,10 +12,10 @@ const SPECIALS = new Set(['@', '<', '>', '(', ')', ',', ';', ':', '"', '\\', '['
 
 /**
  * Whether `text` is a plain address `local@domain.tld`: printable ASCII without spaces or the
- * specials `@ < > ( ) , ; : " \ [ ]`, one `@` after 1–64 characters, and a domain with a dot
- * that is neither its first nor its last character. ASCII only because SES sends only to ASCII
- * addresses (an internationalised domain goes in its `xn--` form). Linear in the length, and
- * refuses anything longer than 254 characters before reading it.
+ * specials `@ < > ( ) , ; : " \ [ ]`, one `@` after 1–64 characters, and a domain of two or more
+ * dot-separated labels, none empty (`a@b..c` is no address). ASCII only because SES sends only
+ * to ASCII addresses (an internationalised domain goes in its `xn--` form). Linear in the
+ * length, and refuses anything longer than 254 characters before reading it.
  */
 export function isEmailAddress(text: string): boolean {
   if (text.length > MAX_EMAIL_CHARS) return false;
@@ -32,7 +32,12 @@ export function isEmailAddress(text: string): boolean {
     }
   }
   if (at < 1 || at > MAX_LOCAL_PART_CHARS) return false;
-  const domain = text.slice(at + 1);
-  const dot = domain.indexOf('.', 1);
-  return dot !== -1 && dot < domain.length - 1;
+  let dots = 0;
+  for (let i = at + 1; i < text.length; i++) {
+    if (text[i] !== '.') continue;
+    // A dot first, last, or right after another leaves an empty label.
+    if (i === at + 1 || i === text.length - 1 || text[i - 1] === '.') return false;
+    dots++;
+  }
+  return dots > 0;
 }

@@ -28,7 +28,7 @@ export const LINK_PARAMS = ['r', 'v', 'a', 'x', 'k', 'c', 'm'] as const;
 const B64URL = /^[A-Za-z0-9_-]+$/;
 const REQUEST_ID = /^[A-Za-z0-9_-]{22}$/;
 const MAC_TEXT = /^[A-Za-z0-9_-]{22}$/;
-const REVIEWER = /^(0|[1-9][0-9]{0,2})$/;
+const REVIEWER = /^(?:0|[1-9][0-9]{0,2})$/;
 const EXPIRY = /^[1-9][0-9]{0,11}$/;
 const KEY_VERSION = /^[0-9]{1,4}$/;
 /** KMS ciphertext of a deflated 2,048-character token stays far below this. */

@@ -16,7 +16,7 @@ config(en());
 /** Every control character (Unicode Cc: C0, DEL, C1): none belongs in a one-line field. */
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 /** Control characters other than tab, LF and CR: none belongs in multi-line text. */
-const CONTROL_BUT_TAB_AND_LINE_BREAKS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/;
+const CONTROL_BUT_TAB_AND_LINE_BREAKS = /[\u0000-\u0008\v\f\u000e-\u001f\u007f-\u009f]/;
 
 /** The number of code points in `text` (an unpaired surrogate counts as one). Linear, no copy. */
 export function codePointLength(text: string): number {

@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { ApprovalError, ERROR_TABLE } from '../domain/errors';
+import { ApprovalError, ERROR_TABLE, type ErrorCode } from '../domain/errors';
 import { PAGE_HEADERS, errorPage } from '../pages/review-page';
 
 export type HttpResult = APIGatewayProxyStructuredResultV2 & { statusCode: number; headers: Record<string, string> };
@@ -18,6 +18,25 @@ export function htmlError(err: ApprovalError, extraHeaders: Record<string, strin
 
 export function header(event: APIGatewayProxyEventV2, name: string): string | undefined {
   return event.headers?.[name] ?? event.headers?.[name.toLowerCase()];
+}
+
+/** `text` without its trailing slashes: a loop, since /\/+$/ takes quadratic time on a long run of slashes. */
+export function trimTrailingSlashes(text: string): string {
+  let end = text.length;
+  while (end > 0 && text.charCodeAt(end - 1) === 0x2f) end--;
+  return text.slice(0, end);
+}
+
+/**
+ * A percent-decoded path segment. A malformed escape (`%E0%A4%A`, `%ZZ`) is the caller's 4xx
+ * `code`, never a URIError that would surface as a 500.
+ */
+export function decodePathSegment(segment: string, code: ErrorCode, details?: string[]): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new ApprovalError(code, { details });
+  }
 }
 
 /** The request body as text, refusing what is larger than `maxBytes` (413). */

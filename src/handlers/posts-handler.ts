@@ -4,7 +4,7 @@ import { MAX_POST_BYTES, type Post } from '../domain/post';
 import { POST_FAILURE_REASONS, isPostFailureReason, type PostFailureReason } from '../domain/post-failure';
 import { logFailure, type AppLogger } from '../logger';
 import { getPost, submitPost, type PostsDeps } from '../services/posts';
-import { header, readBody, type HttpResult } from './http';
+import { decodePathSegment, header, readBody, trimTrailingSlashes, type HttpResult } from './http';
 
 const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' };
 
@@ -47,7 +47,7 @@ export function createPostsHandler(deps: PostsHandlerDeps) {
 
   async function route(event: APIGatewayProxyEventV2): Promise<HttpResult> {
     const method = event.requestContext.http.method.toUpperCase();
-    const path = event.rawPath.replace(/\/+$/, '');
+    const path = trimTrailingSlashes(event.rawPath);
     if (path === '/posts') {
       if (method !== 'POST') throw new ApprovalError('METHOD_NOT_ALLOWED');
       const type = header(event, 'content-type')?.split(';')[0]?.trim().toLowerCase();
@@ -66,7 +66,7 @@ export function createPostsHandler(deps: PostsHandlerDeps) {
     const match = /^\/posts\/([^/]+)$/.exec(path);
     if (match) {
       if (method !== 'GET' && method !== 'HEAD') throw new ApprovalError('METHOD_NOT_ALLOWED');
-      return json(200, view(await getPost(decodeURIComponent(match[1]!), deps)));
+      return json(200, view(await getPost(decodePathSegment(match[1]!, 'INVALID_INPUT', ['id: malformed percent-escape']), deps)));
     }
     throw new ApprovalError('NOT_FOUND');
   }

@@ -6,6 +6,7 @@ import { secretKeyring } from '../adapters/secret-keyring';
 import { readEnv, retentionSeconds } from '../config';
 import { adminAddress } from '../domain/admin-auth';
 import { createAdminHandler } from '../handlers/admin-handler';
+import { trimTrailingSlashes } from '../handlers/http';
 import type { Decider } from '../handlers/review-handler';
 import { createLogger, type AppLogger } from '../logger';
 import type { ClientConfig } from './client-config';
@@ -40,7 +41,7 @@ export function baseUrl(value: string): string {
   const loopback = url.hostname === '127.0.0.1' || url.hostname === 'localhost' || url.hostname === '[::1]';
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) throw new Error('BASE_URL must use https (http only on a loopback address)');
   if (url.search || url.hash || url.username || url.password) throw new Error('BASE_URL must not carry a query, fragment or credentials');
-  return url.href.replace(/\/+$/, '');
+  return trimTrailingSlashes(url.href);
 }
 
 /** The dashboard Lambda wired from its environment: config read once, clients built once. */

@@ -8,6 +8,7 @@ import { SfnWorkflowStarter } from '../../src/adapters/sfn-workflow-starter';
 import { createPostsHandler } from '../../src/handlers/posts-handler';
 import { sfn } from '../support/approval-harness';
 import { startTestTable, type TestTable } from '../support/dynalite';
+import { logLines, logMark } from '../support/log-guard';
 
 const MACHINE = 'arn:aws:states:eu-west-1:123456789012:stateMachine:moderation';
 
@@ -97,6 +98,27 @@ describe('posts API', () => {
     expect(json(await handler(event('GET', `/posts/${id}`)))).to.deep.equal({ id, title: 'Hello world', status: 'PUBLISHED', decision });
   });
 
+  it('refuses 60,000-character values of every field in linear time (the old address check took seconds)', async () => {
+    const values = { title: 't'.repeat(60_000), body: `${'b'.repeat(59_999)}\u0001`, authorEmail: `a@${'.'.repeat(59_997)} ` };
+    for (const [field, value] of Object.entries(values)) {
+      const start = process.hrtime.bigint();
+      const res = await handler(event('POST', '/posts', JSON.stringify({ ...post, [field]: value })));
+      const ms = Number(process.hrtime.bigint() - start) / 1e6;
+      expect(res.statusCode, field).to.equal(400);
+      expect(json(res).error?.details?.[0], field).to.match(new RegExp(`^${field}: `));
+      expect(ms, `${field}: milliseconds`).to.be.below(250);
+    }
+  });
+
+  it('accepts a title of 190 characters however many UTF-16 units it takes (emoji, ZWJ sequences)', async () => {
+    const family = '\u{1F469}\u200D\u{1F469}\u200D\u{1F467}'; // 5 code points
+    const title = family.repeat(38);
+    expect([...title]).to.have.length(190);
+    const res = await handler(event('POST', '/posts', JSON.stringify({ ...post, title })));
+    expect(res.statusCode).to.equal(202);
+    expect(JSON.parse(sfn.commandCalls(StartExecutionCommand)[0]!.args[0].input.input!)).to.include({ title });
+  });
+
   const bad: [string, APIGatewayProxyEventV2, number, string, string?][] = [
     ['a missing title', event('POST', '/posts', JSON.stringify({ ...post, title: undefined })), 400, 'INVALID_INPUT', 'title:'],
     ['a title with a line break', event('POST', '/posts', JSON.stringify({ ...post, title: 'a\r\nb' })), 400, 'INVALID_INPUT', 'title:'],
@@ -110,16 +132,35 @@ describe('posts API', () => {
     ['DELETE on /posts', event('DELETE', '/posts'), 405, 'METHOD_NOT_ALLOWED'],
     ['an unknown post id', event('GET', '/posts/p-AAAAAAAAAAAAAAAAAAAAAA'), 404, 'NOT_FOUND'],
     ['a malformed post id', event('GET', '/posts/..%2F..%2Fetc'), 404, 'NOT_FOUND'],
+    ['a post id cut inside an escape (%E0%A4%A)', event('GET', '/posts/p-%E0%A4%A'), 400, 'INVALID_INPUT', 'id: malformed percent-escape'],
+    ['a post id with a malformed escape (%ZZ)', event('GET', '/posts/%ZZ'), 400, 'INVALID_INPUT', 'id: malformed percent-escape'],
+    // The approval subject is `New post: ` + title and holds at most 200 characters.
+    ['a title of 191 characters', event('POST', '/posts', JSON.stringify({ ...post, title: 't'.repeat(191) })), 400, 'INVALID_INPUT', 'title: must be at most 190 characters'],
+    ['a title of 200 characters', event('POST', '/posts', JSON.stringify({ ...post, title: 't'.repeat(200) })), 400, 'INVALID_INPUT', 'title: must be at most 190 characters'],
+    ['a title of 191 emoji', event('POST', '/posts', JSON.stringify({ ...post, title: '\u{1F600}'.repeat(191) })), 400, 'INVALID_INPUT', 'title: must be at most 190 characters'],
+    // JSON.stringify writes a lone surrogate as the escape \ud800, as a client may send it.
+    ['an unpaired surrogate in the title', event('POST', '/posts', JSON.stringify({ ...post, title: 'Hello \ud800' })), 400, 'INVALID_INPUT', 'title: must be valid Unicode'],
+    ['an unpaired surrogate in the body', event('POST', '/posts', JSON.stringify({ ...post, body: `${'x'.repeat(279)}\ud83d` })), 400, 'INVALID_INPUT', 'body: must be valid Unicode'],
+    ['an unpaired surrogate in the author address', event('POST', '/posts', JSON.stringify({ ...post, authorEmail: 'author\udc00@example.com' })), 400, 'INVALID_INPUT', 'authorEmail: must be an email address'],
+    ['a C1 control character (NEL) in the title', event('POST', '/posts', JSON.stringify({ ...post, title: 'a\u0085b' })), 400, 'INVALID_INPUT', 'title: must be one line'],
+    ['an escape character in the body', event('POST', '/posts', JSON.stringify({ ...post, body: 'a\u001b[31mred' })), 400, 'INVALID_INPUT', 'body: must not contain control characters'],
+    ['a 60,000-character title', event('POST', '/posts', JSON.stringify({ ...post, title: 't'.repeat(60_000) })), 400, 'INVALID_INPUT', 'title: must be at most 190 characters'],
+    ['a 60,000-character body', event('POST', '/posts', JSON.stringify({ ...post, body: 'b'.repeat(60_000) })), 400, 'INVALID_INPUT', 'body: must be at most 50,000 characters'],
+    ['a 60,000-character author address', event('POST', '/posts', JSON.stringify({ ...post, authorEmail: `a@${'.'.repeat(59_997)} ` })), 400, 'INVALID_INPUT', 'authorEmail: must be at most 254 characters'],
     ['an unknown route', event('GET', '/admin'), 404, 'NOT_FOUND'],
   ];
   for (const [name, req, status, code, detail] of bad) {
     it(`answers ${name} with ${status} ${code} as JSON, storing and starting nothing`, async () => {
+      const mark = logMark();
       const res = await handler(req);
+      expect(logLines(mark).map((line) => line.level), 'logged as a refusal, never an ERROR').to.include('WARN').and.not.include('ERROR');
       expect(res.statusCode).to.equal(status);
       expect(res.headers['content-type']).to.include('application/json');
       const body = json(res);
       expect(body.error?.code).to.equal(code);
       if (detail) expect(body.error?.details?.join(' ')).to.include(detail);
+      // Problems name their field and never echo the value.
+      if (detail?.includes(': ')) expect(body.error?.details).to.have.length(1);
       expect(await table.snapshot()).to.deep.equal([]);
       expect(sfn.commandCalls(StartExecutionCommand)).to.have.length(0);
     });

@@ -15,7 +15,7 @@ function staticClosure(dir: string): string[] {
     if (seen.has(file)) return;
     seen.add(file);
     const code = readFileSync(join(dir, file), 'utf8');
-    for (const m of code.matchAll(/(?:^|[;}])\s*import\s*(?:[^'"();]*?from\s*)?["'](\.\/[^"']+)["']/g)) {
+    for (const m of code.matchAll(/(?:^|[;}])\s*import(?:[^'"();]*from)?\s*["'](\.\/[^"']+)["']/g)) {
       const target = join(file, '..', m[1]!);
       visit(target);
     }
