@@ -1,9 +1,15 @@
 import { ApprovalError } from './errors';
 import { LINK_PARAMS, linkFromParams, type ReviewAction, type SignedLink } from './review-link';
 import { parseStrictParams } from './strict-params';
+import { codePointLength } from './validation';
 
 export const MAX_COMMENT_CHARS = 1000;
-const COMMENT_FORBIDDEN = /[\u0000-\u001f\u007f<>]/;
+/**
+ * The most a comment of MAX_COMMENT_CHARS code points takes in a urlencoded form: 4 UTF-8 bytes
+ * each, escaped as %XX. Form size limits leave room for it, so every comment we accept fits.
+ */
+export const MAX_ENCODED_COMMENT_CHARS = 12 * MAX_COMMENT_CHARS;
+const COMMENT_FORBIDDEN = /[\u0000-\u001f\u007f-\u009f<>]/;
 
 export interface ReviewForm {
   link: SignedLink;
@@ -26,12 +32,13 @@ export function checkDecision(value: string): ReviewAction {
 }
 
 /**
- * A comment is one line of plain text. It travels into the workflow output and the author's
- * email, where not every consumer escapes HTML, so control characters and angle brackets are refused.
+ * A comment is one line of plain text of at most 1,000 characters (code points). It travels into
+ * the workflow output and the author's email, where not every consumer escapes HTML, so control
+ * characters and angle brackets are refused.
  */
 export function checkComment(value: string | undefined): string | undefined {
   const comment = value?.trim();
   if (!comment) return undefined;
-  if (comment.length > MAX_COMMENT_CHARS || COMMENT_FORBIDDEN.test(comment)) throw new ApprovalError('INVALID_COMMENT');
+  if (codePointLength(comment) > MAX_COMMENT_CHARS || !comment.isWellFormed() || COMMENT_FORBIDDEN.test(comment)) throw new ApprovalError('INVALID_COMMENT');
   return comment;
 }

@@ -3,6 +3,7 @@ import { SESSION_COOKIE, clearSessionCookie, keyVersionOfToken, readCookie, type
 import { ApprovalError, ERROR_TABLE, toApprovalError, type ErrorCode } from '../domain/errors';
 import type { KeyringSource } from '../domain/mac-keyring';
 import type { Mailer, RequestStore } from '../domain/ports';
+import { MAX_ENCODED_COMMENT_CHARS } from '../domain/review-form';
 import { parseStrictParams } from '../domain/strict-params';
 import { logFailure, type AppLogger } from '../logger';
 import {
@@ -16,7 +17,7 @@ import {
   signInSentPage,
 } from '../pages/admin-page';
 import { adminDecide, authenticate, checkSignInLink, completeSignIn, dashboard, requestDetail, requestSignIn, signOut } from '../services/admin';
-import { assertSameOrigin, header, readBody, type HttpResult } from './http';
+import { assertSameOrigin, decodePathSegment, header, readBody, type HttpResult } from './http';
 import { clientOf, type Decider } from './review-handler';
 
 export interface AdminHandlerDeps {
@@ -42,7 +43,8 @@ export interface AdminHandlerDeps {
   signInFloorMs?: number;
 }
 
-const MAX_FORM_BYTES = 4096;
+/** A decision form: request id, CSRF token, decision, and the longest comment. */
+const MAX_FORM_BYTES = 1024 + MAX_ENCODED_COMMENT_CHARS;
 const MAX_QUERY_CHARS = 1024;
 const FORM_TYPE = 'application/x-www-form-urlencoded';
 const READ = 'GET, HEAD';
@@ -57,6 +59,7 @@ const ADMIN_WORDS: Partial<Record<ErrorCode, { title: string; message: string }>
   METHOD_NOT_ALLOWED: { title: 'Not allowed', message: 'This page does not take that kind of request.' },
   UNSUPPORTED_MEDIA_TYPE: { title: 'Unsupported media type', message: 'Send the form as the dashboard does (application/x-www-form-urlencoded).' },
   INVALID_INPUT: { title: 'Invalid form', message: 'The form is damaged or incomplete. Open the dashboard and try again.' },
+  LINK_MALFORMED: { title: 'This address is damaged', message: 'The address of this page is damaged. Open the dashboard and follow the link from there.' },
 };
 
 class MethodNotAllowed extends ApprovalError {
@@ -190,12 +193,7 @@ export function createAdminHandler(deps: AdminHandlerDeps) {
     if (requestPath) {
       if (!read) throw new MethodNotAllowed(READ);
       const signedIn = await session(event);
-      let requestId: string;
-      try {
-        requestId = decodeURIComponent(requestPath[1]!);
-      } catch {
-        throw new ApprovalError('REQUEST_NOT_FOUND');
-      }
+      const requestId = decodePathSegment(requestPath[1]!, 'LINK_MALFORMED');
       return respond(200, requestPage(await requestDetail(requestId, signedIn, { store: deps.store, keyring: await deps.keyring(signedIn.keyVersion) }, now())));
     }
 

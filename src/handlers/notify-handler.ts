@@ -3,17 +3,19 @@ import { enum as zEnum, maxLength, object, optional, string } from 'zod/mini';
 import { ApprovalError } from '../domain/errors';
 import type { Mailer } from '../domain/ports';
 import { POST_FAILURE_REASONS, type PostFailureReason } from '../domain/post-failure';
-import { email, line, problemsOf } from '../domain/validation';
+import { MAX_TITLE_CHARS } from '../domain/post';
+import { MAX_COMMENT_CHARS } from '../domain/review-form';
+import { email, line, maxChars, problemsOf } from '../domain/validation';
 import { renderAuthorEmail } from '../email/author-email';
 import { describeCause, type AppLogger } from '../logger';
 import { TaskError } from './request-handler';
 
 const notice = object({
   postId: string().check(maxLength(64)),
-  title: line(200),
+  title: line(MAX_TITLE_CHARS),
   authorEmail: email(),
   outcome: zEnum(['published', 'rejected', 'expired', 'failed']),
-  approval: optional(object({ comment: optional(string().check(maxLength(1000))) })),
+  approval: optional(object({ comment: optional(string().check(maxChars(MAX_COMMENT_CHARS))) })),
   reason: optional(zEnum(Object.keys(POST_FAILURE_REASONS) as [PostFailureReason, ...PostFailureReason[]])),
 });
 

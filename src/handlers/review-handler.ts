@@ -3,6 +3,7 @@ import { ApprovalError, toApprovalError } from '../domain/errors';
 import type { KeyringSource } from '../domain/mac-keyring';
 import type { ClientInfo } from '../domain/audit';
 import type { Mailer, RequestStore, TaskCallback, TokenCipher } from '../domain/ports';
+import { MAX_ENCODED_COMMENT_CHARS } from '../domain/review-form';
 import { linkKeyVersion } from '../domain/review-link';
 import { logFailure, type AppLogger } from '../logger';
 import { confirmationPage, resultPage } from '../pages/review-page';
@@ -33,7 +34,8 @@ export interface ReviewHandlerDeps {
 }
 
 const MAX_QUERY_CHARS = 6144;
-const MAX_FORM_BYTES = 8192;
+/** The link's fields (as in its query), the CSRF token and decision, and the longest comment. */
+export const MAX_REVIEW_FORM_BYTES = MAX_QUERY_CHARS + 256 + MAX_ENCODED_COMMENT_CHARS;
 const FORM_TYPE = 'application/x-www-form-urlencoded';
 
 /**
@@ -60,7 +62,7 @@ export function createReviewHandler(deps: ReviewHandlerDeps) {
     if (rawQuery !== '') throw new ApprovalError('LINK_MALFORMED');
     const contentType = header(event, 'content-type')?.split(';')[0]?.trim().toLowerCase();
     if (contentType !== FORM_TYPE) throw new ApprovalError('LINK_MALFORMED');
-    const body = readBody(event, MAX_FORM_BYTES);
+    const body = readBody(event, MAX_REVIEW_FORM_BYTES);
     assertSameOrigin(event);
     const keyring = await deps.keyring(linkKeyVersion(body));
     const decider = await deps.decider();

@@ -16,7 +16,7 @@ import { adminLambda, adminList, baseUrl } from '../../src/lambda/admin-lambda';
 import { ADMIN_PAGE_HEADERS, SIGN_IN_SENT_TEXT } from '../../src/pages/admin-page';
 import { HOST, approvalTask, kms, makeTaskToken, keyring, ses, sfn, startHarness, type Harness } from '../support/approval-harness';
 import { TEST_KEY_ID } from '../support/fake-kms';
-import { rememberSecret } from '../support/log-guard';
+import { logLines, logMark, rememberSecret } from '../support/log-guard';
 
 const ADMINS = ['admin@example.com', 'ops@example.com'];
 const BASE_URL = `https://${HOST}`;
@@ -302,7 +302,7 @@ describe('admin dashboard handler', () => {
         const page = await admin(adminEvent('GET', '/admin/session', { query: `token=${bad}` }));
         expect(page.statusCode).to.equal(403);
       }
-      for (const query of ['', 'token=', `token=${token}&token=${token}`, `token=${token}&next=/`]) {
+      for (const query of ['', 'token=', `token=${token}&token=${token}`, `token=${token}&next=/`, `token=${token.slice(0, 20)}%ZZ`, `token=${token}%E0%A4%A`]) {
         expect((await admin(adminEvent('GET', '/admin/session', { query }))).statusCode, query.slice(0, 12)).to.equal(403);
       }
       expect((await admin(adminEvent('POST', '/admin/session', { form: {} }))).statusCode).to.equal(403);
@@ -606,7 +606,12 @@ describe('admin dashboard handler', () => {
         { name: 'bad request id', event: adminEvent('POST', '/admin/decide', { cookie, form: { ...form, requestId: 'nope' } }), status: 400, code: 'INVALID_INPUT' },
         { name: 'markup in comment', event: adminEvent('POST', '/admin/decide', { cookie, form: { ...form, comment: '<b>hi</b>' } }), status: 400, code: 'INVALID_COMMENT' },
         { name: 'unknown request', event: adminEvent('POST', '/admin/decide', { cookie, form: { ...form, requestId: 'C'.repeat(22) } }), status: 404, code: 'REQUEST_NOT_FOUND' },
-        { name: 'too large', event: adminEvent('POST', '/admin/decide', { cookie, form: { ...form, comment: 'x'.repeat(5000) } }), status: 413, code: 'PAYLOAD_TOO_LARGE' },
+        { name: 'too large', event: adminEvent('POST', '/admin/decide', { cookie, form: { ...form, comment: 'x'.repeat(14_000) } }), status: 413, code: 'PAYLOAD_TOO_LARGE' },
+        { name: 'comment over 1,000 characters', event: adminEvent('POST', '/admin/decide', { cookie, form: { ...form, comment: '\u{1F600}'.repeat(1001) } }), status: 400, code: 'INVALID_COMMENT' },
+        { name: 'malformed escape in the form', event: adminEvent('POST', '/admin/decide', { cookie, form: `${new URLSearchParams(form)}&comment=50%ZZ` }), status: 400, code: 'INVALID_INPUT' },
+        { name: 'form escapes that are not UTF-8', event: adminEvent('POST', '/admin/decide', { cookie, form: `${new URLSearchParams(form)}&comment=%FF` }), status: 400, code: 'INVALID_INPUT' },
+        { name: 'malformed escape in the sign-in form', event: adminEvent('POST', '/admin/sign-in', { form: 'email=admin%ZZ%40example.com' }), status: 400, code: 'INVALID_INPUT' },
+        { name: 'malformed escape in a request path', event: adminEvent('GET', '/admin/requests/%E0%A4%A', { cookie }), status: 400, code: 'LINK_MALFORMED' },
         { name: 'GET decide', event: adminEvent('GET', '/admin/decide', { cookie }), status: 405, code: 'METHOD_NOT_ALLOWED' },
         { name: 'PUT dashboard', event: adminEvent('PUT', '/admin', { cookie, form }), status: 405, code: 'METHOD_NOT_ALLOWED' },
         { name: 'unknown path', event: adminEvent('GET', '/admin/settings', { cookie }), status: 404, code: 'NOT_FOUND' },
@@ -614,10 +619,12 @@ describe('admin dashboard handler', () => {
       ];
 
       for (const c of cases) {
+        const mark = logMark();
         const res = await admin(c.event);
         expect(res.statusCode, c.name).to.equal(c.status);
         expect(html(res), c.name).to.include(`Code: ${c.code}`);
         expect(html(res), c.name).to.not.match(/Error:|at .*\.ts:\d+/);
+        expect(logLines(mark).map((line) => line.level), `${c.name}: logged as a refusal, never an ERROR`).to.include('WARN').and.not.include('ERROR');
       }
       expect((await admin(adminEvent('PUT', '/admin', { cookie }))).headers.allow).to.equal('GET, HEAD');
       expect(successCalls()).to.have.length(0);

@@ -47,6 +47,16 @@ describe('approval flow (request Lambda → email → link handler)', () => {
     expect(sfn.calls().map((c) => c.args[0].constructor.name)).to.deep.equal(['SendTaskSuccessCommand']);
   });
 
+  it('accepts the longest comment a form can carry: 1,000 characters of 4-byte UTF-8 (emoji)', async () => {
+    await h.submit();
+    const comment = '\u{1F600}'.repeat(1000);
+
+    const res = await h.confirm(sentEmails()[0]!.approveUrl, undefined, comment);
+
+    expect(res.statusCode).to.equal(200);
+    expect(outputOf()).to.include({ decision: 'approved', comment });
+  });
+
   it("accepts the confirmation as browsers send it under no-referrer: Origin null, Sec-Fetch-Site same-origin", async () => {
     await h.submit();
     const page = await h.open(sentEmails()[0]!.approveUrl);

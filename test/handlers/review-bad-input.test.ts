@@ -3,8 +3,9 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { DecryptCommand } from '@aws-sdk/client-kms';
 import { ERROR_TABLE, type ErrorCode } from '../../src/domain/errors';
 import type { HttpResult } from '../../src/handlers/http';
+import { MAX_REVIEW_FORM_BYTES } from '../../src/handlers/review-handler';
 import { HOST, approvalTask, formFields, httpEvent, kms, makeTaskToken, sentEmails, sfn, startHarness, type Harness } from '../support/approval-harness';
-import { rememberSecret } from '../support/log-guard';
+import { logLines, logMark, rememberSecret } from '../support/log-guard';
 
 /**
  * Every bad input the link handler can meet, one row each: the damaged link or form is built
@@ -406,12 +407,12 @@ const cases: BadInput[] = [
     },
   },
   {
-    name: 'a POST body over 8,192 bytes',
+    name: `a POST body over ${MAX_REVIEW_FORM_BYTES.toLocaleString('en-GB')} bytes`,
     expectStatus: 413,
     expectCode: 'PAYLOAD_TOO_LARGE',
     run: async (h, ctx) => {
-      const body = urlencoded({ ...(await aliceForm(h)), comment: 'a'.repeat(9000) });
-      expect(Buffer.byteLength(body)).to.be.above(8192);
+      const body = urlencoded({ ...(await aliceForm(h)), comment: 'a'.repeat(MAX_REVIEW_FORM_BYTES) });
+      expect(Buffer.byteLength(body)).to.be.above(MAX_REVIEW_FORM_BYTES);
       return ctx.post(body);
     },
   },
@@ -452,6 +453,62 @@ const cases: BadInput[] = [
     expectStatus: 400,
     expectCode: 'INVALID_COMMENT',
     run: async (h, ctx) => ctx.post({ ...(await aliceForm(h)), comment: 'a'.repeat(1001) }),
+  },
+  {
+    name: 'a POST with a comment of 1,000 emoji and one more (counted as characters, not UTF-16 units)',
+    expectStatus: 400,
+    expectCode: 'INVALID_COMMENT',
+    run: async (h, ctx) => ctx.post({ ...(await aliceForm(h)), comment: '\u{1F600}'.repeat(1001) }),
+  },
+  {
+    name: 'a POST with a C1 control character (NEL) in the comment',
+    expectStatus: 400,
+    expectCode: 'INVALID_COMMENT',
+    run: async (h, ctx) => ctx.post({ ...(await aliceForm(h)), comment: 'fine\u0085Bcc: attacker@evil.example' }),
+  },
+
+  // ── Malformed percent-escapes: URLSearchParams would keep %ZZ as text and turn bad UTF-8 into U+FFFD ──
+  {
+    name: 'a POST whose comment carries a malformed escape (%ZZ)',
+    expectStatus: 400,
+    expectCode: 'LINK_MALFORMED',
+    run: async (h, ctx) => ctx.post(`${urlencoded(await aliceForm(h))}&comment=50%ZZ`),
+  },
+  {
+    name: 'a POST whose comment is cut inside an escape (%E0%A4%A)',
+    expectStatus: 400,
+    expectCode: 'LINK_MALFORMED',
+    run: async (h, ctx) => ctx.post(`${urlencoded(await aliceForm(h))}&comment=ok%E0%A4%A`),
+  },
+  {
+    name: 'a POST whose comment is not UTF-8 (%FF)',
+    expectStatus: 400,
+    expectCode: 'LINK_MALFORMED',
+    run: async (h, ctx) => ctx.post(`${urlencoded(await aliceForm(h))}&comment=%FF`),
+  },
+  {
+    name: 'a POST whose CSRF token carries a malformed escape',
+    expectStatus: 400,
+    expectCode: 'LINK_MALFORMED',
+    run: async (h, ctx) => {
+      const fields = await aliceForm(h);
+      return ctx.post(withParam(urlencoded(fields), 't', `${fields.t!.slice(0, 10)}%G1`));
+    },
+  },
+  {
+    name: 'a link whose ciphertext carries a malformed escape (%ZZ)',
+    expectStatus: 400,
+    expectCode: 'LINK_MALFORMED',
+    run: async (h, ctx) => {
+      const url = await aliceLink(h);
+      return ctx.get(withParam(queryOf(url), 'c', `${paramOf(url, 'c').slice(0, 20)}%ZZ`));
+    },
+  },
+  {
+    name: 'a link ending inside an escape (%E0%A4%A)',
+    expectStatus: 400,
+    expectCode: 'LINK_MALFORMED',
+    run: async (h, ctx) => ctx.get(`${queryOf(await aliceLink(h))}%E0%A4%A`),
   },
 
   // ── POST: the link fields inside the form ──────────────────────────────────────────────────
@@ -504,11 +561,13 @@ describe('link handler: bad input', () => {
   for (const c of cases) {
     it(`refuses ${c.name} with ${c.expectStatus} ${c.expectCode}`, async () => {
       let sends = 0;
+      let logFrom = 0;
       let method = '';
       let before: unknown[] = [];
       const ctx: Ctx = {
         async send(event) {
           sends++;
+          logFrom = logMark();
           method = event.requestContext.http.method;
           before = await h.table.snapshot();
           h.table.calls.length = 0;
@@ -544,9 +603,14 @@ describe('link handler: bad input', () => {
 
       // (5) No exception text or stack trace on the page.
       expect(body).to.not.include('Error:');
-      expect(body).to.not.match(/^\s*at\s/m);
-      expect(body).to.not.match(/\bat .*\(.*:\d+:\d+\)/);
+      expect(body).to.not.match(/^[ \t]*at\s/m);
+      expect(body).to.not.match(/:\d+:\d+\)/);
       for (const text of RAW_ERROR_TEXT) expect(body).to.not.include(text);
+
+      // (6) A refusal, logged as a warning: never an ERROR line.
+      const levels = logLines(logFrom).map((line) => line.level);
+      expect(levels, 'the refusal is logged').to.include('WARN');
+      expect(levels, 'no ERROR log line').to.not.include('ERROR');
     });
   }
 
