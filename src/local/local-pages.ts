@@ -5,6 +5,7 @@
  */
 import Mustache from 'mustache';
 import type { Post } from '../domain/post';
+import { POST_FAILURE_REASONS, isPostFailureReason } from '../domain/post-failure';
 import { pageHeaders } from '../pages/page-headers';
 import { STYLE as BASE_STYLE } from '../pages/review-page';
 import type { AslDefinition, AslState } from '../workflow/moderation-workflow';
@@ -41,14 +42,14 @@ Step Functions (the deployed definition, run by aws-local-stepfunctions) and KMS
 {{^posts.length}}<p class="muted">No posts yet.</p>{{/posts.length}}
 {{#posts.length}}<table><thead><tr><th>Title</th><th>Author</th><th>Status</th><th>Decision</th><th>Workflow</th></tr></thead><tbody>
 {{#posts}}<tr><td>{{title}}</td><td>{{authorEmail}}</td><td><span class="status {{status}}">{{status}}</span></td>
-<td>{{#decision}}{{decision}} by {{decidedBy}}{{#comment}}: “{{comment}}”{{/comment}}{{/decision}}</td>
+<td>{{#decision}}{{decision}} by {{decidedBy}}{{#comment}}: “{{comment}}”{{/comment}}{{/decision}}{{#failure}}<span class="code">{{code}}</span> {{summary}}{{/failure}}</td>
 <td><a href="/executions/{{id}}">execution</a></td></tr>{{/posts}}
 </tbody></table>{{/posts.length}}
 <p class="muted"><a href="/">Refresh</a></p>`;
 
 const EXECUTION = `<h1>Execution {{name}}</h1>
 {{#postTitle}}<p>{{postTitle}}</p>{{/postTitle}}
-<p>Status: <span class="status {{status}}">{{status}}</span>{{#currentState}} · current state: <strong>{{currentState}}</strong>{{/currentState}}{{#error}} · {{error}}{{/error}}</p>
+<p>Status: <span class="status {{status}}">{{status}}</span>{{#currentState}} · current state: <strong>{{currentState}}</strong>{{/currentState}}{{#error}} · error <strong>{{error}}</strong>{{#cause}}: {{cause}}{{/cause}}{{/error}}</p>
 {{{svg}}}
 <p class="muted">Started {{started}}. Blue: current state; green: visited.</p>`;
 
@@ -59,7 +60,13 @@ function page(title: string, content: string, view: object): string {
 }
 
 export function homePage(view: { posts: Post[]; reviewers: string[]; inboxUrl: string; message?: string }): string {
-  const posts = [...view.posts].sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+  const posts = [...view.posts]
+    .sort((a, b) => b.createdAt.localeCompare(a.createdAt))
+    .map((post) => {
+      if (post.status !== 'FAILED') return post;
+      const code = post.failureReason && isPostFailureReason(post.failureReason) ? post.failureReason : 'INTERNAL';
+      return { ...post, failure: { code, summary: POST_FAILURE_REASONS[code].summary } };
+    });
   return page('Blog moderation (local)', HOME, { ...view, posts, reviewers: view.reviewers.join(', ') });
 }
 
@@ -147,6 +154,8 @@ export function executionPage(record: ExecutionRecord, definition: AslDefinition
     status: record.status,
     currentState: record.currentState,
     error: record.error,
+    // A cause can be long (an exception's text): the page shows its start.
+    cause: record.cause && record.cause.length > 300 ? `${record.cause.slice(0, 300)}…` : record.cause,
     started: new Date(record.startDate).toISOString(),
     svg: stateMachineSvg(definition, record.currentState, record.visited),
     inboxUrl,

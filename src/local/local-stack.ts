@@ -15,6 +15,7 @@ import { POST_PK_PREFIX, createTableInput } from '../adapters/table-schema';
 import type { Post } from '../domain/post';
 import type { ClientConfig, ClientSettings } from '../lambda/client-config';
 import { adminLambda } from '../lambda/admin-lambda';
+import { closerLambda, postCloserLambda } from '../lambda/closer-lambda';
 import { notifyLambda } from '../lambda/notify-lambda';
 import { postsLambda } from '../lambda/posts-lambda';
 import { requestLambda } from '../lambda/request-lambda';
@@ -143,7 +144,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const review = reviewLambda(env, clients, logger('approval-review'));
     const posts = postsLambda(env, clients, logger('posts-api'));
     const admin = adminLambda(env, clients, logger('approval-admin'));
+    // The EventBridge rules on "Execution Status Change": the core closes the requests of an
+    // execution that ended, the blog fails a post left IN_REVIEW. Delivered at least once.
+    const closer = closerLambda(env, clients, logger('approval-closer'));
+    const postCloser = postCloserLambda(env, clients, logger('post-closer'));
+    stepFunctions.onStatusChange((event) => closer(event));
+    stepFunctions.onStatusChange((event) => postCloser(event));
     stepFunctions.resumePending();
+    void stepFunctions.redeliverEnded();
     // The same sweeper the EventBridge rule runs on AWS, on an interval.
     const sweepSeconds = options.sweepSeconds ?? 60;
     if (sweepSeconds > 0) {

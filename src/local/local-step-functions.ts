@@ -1,7 +1,9 @@
 /**
  * The Step Functions API calls the handlers make (StartExecution, SendTaskSuccess,
- * SendTaskFailure, DescribeExecution), served locally over the AWS JSON protocol and backed by
- * aws-local-stepfunctions running the very definition the Pulumi program deploys.
+ * SendTaskFailure, DescribeExecution) and StopExecution, served locally over the AWS JSON
+ * protocol and backed by aws-local-stepfunctions running the very definition the Pulumi program
+ * deploys. The end of every execution is delivered to status-change targets as the same
+ * "Execution Status Change" event EventBridge delivers on AWS.
  *
  * Task states run through one generic local integration layer: `lambda:invoke` calls the local
  * handler registered for the FunctionName, `.waitForTaskToken` also waits for the callback,
@@ -10,7 +12,7 @@
  * context and deadline (the approval step is idempotent, and a callback that already arrived
  * is replayed), so pending approvals survive `npm start` restarts.
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DeleteItemCommand, GetItemCommand, PutItemCommand, UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -42,6 +44,8 @@ export interface ExecutionRecord {
   taskOpen?: boolean;
   /** The callback, once delivered: replayed if the execution is re-run after a restart. */
   callback?: { output?: string; error?: string; cause?: string };
+  /** Whether the end of this execution has been handed to every status-change listener (the local EventBridge rule). */
+  endDelivered?: boolean;
   /** Epoch ms when the callback arrived and when the waiting task finished with it. */
   callbackAt?: number;
   resumedAt?: number;
@@ -50,6 +54,60 @@ export interface ExecutionRecord {
 }
 
 export type LocalLambda = (payload: unknown) => Promise<unknown>;
+
+/** Step Functions' "Execution Status Change" event, as EventBridge delivers it to a rule's target. */
+export interface ExecutionStatusEvent {
+  version: '0';
+  id: string;
+  'detail-type': 'Step Functions Execution Status Change';
+  source: 'aws.states';
+  account: string;
+  time: string;
+  region: string;
+  resources: string[];
+  detail: {
+    executionArn: string;
+    stateMachineArn: string;
+    name: string;
+    status: ExecutionStatus;
+    startDate: number;
+    stopDate: number | null;
+    input: string;
+    output: string | null;
+    error: string | null;
+    cause: string | null;
+  };
+}
+
+/** The event AWS would put on the default bus for this execution's current status. */
+export function statusChangeEvent(record: ExecutionRecord): ExecutionStatusEvent {
+  const [, , , region = 'us-east-1', account = '000000000000'] = record.executionArn.split(':');
+  return {
+    version: '0',
+    id: randomUUID(),
+    'detail-type': 'Step Functions Execution Status Change',
+    source: 'aws.states',
+    account,
+    time: new Date(record.stopDate ?? record.startDate).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    region,
+    resources: [record.executionArn],
+    detail: {
+      executionArn: record.executionArn,
+      stateMachineArn: record.stateMachineArn,
+      name: record.name,
+      status: record.status,
+      startDate: record.startDate,
+      stopDate: record.stopDate ?? null,
+      input: record.input,
+      output: record.output ?? null,
+      error: record.error ?? null,
+      cause: record.cause ?? null,
+    },
+  };
+}
+
+/** A target of the local rule on execution status changes; a rejection is retried later. */
+export type StatusChangeTarget = (event: ExecutionStatusEvent) => Promise<unknown>;
 
 export interface LocalStepFunctionsOptions {
   dataDir: string;
@@ -80,6 +138,7 @@ export class LocalStepFunctions {
   private readonly logFile: string;
   private service?: Awaited<ReturnType<typeof startJsonService>>;
   private readonly listeners = new Set<(record: ExecutionRecord) => void>();
+  private readonly targets: StatusChangeTarget[] = [];
   private stopped = false;
 
   constructor(private readonly options: LocalStepFunctionsOptions) {
@@ -116,6 +175,7 @@ export class LocalStepFunctions {
         'AWSStepFunctions.SendTaskSuccess': (input) => this.sendTaskResult(input, true),
         'AWSStepFunctions.SendTaskFailure': (input) => this.sendTaskResult(input, false),
         'AWSStepFunctions.DescribeExecution': (input) => this.describe(input),
+        'AWSStepFunctions.StopExecution': (input) => this.stopExecution(input),
       },
       this.options.port ?? 0,
       'application/x-amz-json-1.0',
@@ -132,6 +192,32 @@ export class LocalStepFunctions {
       }
     }
     return resumed;
+  }
+
+  /**
+   * Routes the end of every execution (SUCCEEDED, FAILED, TIMED_OUT, ABORTED) to `target`, as an
+   * EventBridge rule on "Execution Status Change" does on AWS. Call before `resumePending()`.
+   */
+  onStatusChange(target: StatusChangeTarget): void {
+    this.targets.push(target);
+  }
+
+  /**
+   * Delivers the end of executions whose delivery had not completed (the process stopped in
+   * between, or a target failed): at least once, as EventBridge and Lambda's retries do on AWS.
+   */
+  redeliverEnded(): Promise<void> {
+    return Promise.all([...this.executions.values()].filter((r) => r.status !== 'RUNNING' && r.endDelivered === false).map((r) => this.deliverEnd(r))).then(() => undefined);
+  }
+
+  private async deliverEnd(record: ExecutionRecord): Promise<void> {
+    const event = statusChangeEvent(record);
+    const results = await Promise.allSettled(this.targets.map((target) => target(event)));
+    if (this.stopped) return;
+    if (results.every((r) => r.status === 'fulfilled')) {
+      record.endDelivered = true;
+      this.save(record);
+    }
   }
 
   /** Stops serving and abandons runs in memory; RUNNING executions stay RUNNING on disk. */
@@ -218,6 +304,18 @@ export class LocalStepFunctions {
     this.waiters.delete(record.executionArn);
     if (record.callback.output !== undefined) waiter.resolve(JSON.parse(record.callback.output));
     else waiter.reject(new NamedError(record.callback.error ?? 'States.TaskFailed', record.callback.cause ?? ''));
+  }
+
+  /** StopExecution: a RUNNING execution ends ABORTED (with the given error and cause, if any). */
+  private stopExecution(input: Record<string, unknown>) {
+    const { executionArn, error, cause } = input as { executionArn?: string; error?: string; cause?: string };
+    const record = this.executions.get(String(executionArn ?? ''));
+    if (!record) throw new ServiceError('ExecutionDoesNotExist', 'execution does not exist');
+    if (record.status === 'RUNNING') {
+      this.aborts.get(record.executionArn)?.();
+      this.finish(record, 'ABORTED', { ...(error ? { error: String(error) } : {}), ...(cause ? { cause: String(cause) } : {}) });
+    }
+    return { stopDate: (record.stopDate ?? Date.now()) / 1000 };
   }
 
   private describe(input: Record<string, unknown>) {
@@ -337,8 +435,11 @@ export class LocalStepFunctions {
       },
       (err: Error) => {
         if (aborted) return;
-        const timedOut = err.name === 'States.Timeout';
-        this.finish(record, timedOut ? 'TIMED_OUT' : 'FAILED', { error: err.name, cause: err.message });
+        // The interpreter wraps what failed the run (a Fail state's Error and Cause, or a task's
+        // error) in ExecutionError; Step Functions reports the original.
+        const failure = err.name === 'ExecutionError' && err.cause instanceof Error ? err.cause : err;
+        const timedOut = failure.name === 'States.Timeout';
+        this.finish(record, timedOut ? 'TIMED_OUT' : 'FAILED', { error: failure.name, cause: failure.message });
       },
     );
   }
@@ -369,8 +470,9 @@ export class LocalStepFunctions {
   }
 
   private finish(record: ExecutionRecord, status: ExecutionStatus, fields: Partial<ExecutionRecord>): void {
-    Object.assign(record, fields, { status, stopDate: Date.now(), taskOpen: false, currentState: undefined });
+    Object.assign(record, fields, { status, stopDate: Date.now(), taskOpen: false, currentState: undefined, endDelivered: false });
     this.aborts.delete(record.executionArn);
     this.save(record);
+    void this.deliverEnd(record);
   }
 }
