@@ -75,7 +75,7 @@ describe('validation', () => {
 
     it('refuses a 60,000-character value with the length problem only, in well under a second', () => {
       const start = process.hrtime.bigint();
-      expect(problems(email(), 'a@' + '.'.repeat(59_997) + ' ')).to.deep.equal(['(input): must be at most 254 characters']);
+      expect(problems(email(), 'a@' + '.'.repeat(59_997) + '<')).to.deep.equal(['(input): must be at most 254 characters']);
       expect(Number(process.hrtime.bigint() - start) / 1e6, 'milliseconds').to.be.below(100);
     });
   });

@@ -99,7 +99,7 @@ describe('posts API', () => {
   });
 
   it('refuses 60,000-character values of every field in linear time (the old address check took seconds)', async () => {
-    const values = { title: 't'.repeat(60_000), body: `${'b'.repeat(59_999)}\u0001`, authorEmail: `a@${'.'.repeat(59_997)} ` };
+    const values = { title: 't'.repeat(60_000), body: `${'b'.repeat(59_999)}\u0001`, authorEmail: `a@${'.'.repeat(59_997)}<` };
     for (const [field, value] of Object.entries(values)) {
       const start = process.hrtime.bigint();
       const res = await handler(event('POST', '/posts', JSON.stringify({ ...post, [field]: value })));
@@ -146,7 +146,7 @@ describe('posts API', () => {
     ['an escape character in the body', event('POST', '/posts', JSON.stringify({ ...post, body: 'a\u001b[31mred' })), 400, 'INVALID_INPUT', 'body: must not contain control characters'],
     ['a 60,000-character title', event('POST', '/posts', JSON.stringify({ ...post, title: 't'.repeat(60_000) })), 400, 'INVALID_INPUT', 'title: must be at most 190 characters'],
     ['a 60,000-character body', event('POST', '/posts', JSON.stringify({ ...post, body: 'b'.repeat(60_000) })), 400, 'INVALID_INPUT', 'body: must be at most 50,000 characters'],
-    ['a 60,000-character author address', event('POST', '/posts', JSON.stringify({ ...post, authorEmail: `a@${'.'.repeat(59_997)} ` })), 400, 'INVALID_INPUT', 'authorEmail: must be at most 254 characters'],
+    ['a 60,000-character author address', event('POST', '/posts', JSON.stringify({ ...post, authorEmail: `a@${'.'.repeat(59_997)}<` })), 400, 'INVALID_INPUT', 'authorEmail: must be at most 254 characters'],
     ['an unknown route', event('GET', '/admin'), 404, 'NOT_FOUND'],
   ];
   for (const [name, req, status, code, detail] of bad) {
