@@ -6,7 +6,9 @@
  *   3. AWS calls per request (1, 3, 10 reviewers) and per decision, counted at the stubs;
  *   4. approve-link length for 1,000- and 2,048-character task tokens;
  *   5. the cold path: each Lambda bundle's bytes and load time vs a default esbuild bundle;
- *   6. local mode: 1,000 posts end to end over loopback (BENCH_LOCAL_POSTS changes the count).
+ *   6. local mode: 1,000 posts end to end over loopback (BENCH_LOCAL_POSTS changes the count);
+ *   7. refused POST /posts: µs per request with a 1 K, 10 K and 60 K character field, and how
+ *      that grows (BENCH_ONLY=7 runs this section alone).
  *
  * Sections 1–4 stub every AWS client with aws-sdk-client-mock; 5 loads bundles in fresh Node
  * processes; 6 runs the local stack on 127.0.0.1. Prints a plain-text report; writes no files
@@ -46,6 +48,7 @@ import { requestIdFor } from '../src/services/request-approval';
 // ---------------------------------------------------------------------------------------------
 
 import { benchBundles } from './bundles';
+import { benchInputChecks } from './input-checks';
 import { benchLocalFlow } from './local-flow';
 
 const REVIEW_URL = 'https://abcdef1234.execute-api.eu-west-1.amazonaws.com/review';
@@ -609,8 +612,15 @@ async function benchLinkLength(): Promise<void> {
 
 // ---------------------------------------------------------------------------------------------
 
+const INPUT_CHECKS_TITLE = '7. Refused POST /posts: time per request by field size (real handler)';
+
 async function main(): Promise<void> {
   const start = clock();
+  if (process.env.BENCH_ONLY === '7') {
+    sections.push({ title: INPUT_CHECKS_TITLE, ...(await benchInputChecks()) });
+    printReport(Number(clock() - start) / 1e9);
+    return;
+  }
   await benchEmailRender();
   await benchDecisions();
   await benchRequestCalls();
@@ -622,6 +632,8 @@ async function main(): Promise<void> {
   console.log('6. local mode…');
   const local = await benchLocalFlow((line) => console.log(line));
   sections.push({ title: `6. Local mode: ${local.posts.toLocaleString('en-GB')} posts end to end`, rows: local.rows, notes: local.notes });
+  console.log('7. input checks…');
+  sections.push({ title: INPUT_CHECKS_TITLE, ...(await benchInputChecks()) });
   printReport(Number(clock() - start) / 1e9);
 }
 
