@@ -2,7 +2,8 @@ import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import * as random from '@pulumi/random';
 import { PENDING_INDEX_KEY, PENDING_INDEX_NAME, TABLE_KEY, TTL_ATTRIBUTE } from '../src/adapters/table-schema';
-import { adminFunctionPolicy, requestFunctionPolicy, reviewFunctionPolicy, sweeperFunctionPolicy, tokenKeyPolicy, type ServiceArns } from './iam-policies';
+import { adminFunctionPolicy, closerFunctionPolicy, requestFunctionPolicy, reviewFunctionPolicy, sweeperFunctionPolicy, tokenKeyPolicy, type ServiceArns } from './iam-policies';
+import { onExecutionEnd } from './execution-events';
 import { lambdaRole, nodeFunction } from './node-function';
 import { alarmTopic, stateMachineAlarms, type AlarmingComponent } from './operator-alarms';
 
@@ -43,6 +44,8 @@ export class ApprovalService extends pulumi.ComponentResource implements Alarmin
   readonly reviewFunction: aws.lambda.Function;
   readonly adminFunction: aws.lambda.Function;
   readonly sweeperFunction: aws.lambda.Function;
+  /** Closes the requests of executions that ended; see `closeRequestsOnEnd`. */
+  readonly closerFunction: aws.lambda.Function;
   readonly api: aws.apigatewayv2.Api;
   readonly stage: aws.apigatewayv2.Stage;
   /** Base URL of the HTTP API (custom domain when configured). */
@@ -213,6 +216,22 @@ export class ApprovalService extends pulumi.ComponentResource implements Alarmin
       this,
     );
     this.sweeperFunction = sweeper.fn;
+
+    // Closes the requests of executions that end without a decision; each state machine that
+    // uses the approval step routes its executions' ends here with `closeRequestsOnEnd`.
+    const closer = nodeFunction(
+      name,
+      {
+        code: 'closer',
+        description: 'Closes the approval requests of executions that ended without a decision',
+        environment: { TABLE_NAME: this.table.name, SENDER_EMAIL: args.senderEmail, AUDIT_RETENTION_DAYS: common.AUDIT_RETENTION_DAYS },
+        policy: (logGroupArn) => pulumi.all([this.arns, logGroupArn]).apply(([a, lg]) => closerFunctionPolicy({ ...a, logGroupArn: lg })),
+        timeoutSeconds: 60,
+        logRetentionDays: this.logRetentionDays,
+      },
+      this,
+    );
+    this.closerFunction = closer.fn;
     const schedule = new aws.cloudwatch.EventRule(`${name}-sweep-schedule`, { scheduleExpression: `rate(${args.sweepMinutes ?? 15} minutes)`, description: 'Runs the approval sweeper' }, parent);
     new aws.cloudwatch.EventTarget(`${name}-sweep-target`, { rule: schedule.name, arn: sweeper.fn.arn }, parent);
     new aws.lambda.Permission(`${name}-sweep-invoke`, { action: 'lambda:InvokeFunction', function: sweeper.fn.name, principal: 'events.amazonaws.com', sourceArn: schedule.arn }, parent);
@@ -266,6 +285,15 @@ export class ApprovalService extends pulumi.ComponentResource implements Alarmin
    */
   alarmOnStateMachine(name: string, stateMachine: aws.sfn.StateMachine, parent: pulumi.Resource = this): aws.cloudwatch.MetricAlarm[] {
     return stateMachineAlarms(name, stateMachine, this.alarmTopic, parent);
+  }
+
+  /**
+   * Closes the approval requests of `stateMachine`'s executions when they end in any way
+   * (stopped, failed, timed out, or resumed without our links), so no request stays open after
+   * its execution: an EventBridge rule named `${name}-ended` invoking the closer.
+   */
+  closeRequestsOnEnd(name: string, stateMachine: aws.sfn.StateMachine, parent: pulumi.Resource = this): aws.cloudwatch.EventRule {
+    return onExecutionEnd(`${name}-ended`, stateMachine, ['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'], this.closerFunction, parent);
   }
 
   private createStage(name: string, args: ApprovalServiceArgs): aws.apigatewayv2.Stage {

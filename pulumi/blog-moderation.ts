@@ -2,7 +2,8 @@ import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { moderationWorkflow } from '../src/workflow/moderation-workflow';
 import { ApprovalService } from './approval-service';
-import { notifyFunctionPolicy, postsFunctionPolicy, stateMachinePolicy, trustPolicy } from './iam-policies';
+import { notifyFunctionPolicy, postCloserFunctionPolicy, postsFunctionPolicy, stateMachinePolicy, trustPolicy } from './iam-policies';
+import { onExecutionEnd } from './execution-events';
 import { nodeFunction } from './node-function';
 import type { AlarmingComponent } from './operator-alarms';
 
@@ -111,6 +112,23 @@ export class BlogModeration extends pulumi.ComponentResource implements Alarming
       { parent: this, dependsOn: [machinePolicy] },
     );
     approval.alarmOnStateMachine(`${name}-workflow`, this.stateMachine, this);
+    approval.closeRequestsOnEnd(`${name}-workflow`, this.stateMachine, this);
+
+    // A post whose execution ended without giving it a final status (stopped, failed uncaught,
+    // timed out) becomes FAILED and its author is told; the workflow records every other outcome.
+    const postCloser = nodeFunction(
+      name,
+      {
+        code: 'post-closer',
+        description: 'Fails a post whose moderation ended without an outcome, and tells its author',
+        environment: { TABLE_NAME: approval.table.name, SENDER_EMAIL: args.senderEmail },
+        policy: (logGroupArn) => pulumi.all([approval.arns, logGroupArn]).apply(([a, lg]) => postCloserFunctionPolicy({ ...a, logGroupArn: lg })),
+        timeoutSeconds: 30,
+        logRetentionDays: retention,
+      },
+      this,
+    );
+    onExecutionEnd(`${name}-post-ended`, this.stateMachine, ['FAILED', 'TIMED_OUT', 'ABORTED'], postCloser.fn, this);
 
     const posts = nodeFunction(
       name,

@@ -18,6 +18,8 @@ export const FUNCTIONS = {
   notify: 'src/lambda/notify.ts',
   sweeper: 'src/lambda/sweeper.ts',
   admin: 'src/lambda/admin.ts',
+  closer: 'src/lambda/closer.ts',
+  'post-closer': 'src/lambda/post-closer.ts',
 } as const;
 export type FunctionName = keyof typeof FUNCTIONS;
 

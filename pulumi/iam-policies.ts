@@ -53,11 +53,15 @@ function sendEmail(a: ServiceArns): Statement {
 
 const readMacSecret = (a: ServiceArns): Statement => ({ Sid: 'MacKey', Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: a.macSecretArn });
 
+/** The execution registry (`EXEC#…` items): the request Lambda registers requests, the closer ends executions. */
+const executionItems = (a: ServiceArns): Statement => ({ Sid: 'Executions', Effect: 'Allow', Action: 'dynamodb:UpdateItem', Resource: a.tableArn, Condition: leadingKeys('EXEC#') });
+
 /** Request Lambda: seal tokens (never open them), store requests, email reviewers. */
 export function requestFunctionPolicy(a: ServiceArns & { logGroupArn: string }): PolicyDocument {
   return doc(
     { Sid: 'SealToken', Effect: 'Allow', Action: 'kms:Encrypt', Resource: a.tokenKeyArn, Condition: tokenContext },
     { Sid: 'Requests', Effect: 'Allow', Action: ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem'], Resource: a.tableArn, Condition: leadingKeys('REQ#') },
+    executionItems(a),
     readMacSecret(a),
     sendEmail(a),
     writeLogs(a.logGroupArn),
@@ -112,6 +116,25 @@ export function sweeperFunctionPolicy(a: ServiceArns & { logGroupArn: string }):
     { Sid: 'Requests', Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], Resource: a.tableArn, Condition: leadingKeys('REQ#') },
     queryIndex(a),
     readMacSecret(a),
+    sendEmail(a),
+    writeLogs(a.logGroupArn),
+  );
+}
+
+/** Closer: end an execution in the registry, close its pending requests, tell their reviewers. Never decrypts. */
+export function closerFunctionPolicy(a: ServiceArns & { logGroupArn: string }): PolicyDocument {
+  return doc(
+    executionItems(a),
+    { Sid: 'Requests', Effect: 'Allow', Action: 'dynamodb:UpdateItem', Resource: a.tableArn, Condition: leadingKeys('REQ#') },
+    sendEmail(a),
+    writeLogs(a.logGroupArn),
+  );
+}
+
+/** Post closer (blog example): fail a post left in review, email its author. */
+export function postCloserFunctionPolicy(a: ServiceArns & { logGroupArn: string }): PolicyDocument {
+  return doc(
+    { Sid: 'Posts', Effect: 'Allow', Action: 'dynamodb:UpdateItem', Resource: a.tableArn, Condition: leadingKeys('POST#') },
     sendEmail(a),
     writeLogs(a.logGroupArn),
   );

@@ -40,7 +40,8 @@ export const approvalTaskContract = {
   resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
   payload: {
     'taskToken.$': '$$.Task.Token',
-    'idempotencyKey.$': "States.Format('{}#{}', $$.Execution.Id, $$.State.EnteredTime)",
+    'executionId.$': '$$.Execution.Id',
+    'idempotencyKey.$': "States.Format('{}#<this state's name>', $$.Execution.Id)",
     request: {
       subject: 'string',
       summary: 'string',
@@ -55,5 +56,13 @@ export const approvalTaskContract = {
     },
   },
   output: { decision: 'approved | rejected', decidedBy: 'email', decidedAt: 'ISO-8601', 'comment?': 'string', votes: [{ reviewer: 'email', decision: 'approved | rejected', at: 'ISO-8601', 'comment?': 'string' }] },
-  errors: ['InvalidApprovalRequest', 'EmailDeliveryFailed', 'States.Timeout'],
+  errors: {
+    NoReviewers: 'no reviewer left once the requester is removed (not retried)',
+    InvalidApprovalRequest: 'the request breaks the contract (not retried)',
+    EmailRejected: 'SES refused every failed email, e.g. an unverified sender (not retried)',
+    EmailDeliveryFailed: 'some emails failed for a transient reason (retry: only those are sent again)',
+    Throttled: 'retry',
+    'States.Timeout': 'nobody decided within TimeoutSeconds',
+  },
+  closing: 'pass executionId and call closeRequestsOnEnd for your state machine, so its requests close when an execution ends another way',
 };

@@ -9,7 +9,9 @@ import { runSimulation } from '@cloud-copilot/iam-simulate';
 import {
   adminFunctionPolicy,
   alarmTopicPolicy,
+  closerFunctionPolicy,
   notifyFunctionPolicy,
+  postCloserFunctionPolicy,
   postsFunctionPolicy,
   requestFunctionPolicy,
   reviewFunctionPolicy,
@@ -42,6 +44,8 @@ const roles: Record<string, { arn: string; policy: PolicyDocument }> = {
   workflow: { arn: role('workflow'), policy: stateMachinePolicy({ ...arns, requestFunctionArn: fnArn('request'), notifyFunctionArn: fnArn('notify') }) },
   admin: { arn: role('dashboard'), policy: adminFunctionPolicy({ ...arns, logGroupArn: lg('admin') }) },
   sweeper: { arn: role('sweeper'), policy: sweeperFunctionPolicy({ ...arns, logGroupArn: lg('sweeper') }) },
+  closer: { arn: role('closer'), policy: closerFunctionPolicy({ ...arns, logGroupArn: lg('closer') }) },
+  postCloser: { arn: role('post-closer'), policy: postCloserFunctionPolicy({ ...arns, logGroupArn: lg('post-closer') }) },
 };
 const keyPolicy = tokenKeyPolicy({ accountId: ACCOUNT, requestRoleArn: roles.request!.arn, decryptRoleArns: [roles.review!.arn, roles.admin!.arn, roles.sweeper!.arn] });
 /** Someone in the account with broad IAM rights, to show the key policy, not IAM, decides who uses the key. */
@@ -95,6 +99,7 @@ async function simulate(
 const token = { 'kms:EncryptionContext:purpose': 'task-token' };
 const requestItem = { 'dynamodb:LeadingKeys': ['REQ#abc'] };
 const postItem = { 'dynamodb:LeadingKeys': ['POST#p-1'] };
+const executionItem = { 'dynamodb:LeadingKeys': [`EXEC#arn:aws:states:eu-west-1:${ACCOUNT}:execution:moderation:p-1`] };
 const alarmTopicArn = `arn:aws:sns:eu-west-1:${ACCOUNT}:alarms`;
 const topicPolicy = alarmTopicPolicy({ region: 'eu-west-1', accountId: ACCOUNT, topicArn: alarmTopicArn });
 const allDocs = () => [...Object.values(roles).map((r) => r.policy), keyPolicy, topicPolicy];
@@ -193,6 +198,29 @@ describe('IAM policies', () => {
       expect(await simulate(roles.posts!, 'dynamodb:UpdateItem', arns.tableArn, requestItem)).to.not.equal('Allowed');
       expect(await simulate(roles.workflow!, 'dynamodb:UpdateItem', arns.tableArn, postItem)).to.equal('Allowed');
       expect(await simulate(roles.workflow!, 'dynamodb:UpdateItem', arns.tableArn, requestItem)).to.not.equal('Allowed');
+    });
+
+    it('lets the request Lambda register requests with their execution, and the closer end executions and close requests', async () => {
+      expect(await simulate(roles.request!, 'dynamodb:UpdateItem', arns.tableArn, executionItem)).to.equal('Allowed');
+      expect(await simulate(roles.request!, 'dynamodb:PutItem', arns.tableArn, executionItem), 'request: put').to.not.equal('Allowed');
+      expect(await simulate(roles.closer!, 'dynamodb:UpdateItem', arns.tableArn, executionItem)).to.equal('Allowed');
+      expect(await simulate(roles.closer!, 'dynamodb:UpdateItem', arns.tableArn, requestItem)).to.equal('Allowed');
+      expect(await simulate(roles.closer!, 'dynamodb:UpdateItem', arns.tableArn, postItem), 'closer: posts').to.not.equal('Allowed');
+      expect(await simulate(roles.closer!, 'dynamodb:DeleteItem', arns.tableArn, requestItem), 'closer: delete').to.not.equal('Allowed');
+      for (const name of ['review', 'posts', 'postCloser', 'workflow']) expect(await simulate(roles[name]!, 'dynamodb:UpdateItem', arns.tableArn, executionItem), name).to.not.equal('Allowed');
+    });
+
+    it('lets the post closer fail posts and email their authors, and nothing else', async () => {
+      expect(await simulate(roles.postCloser!, 'dynamodb:UpdateItem', arns.tableArn, postItem)).to.equal('Allowed');
+      expect(await simulate(roles.postCloser!, 'dynamodb:UpdateItem', arns.tableArn, requestItem)).to.not.equal('Allowed');
+      expect(await simulate(roles.postCloser!, 'dynamodb:PutItem', arns.tableArn, postItem)).to.not.equal('Allowed');
+      const identity = `arn:aws:ses:eu-west-1:${ACCOUNT}:identity/approvals@example.com`;
+      for (const name of ['closer', 'postCloser']) {
+        expect(await simulate(roles[name]!, 'ses:SendEmail', identity, { 'ses:FromAddress': 'approvals@example.com' }), name).to.equal('Allowed');
+        expect(await simulate(roles[name]!, 'kms:Decrypt', arns.tokenKeyArn, token), name).to.not.equal('Allowed');
+        expect(await simulate(roles[name]!, 'states:SendTaskSuccess', '*'), name).to.not.equal('Allowed');
+        expect(await simulate(roles[name]!, 'secretsmanager:GetSecretValue', arns.macSecretArn), name).to.not.equal('Allowed');
+      }
     });
 
     it('lets the link Lambda resume executions and the posts Lambda start only this state machine', async () => {

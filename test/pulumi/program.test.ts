@@ -194,11 +194,13 @@ describe('Pulumi program (mocked)', function () {
     expect((table.inputs.globalSecondaryIndexes as { name: string }[]).map((i) => i.name)).to.deep.equal(['pending']);
   });
 
-  it('runs six Lambdas on nodejs24.x with bundled code and JSON logs into log groups with retention', () => {
+  it('runs eight Lambdas on nodejs24.x with bundled code and JSON logs into log groups with retention', () => {
     const fns = ofType('aws:lambda/function:Function');
     expect(fns.map((f) => f.name).sort()).to.deep.equal([
       'email-approval-admin-fn',
+      'email-approval-closer-fn',
       'email-approval-notify-fn',
+      'email-approval-post-closer-fn',
       'email-approval-posts-fn',
       'email-approval-request-fn',
       'email-approval-review-fn',
@@ -240,24 +242,53 @@ describe('Pulumi program (mocked)', function () {
     const roles = ofType('aws:iam/role:Role').map((r) => r.name).sort();
     expect(roles).to.deep.equal([
       'email-approval-admin-role',
+      'email-approval-closer-role',
       'email-approval-notify-role',
+      'email-approval-post-closer-role',
       'email-approval-posts-role',
       'email-approval-request-role',
       'email-approval-review-role',
       'email-approval-sweeper-role',
       'email-approval-workflow-role',
     ]);
-    expect(ofType('aws:iam/rolePolicy:RolePolicy')).to.have.length(7);
+    expect(ofType('aws:iam/rolePolicy:RolePolicy')).to.have.length(9);
   });
 
   it('runs the sweeper on a schedule and passes the team settings to the Lambdas and the workflow', async () => {
-    const rule = one('aws:cloudwatch/eventRule:EventRule');
+    const rule = one('aws:cloudwatch/eventRule:EventRule', 'sweep');
     expect(rule.inputs.scheduleExpression).to.equal('rate(15 minutes)');
-    expect(one('aws:cloudwatch/eventTarget:EventTarget').inputs.arn).to.match(/sweeper/);
+    expect(one('aws:cloudwatch/eventTarget:EventTarget', 'sweep').inputs.arn).to.match(/sweeper/);
     const admin = one('aws:lambda/function:Function', 'admin');
     expect((admin.inputs.environment as { variables: Record<string, string> }).variables.ADMINS).to.equal('boss@example.com');
     const definition = JSON.parse(one('aws:sfn/stateMachine:StateMachine').inputs.definition as string);
     expect(definition.States.RequestApproval.Parameters.Payload.request).to.include({ requiredApprovals: 2, remindBeforeSeconds: 12 * 3600 });
+  });
+  it('routes the end of every workflow execution to the closer, and its failed, timed-out or stopped ends to the post closer', async () => {
+    const machineArn = outputs.stateMachineArn;
+    const rules = ofType('aws:cloudwatch/eventRule:EventRule').filter((r) => r.inputs.eventPattern);
+    expect(rules.map((r) => r.name).sort()).to.deep.equal(['email-approval-post-ended', 'email-approval-workflow-ended']);
+    const pattern = (name: string) => JSON.parse(one('aws:cloudwatch/eventRule:EventRule', name).inputs.eventPattern as string);
+    const base = { source: ['aws.states'], 'detail-type': ['Step Functions Execution Status Change'] };
+    expect(pattern('workflow-ended')).to.deep.equal({ ...base, detail: { stateMachineArn: [machineArn], status: ['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'] } });
+    expect(pattern('post-ended')).to.deep.equal({ ...base, detail: { stateMachineArn: [machineArn], status: ['FAILED', 'TIMED_OUT', 'ABORTED'] } });
+    const targetOf = (rule: string) => one('aws:cloudwatch/eventTarget:EventTarget', `${rule}-target`);
+    expect(targetOf('workflow-ended').inputs.arn).to.equal(one(LAMBDA, 'email-approval-closer-fn').state.arn);
+    expect(targetOf('post-ended').inputs.arn).to.equal(one(LAMBDA, 'post-closer-fn').state.arn);
+    for (const [rule, fn] of [['workflow-ended', 'email-approval-closer-fn'], ['post-ended', 'post-closer-fn']]) {
+      const permission = one('aws:lambda/permission:Permission', `${rule}-invoke`);
+      expect(permission.inputs).to.deep.include({ action: 'lambda:InvokeFunction', principal: 'events.amazonaws.com', function: one(LAMBDA, fn!).state.name });
+      expect(permission.inputs.sourceArn).to.equal(one('aws:cloudwatch/eventRule:EventRule', rule!).state.arn);
+    }
+    const env = (fn: string) => (one(LAMBDA, fn).inputs.environment as { variables: Record<string, string> }).variables;
+    expect(env('email-approval-closer-fn')).to.include.keys('TABLE_NAME', 'SENDER_EMAIL').and.not.include.keys('TOKEN_KEY_ID', 'MAC_SECRET_ID');
+    expect(env('post-closer-fn')).to.include.keys('TABLE_NAME', 'SENDER_EMAIL');
+  });
+
+  it('catches every failure of the approval step in the deployed definition and ends it in a Fail state', () => {
+    const definition = JSON.parse(one('aws:sfn/stateMachine:StateMachine').inputs.definition as string);
+    const catches = definition.States.RequestApproval.Catch as { ErrorEquals: string[] }[];
+    expect(catches.map((c) => c.ErrorEquals[0])).to.deep.equal(['States.Timeout', 'NoReviewers', 'InvalidApprovalRequest', 'EmailDeliveryFailed', 'States.ALL']);
+    expect(definition.States.ApprovalFailed).to.deep.include({ Type: 'Fail', Error: 'ApprovalFailed' });
   });
 });
 
@@ -275,6 +306,7 @@ describe('ApprovalService used on its own (mocked)', function () {
     // A state machine of the consumer's own, alarmed through the service.
     const machine = new aws.sfn.StateMachine(`${NAME}-machine`, { roleArn: 'arn:aws:iam::123456789012:role/own', definition: '{}' });
     service.alarmOnStateMachine(`${NAME}-machine`, machine);
+    service.closeRequestsOnEnd(`${NAME}-machine`, machine);
     topicArn = await value(service.alarmTopic.arn);
     machineArn = await value(machine.arn);
     await settle();
@@ -282,8 +314,14 @@ describe('ApprovalService used on its own (mocked)', function () {
   });
 
   it('alarms on its own Lambdas and on a consumer state machine, to its topic', () => {
-    expect(recorded.filter((r) => r.type === LAMBDA).map((r) => r.name).sort()).to.deep.equal(['admin', 'request', 'review', 'sweeper'].map((n) => `${NAME}-${n}-fn`));
+    expect(recorded.filter((r) => r.type === LAMBDA).map((r) => r.name).sort()).to.deep.equal(['admin', 'closer', 'request', 'review', 'sweeper'].map((n) => `${NAME}-${n}-fn`));
     expectOperatorAlarms(recorded, topicArn, machineArn);
+  });
+
+  it('closes the requests of a consumer state machine when its executions end', () => {
+    const rule = recorded.find((r) => r.name === `${NAME}-machine-ended`)!;
+    expect(JSON.parse(rule.inputs.eventPattern as string).detail).to.deep.equal({ stateMachineArn: [machineArn], status: ['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'] });
+    expect(recorded.find((r) => r.name === `${NAME}-machine-ended-target`)!.inputs.arn).to.equal(recorded.find((r) => r.name === `${NAME}-closer-fn`)!.state.arn);
   });
 
   it('still creates the alarm topic without alarmEmail, with no subscription', () => {
