@@ -4,11 +4,11 @@
  */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { CreateTableCommand, DynamoDBClient, ResourceInUseException, ScanCommand, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { Logger } from '@aws-lambda-powertools/logger';
-import sesServer from 'aws-ses-v2-local';
 import dynalite from 'dynalite';
 import { postFromItem } from '../adapters/dynamo-post-store';
 import { POST_PK_PREFIX, createTableInput } from '../adapters/table-schema';
@@ -24,6 +24,7 @@ import { sweepEvery, sweeperLambda } from '../lambda/sweeper-lambda';
 import { moderationWorkflow } from '../workflow/moderation-workflow';
 import { createLocalApi, toApiEvent, type LocalApiRoutes } from './http-api';
 import { LOCAL_KEY_ARN, LOCAL_MAC_SECRET, startLocalKms } from './local-kms';
+import { startLocalSes } from './local-ses';
 import { LOCAL_PAGE_HEADERS, executionPage, homePage } from './local-pages';
 import { LocalStepFunctions } from './local-step-functions';
 
@@ -48,6 +49,8 @@ export interface LocalStackOptions {
 export interface LocalStack {
   apiUrl: string;
   inboxUrl: string;
+  /** Where each local AWS service listens, for the AWS CLI or SDK (`--endpoint-url`). */
+  endpoints: { dynamodb: string; kms: string; secretsManager: string; ses: string; stepFunctions: string };
   stepFunctions: LocalStepFunctions;
   stop(): Promise<void>;
 }
@@ -55,9 +58,10 @@ export interface LocalStack {
 const ACCOUNT = '000000000000';
 const REGION = 'us-east-1';
 const fn = (name: string) => `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${name}`;
+export const LOCAL_SENDER = 'approvals@example.com';
 export const LOCAL_STATE_MACHINE_ARN = `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:email-approval-moderation`;
 const TABLE = 'email-approval';
-const SENDER = 'approvals@example.com';
+const SENDER = LOCAL_SENDER;
 
 const listen = (server: Server, port: number) =>
   new Promise<number>((done, fail) => {
@@ -83,10 +87,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     stops.push(() => close(dynamo));
     const kms = await startLocalKms(dataDir);
     stops.push(() => kms.close());
-    // SES: aws-ses-v2-local, whose web page is the reviewers' inbox.
-    const ses = await sesServer({ host: '127.0.0.1', port: options.inboxPort ?? 8005 });
-    stops.push(() => close(ses));
-    const inboxUrl = `http://127.0.0.1:${(ses.address() as AddressInfo).port}`;
+    // SES: aws-ses-v2-local, whose web page is the reviewers' inbox, with verified identities in front.
+    mkdirSync(dataDir, { recursive: true });
+    const ses = await startLocalSes({ port: options.inboxPort ?? 8005, dataDir, sender: SENDER });
+    stops.push(() => ses.close());
+    const inboxUrl = ses.url;
 
     const local = (endpoint: string): ClientSettings => ({ endpoint, region: REGION, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
     const dynamoEndpoint = `http://127.0.0.1:${dynamoPort}`;
@@ -212,7 +217,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       },
     };
 
-    return { apiUrl, inboxUrl, stepFunctions, stop };
+    const endpoints = { dynamodb: dynamoEndpoint, kms: kms.url, secretsManager: kms.url, ses: inboxUrl, stepFunctions: stepFunctions.url };
+    return { apiUrl, inboxUrl, endpoints, stepFunctions, stop };
   } catch (err) {
     await stop();
     throw err;

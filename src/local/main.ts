@@ -39,6 +39,12 @@ async function main(): Promise<void> {
     Reviewers' inbox     ${stack.inboxUrl}/
     Posts API            ${stack.apiUrl}/posts
     Admin dashboard      ${stack.apiUrl}/admin
+
+  AWS endpoints (aws --endpoint-url …, any dummy credentials, region us-east-1)
+    Step Functions       ${stack.endpoints.stepFunctions}
+    DynamoDB             ${stack.endpoints.dynamodb}
+    SES                  ${stack.endpoints.ses}
+    KMS, Secrets Manager ${stack.endpoints.kms}
 ${pending > 0 ? `\n  Resumed ${pending} pending execution(s).\n` : ''}
   Ctrl-C stops everything.
 `);

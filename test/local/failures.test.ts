@@ -6,8 +6,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
+import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { DescribeExecutionCommand, SFNClient, StopExecutionCommand } from '@aws-sdk/client-sfn';
-import { startLocalStack, type LocalStack } from '../../src/local/local-stack';
+import { DeleteIdentityCommand, ListIdentitiesCommand, SESClient, VerifyEmailIdentityCommand } from '@aws-sdk/client-ses';
+import { LOCAL_SENDER, startLocalStack, type LocalStack } from '../../src/local/local-stack';
 import { confirm, emailsWithSubject, getPost, inbox, linksOf, submitPost, waitFor } from '../support/local-client';
 
 let counter = 0;
@@ -89,6 +91,34 @@ describe('local mode, when a review cannot happen', function () {
     await sfnOf(s).send(new StopExecutionCommand({ executionArn: executionOf(s, body.id).executionArn }));
     expect(await authorEmails(s, title)).to.have.length(1);
     expect(emailsWithSubject(await inbox(s.inboxUrl), `Review closed: New post: ${title}`)).to.have.length(1);
+  });
+
+  it('fails a post whose review emails SES refuses (sender not verified): FAILED with EMAIL_DELIVERY_FAILED, not retried for minutes', async () => {
+    const s = await start(['reviewer@example.com']);
+    const ses = new SESClient({ endpoint: s.inboxUrl, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    await ses.send(new DeleteIdentityCommand({ Identity: LOCAL_SENDER }));
+    expect((await ses.send(new ListIdentitiesCommand({}))).Identities).to.not.include(LOCAL_SENDER);
+    const title = uniqueTitle('Unverified');
+    const { body } = await submitPost(s.apiUrl, { title, body: 'Body.', authorEmail: 'author@example.com' });
+
+    const post = await postStatus(s, body.id, 'FAILED');
+    expect(post.reason).to.equal('EMAIL_DELIVERY_FAILED');
+    await waitFor('the execution to fail', async () => (executionOf(s, body.id).status === 'FAILED' ? true : undefined));
+    expect(executionOf(s, body.id)).to.include({ error: 'ApprovalFailed', cause: 'EMAIL_DELIVERY_FAILED' });
+    // Nothing reached anyone: the author's notice is refused too (on AWS the alarms tell the operator).
+    expect((await inbox(s.inboxUrl)).filter((e) => e.subject.includes(title))).to.have.length(0);
+    // The request the approval step stored is closed with its execution, not left pending.
+    const dynamodb = new DynamoDBClient({ endpoint: s.endpoints.dynamodb, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    const table = 'email-approval';
+    const execution = await waitFor('the execution item to close', async () => {
+      const { Item } = await dynamodb.send(new GetItemCommand({ TableName: table, Key: { pk: { S: `EXEC#${executionOf(s, body.id).executionArn}` }, sk: { S: 'EXECUTION' } } }));
+      return Item?.closedStatus ? Item : undefined;
+    });
+    expect(execution.closedStatus).to.deep.equal({ S: 'FAILED' });
+    const [requestId] = execution.requests!.SS!;
+    const { Item: request } = await dynamodb.send(new GetItemCommand({ TableName: table, Key: { pk: { S: `REQ#${requestId}` }, sk: { S: 'REQUEST' } } }));
+    expect(request!.status).to.deep.equal({ S: 'CLOSED' });
+    await ses.send(new VerifyEmailIdentityCommand({ EmailAddress: LOCAL_SENDER }));
   });
 
   it('delivers an execution end that the previous process had not delivered, after a restart', async () => {
