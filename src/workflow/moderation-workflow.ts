@@ -5,6 +5,7 @@
  */
 import { POST_PK_PREFIX, POST_SK } from '../adapters/table-schema';
 import { taskErrorName } from '../domain/errors';
+import { POST_SUBJECT_PREFIX } from '../domain/post';
 import type { PostFailureReason } from '../domain/post-failure';
 
 export interface ModerationWorkflowArgs {
@@ -151,6 +152,9 @@ function notifyAuthor(functionArn: string, outcome: 'published' | 'rejected' | '
   };
 }
 
+/** Text inside an intrinsic function's string literal: ' { } and \ must be escaped with a backslash. */
+const intrinsicLiteral = (text: string) => text.replace(/['{}\\]/g, (c) => `\\${c}`);
+
 /**
  * The moderation workflow: request approval → publish, or reject, or expire; then tell the
  * author. Every other way the approval step can end (no reviewer left, an invalid request,
@@ -180,7 +184,7 @@ export function moderationWorkflow(args: ModerationWorkflowArgs): AslDefinition 
             // and this state's name. This workflow enters the state once per execution.
             'idempotencyKey.$': `States.Format('{}#${STATE.request}', $$.Execution.Id)`,
             request: {
-              'subject.$': "States.Format('New post: {}', $.title)",
+              'subject.$': `States.Format('${intrinsicLiteral(POST_SUBJECT_PREFIX)}{}', $.title)`,
               'summary.$': '$.excerpt',
               reviewers: args.reviewers,
               ttlSeconds: args.linkTtlSeconds,
