@@ -44,6 +44,37 @@ describe('posts API', () => {
   });
   afterEach(() => table.stop());
 
+  const failPost = (id: string, reason: string) =>
+    table.client.send(
+      new UpdateItemCommand({
+        TableName: table.tableName,
+        Key: { pk: { S: `POST#${id}` }, sk: { S: 'POST' } },
+        UpdateExpression: 'SET #s = :s, failureReason = :r',
+        ExpressionAttributeNames: { '#s': 'status' },
+        ExpressionAttributeValues: { ':s': { S: 'FAILED' }, ':r': { S: reason } },
+      }),
+    );
+
+  it('says why a FAILED post failed, as a stable reason code and in plain words, without any address', async () => {
+    const { id } = json(await handler(event('POST', '/posts', JSON.stringify(post))));
+    await failPost(id as string, 'NO_REVIEWERS');
+
+    const res = await handler(event('GET', `/posts/${id}`));
+    expect(res.statusCode).to.equal(200);
+    const body = json(res);
+    expect(body).to.include({ id, status: 'FAILED', reason: 'NO_REVIEWERS' });
+    expect(body.message).to.include('nobody may review their own post').and.include('add another reviewer');
+    expect(res.body).to.not.include('author@example.com');
+  });
+
+  it('reports an unknown stored reason as INTERNAL rather than echoing it', async () => {
+    const { id } = json(await handler(event('POST', '/posts', JSON.stringify(post))));
+    await failPost(id as string, '<script>');
+    const body = json(await handler(event('GET', `/posts/${id}`)));
+    expect(body).to.include({ status: 'FAILED', reason: 'INTERNAL' });
+    expect(JSON.stringify(body)).to.not.include('script');
+  });
+
   it('accepts a post with 202 IN_REVIEW and starts its execution named after the post', async () => {
     const res = await handler(event('POST', '/posts', JSON.stringify(post)));
     expect(res.statusCode).to.equal(202);
