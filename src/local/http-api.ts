@@ -3,6 +3,7 @@
  * HTTP API (payload 2.0) event the real handlers receive, and their result back into a response.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { apiEvent } from '../handlers/api-event';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 
 export type ApiHandler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
@@ -26,28 +27,17 @@ export function toApiEvent(req: IncomingMessage, url: URL, body: string, routeKe
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(req.headers)) if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(',') : value;
   const method = req.method ?? 'GET';
-  const now = Date.now();
-  return {
-    version: '2.0',
-    routeKey,
-    rawPath: url.pathname,
-    rawQueryString: url.search.slice(1),
+  const event = apiEvent({
+    method,
+    path: url.pathname,
+    query: url.search.slice(1),
     headers,
-    requestContext: {
-      accountId: '000000000000',
-      apiId: 'local',
-      domainName: headers.host ?? '127.0.0.1',
-      domainPrefix: 'local',
-      http: { method, path: url.pathname, protocol: `HTTP/${req.httpVersion}`, sourceIp: req.socket.remoteAddress ?? '127.0.0.1', userAgent: headers['user-agent'] ?? '' },
-      requestId: `local-${now}-${Math.random().toString(36).slice(2, 8)}`,
-      routeKey,
-      stage: '$default',
-      time: new Date(now).toISOString(),
-      timeEpoch: now,
-    },
     body: body === '' && (method === 'GET' || method === 'HEAD') ? undefined : body,
-    isBase64Encoded: false,
-  };
+    sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+    routeKey,
+  });
+  event.requestContext.http.protocol = `HTTP/${req.httpVersion}`;
+  return event;
 }
 
 function write(res: ServerResponse, method: string, result: APIGatewayProxyStructuredResultV2): void {

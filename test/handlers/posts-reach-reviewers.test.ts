@@ -4,6 +4,7 @@
  * workflow's RequestApproval payload, evaluated by aws-local-stepfunctions as local mode does →
  * the approval contract → the review and author emails → a real SESClient's own serialisation.
  */
+import { apiEvent } from '../../src/handlers/api-event';
 import { expect } from 'chai';
 import fc from 'fast-check';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
@@ -34,7 +35,7 @@ const workflowArgs = {
 
 // ── Stand-ins: a post store in memory, a starter that keeps the execution input ─────────────
 
-class MemoryPostStore implements PostStore {
+class MemoryPostStore implements Pick<PostStore, 'createIfAbsent' | 'get'> {
   readonly posts = new Map<string, Post>();
   async createIfAbsent(post: Post) {
     const existing = this.posts.get(post.id);
@@ -43,9 +44,6 @@ class MemoryPostStore implements PostStore {
   }
   async get(id: string) {
     return this.posts.get(id);
-  }
-  async failInReview() {
-    return undefined;
   }
 }
 
@@ -59,16 +57,7 @@ class CapturingStarter implements WorkflowStarter {
 const quietLogger: AppLogger = { info() {}, warn() {}, error() {}, addContext() {} } as unknown as AppLogger;
 
 function postEvent(body: string): APIGatewayProxyEventV2 {
-  return {
-    version: '2.0',
-    routeKey: 'POST /posts',
-    rawPath: '/posts',
-    rawQueryString: '',
-    headers: { host: 'api.example.com', 'content-type': 'application/json' },
-    requestContext: { http: { method: 'POST', path: '/posts', protocol: 'HTTP/1.1', sourceIp: '192.0.2.1', userAgent: 'property' } } as APIGatewayProxyEventV2['requestContext'],
-    body,
-    isBase64Encoded: false,
-  };
+  return apiEvent({ method: 'POST', path: '/posts', headers: { host: 'api.example.com', 'content-type': 'application/json' }, body, sourceIp: '192.0.2.1', userAgent: 'property' });
 }
 
 // ── The workflow, run by the same interpreter as local mode ─────────────────────────────────

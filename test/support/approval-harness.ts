@@ -15,6 +15,7 @@ import { KmsTokenCipher } from '../../src/adapters/kms-token-cipher';
 import { SesMailer } from '../../src/adapters/ses-mailer';
 import { SfnTaskCallback } from '../../src/adapters/sfn-task-callback';
 import { keyringFromSecret } from '../../src/domain/mac-keyring';
+import { apiEvent } from '../../src/handlers/api-event';
 import { createRequestHandler } from '../../src/handlers/request-handler';
 import { createReviewHandler } from '../../src/handlers/review-handler';
 import { requestIdFor } from '../../src/services/request-approval';
@@ -87,27 +88,14 @@ export function sentEmails(): SentEmail[] {
 }
 
 export function httpEvent(method: string, rawQueryString = '', body?: string, headers: Record<string, string> = {}): APIGatewayProxyEventV2 {
-  return {
-    version: '2.0',
-    routeKey: `${method} /review`,
-    rawPath: '/review',
-    rawQueryString,
+  return apiEvent({
+    method,
+    path: '/review',
+    query: rawQueryString,
     headers: { host: HOST, ...(body !== undefined ? { 'content-type': 'application/x-www-form-urlencoded' } : {}), ...headers },
-    requestContext: {
-      accountId: '123456789012',
-      apiId: 'abcdef1234',
-      domainName: HOST,
-      domainPrefix: 'abcdef1234',
-      http: { method, path: '/review', protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'test' },
-      requestId: 'req',
-      routeKey: `${method} /review`,
-      stage: '$default',
-      time: '',
-      timeEpoch: 0,
-    },
     body,
-    isBase64Encoded: false,
-  };
+    userAgent: 'test',
+  });
 }
 
 /** Hidden form fields of a confirmation page, as the browser would post them. */
