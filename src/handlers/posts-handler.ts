@@ -1,6 +1,6 @@
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { ApprovalError, ERROR_TABLE, toApprovalError } from '../domain/errors';
-import { MAX_POST_BYTES, type Post } from '../domain/post';
+import { MAX_POST_BYTES, type Post, type PostDecision } from '../domain/post';
 import { POST_FAILURE_REASONS, isPostFailureReason, type PostFailureReason } from '../domain/post-failure';
 import { logFailure, type AppLogger } from '../logger';
 import { getPost, submitPost, type PostsDeps } from '../services/posts';
@@ -26,9 +26,14 @@ const view = (post: Post) => ({
   id: post.id,
   title: post.title,
   status: post.status,
-  ...(post.decision ? { decision: post.decision } : {}),
+  // Who decided is a reviewer's address: the public view says what and when, not who.
+  ...(post.decision ? { decision: publicDecision(post.decision) } : {}),
   ...(post.status === 'FAILED' ? failure(post.failureReason) : {}),
 });
+
+function publicDecision({ decision, decidedAt, comment }: PostDecision) {
+  return { decision, decidedAt, ...(comment ? { comment } : {}) };
+}
 
 function failure(reason: PostFailureReason | undefined) {
   const known = reason && isPostFailureReason(reason) ? reason : 'INTERNAL';

@@ -5,6 +5,7 @@ import { SFNClient, StartExecutionCommand, ExecutionAlreadyExists } from '@aws-s
 import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoPostStore } from '../../src/adapters/dynamo-post-store';
 import { SfnWorkflowStarter } from '../../src/adapters/sfn-workflow-starter';
+import { apiEvent } from '../../src/handlers/api-event';
 import { createPostsHandler } from '../../src/handlers/posts-handler';
 import { sfn } from '../support/approval-harness';
 import { startTestTable, type TestTable } from '../support/dynalite';
@@ -13,16 +14,7 @@ import { logLines, logMark } from '../support/log-guard';
 const MACHINE = 'arn:aws:states:eu-west-1:123456789012:stateMachine:moderation';
 
 function event(method: string, path: string, body?: string, headers: Record<string, string> = {}): APIGatewayProxyEventV2 {
-  return {
-    version: '2.0',
-    routeKey: `${method} ${path}`,
-    rawPath: path,
-    rawQueryString: '',
-    headers: { host: 'api.example.com', ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
-    requestContext: { http: { method, path, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'test' } } as APIGatewayProxyEventV2['requestContext'],
-    body,
-    isBase64Encoded: false,
-  };
+  return apiEvent({ method, path, headers: { host: 'api.example.com', ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers }, body, userAgent: 'test' });
 }
 const post = { title: 'Hello world', body: 'My first post.\n\nWith two paragraphs.', authorEmail: 'Author@Example.com' };
 const json = (res: { body?: string }) => JSON.parse(res.body ?? '{}') as Record<string, unknown> & { error?: { code: string; details?: string[] } };
@@ -111,7 +103,7 @@ describe('posts API', () => {
     expect(res.statusCode).to.equal(202);
   });
 
-  it('reads a post with its status and, once decided, the decision', async () => {
+  it('reads a post with its status and, once decided, the decision without the reviewer’s address', async () => {
     const { id } = json(await handler(event('POST', '/posts', JSON.stringify(post))));
     expect(json(await handler(event('GET', `/posts/${id}`)))).to.deep.equal({ id, title: 'Hello world', status: 'IN_REVIEW' });
 
@@ -126,7 +118,10 @@ describe('posts API', () => {
         ExpressionAttributeValues: { ':s': { S: 'PUBLISHED' }, ':d': { S: JSON.stringify(decision) } },
       }),
     );
-    expect(json(await handler(event('GET', `/posts/${id}`)))).to.deep.equal({ id, title: 'Hello world', status: 'PUBLISHED', decision });
+    const read = await handler(event('GET', `/posts/${id}`));
+    expect(json(read)).to.deep.equal({ id, title: 'Hello world', status: 'PUBLISHED', decision: { decision: 'approved', decidedAt: '2026-11-28T10:00:00Z' } });
+    // The public view names no reviewer: their address stays out of it.
+    expect(read.body).to.not.include('alice@example.com');
   });
 
   it('refuses 60,000-character values of every field in linear time (the old address check took seconds)', async () => {

@@ -50,7 +50,8 @@ describe('local mode, end to end over HTTP', function () {
     expect(result.html).to.include('Approved');
 
     const post = await postStatus(s, submitted.body.id, 'PUBLISHED');
-    expect(post.decision).to.deep.include({ decision: 'approved', decidedBy: 'reviewer@example.com', comment: 'Ship it' });
+    expect(post.decision).to.deep.include({ decision: 'approved', comment: 'Ship it' });
+    expect(post.decision).to.not.have.property('decidedBy');
     const author = await waitFor('the author email', async () => emailsWithSubject(await inbox(s.inboxUrl), `Your post is published: ${title}`)[0]);
     expect(author.destination.to).to.deep.equal(['author@example.com']);
   });

@@ -50,7 +50,7 @@ export async function submitPost(apiUrl: string, post: { title: string; body: st
 
 export async function getPost(apiUrl: string, id: string) {
   const res = await fetch(`${apiUrl}/posts/${id}`);
-  return (await res.json()) as { id: string; status: string; decision?: { decision: string; decidedBy: string; comment?: string }; reason?: string; message?: string };
+  return (await res.json()) as { id: string; status: string; decision?: { decision: string; decidedBy?: string; comment?: string }; reason?: string; message?: string };
 }
 
 const unescapeHtml = (s: string) => s.replace(/&#x([0-9a-f]+);/gi, (_, h: string) => String.fromCharCode(parseInt(h, 16))).replace(/&amp;/g, '&');
