@@ -22,20 +22,21 @@ export class DynamoExecutionRegistry implements ExecutionRegistry {
     this.doc = DynamoDBDocumentClient.from(client);
   }
 
-  async register(executionId: string, requestId: string, expiresAt: number): Promise<{ closed: boolean }> {
+  async register(executionId: string, requestId: string, expiresAt: number): Promise<{ closedStatus?: string }> {
     try {
       const { Attributes } = await this.doc.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: executionKey(executionId),
-          // Kept as long as its longest-lived request, so a late close still finds every request.
+          // Kept as long as its first request and its audit trail: no execution outlives that (a year at most).
           UpdateExpression: 'ADD requests :id SET #ttl = if_not_exists(#ttl, :ttl)',
           ExpressionAttributeNames: { '#ttl': 'ttl' },
           ExpressionAttributeValues: { ':id': new Set([requestId]), ':ttl': expiresAt + this.retentionSeconds },
           ReturnValues: 'ALL_NEW',
         }),
       );
-      return { closed: typeof Attributes?.closedStatus === 'string' };
+      const closedStatus = Attributes?.closedStatus;
+      return typeof closedStatus === 'string' ? { closedStatus } : {};
     } catch (err) {
       throw isThrottle(err) ? new ApprovalError('THROTTLED', { cause: err }) : err;
     }

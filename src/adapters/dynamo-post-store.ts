@@ -19,7 +19,7 @@ function parseDecision(json: unknown): PostDecision | undefined {
 }
 
 export function postFromItem(item: Record<string, unknown>): Post {
-  const { pk: _pk, sk: _sk, decisionJson, ...post } = item;
+  const { pk: _pk, sk: _sk, decisionJson, authorToldAt: _told, ...post } = item;
   const decision = parseDecision(decisionJson);
   return { ...(post as unknown as Post), ...(decision ? { decision } : {}) };
 }
@@ -51,7 +51,8 @@ export class DynamoPostStore implements PostStore {
           TableName: this.tableName,
           Key: postKey(id),
           UpdateExpression: 'SET #status = :failed, failureReason = :reason',
-          ConditionExpression: '#status = :inReview',
+          // Or already failed by an earlier attempt whose email to the author did not go out.
+          ConditionExpression: '#status = :inReview OR (#status = :failed AND failureReason = :reason AND attribute_not_exists(authorToldAt))',
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: { ':failed': 'FAILED', ':reason': reason, ':inReview': 'IN_REVIEW' },
           ReturnValues: 'ALL_NEW',
@@ -60,6 +61,15 @@ export class DynamoPostStore implements PostStore {
       return postFromItem(Attributes!);
     } catch (err) {
       if (err instanceof ConditionalCheckFailedException) return undefined;
+      throw isThrottle(err) ? new ApprovalError('THROTTLED', { cause: err }) : err;
+    }
+  }
+
+  async markAuthorTold(id: string, at: string): Promise<void> {
+    try {
+      await this.doc.send(new UpdateCommand({ TableName: this.tableName, Key: postKey(id), UpdateExpression: 'SET authorToldAt = :at', ConditionExpression: 'attribute_exists(pk)', ExpressionAttributeValues: { ':at': at } }));
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException) return;
       throw isThrottle(err) ? new ApprovalError('THROTTLED', { cause: err }) : err;
     }
   }

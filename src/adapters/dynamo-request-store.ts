@@ -20,7 +20,7 @@ import { PENDING_INDEX_NAME, requestKey } from './table-schema';
 export const DEFAULT_RETENTION_SECONDS = 365 * 24 * 3600;
 
 const key = requestKey;
-const SETS = ['notified', 'opened', 'reminded'] as const;
+const SETS = ['notified', 'opened', 'reminded', 'toldClosed'] as const;
 
 type Item = Record<string, unknown>;
 
@@ -29,10 +29,10 @@ type Item = Record<string, unknown>;
  * sweeper's query), then DONE with the time it closed, for the dashboard's "recently decided".
  */
 function toItem(record: ApprovalRecord, retentionSeconds: number): Item {
-  const { notified, opened, reminded, ...rest } = record;
+  const { notified, opened, reminded, toldClosed, ...rest } = record;
   const sets: Item = {};
   // DynamoDB sets cannot be empty; an absent attribute means "none yet".
-  for (const [name, values] of [['notified', notified], ['opened', opened], ['reminded', reminded]] as const) if (values.length > 0) sets[name] = new Set(values);
+  for (const [name, values] of [['notified', notified], ['opened', opened], ['reminded', reminded], ['toldClosed', toldClosed ?? []]] as const) if (values.length > 0) sets[name] = new Set(values);
   return { ...key(record.requestId), ...rest, ...sets, pendingKey: 'PENDING', pendingSort: record.createdAt, ttl: record.expiresAt + retentionSeconds };
 }
 
@@ -233,6 +233,10 @@ export class DynamoRequestStore implements RequestStore {
         ExpressionAttributeValues: { ':events': events, ':empty': [] },
       }),
     );
+  }
+
+  claimClosedNotice(requestId: string, reviewer: number): Promise<boolean> {
+    return this.claimSetMember(requestId, 'toldClosed', reviewer);
   }
 
   claimReminder(requestId: string, reviewer: number, event: AuditEvent): Promise<boolean> {

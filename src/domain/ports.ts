@@ -78,6 +78,8 @@ export interface ApprovalRecord {
   opened: number[];
   /** Reviewer indices already reminded. */
   reminded: number[];
+  /** Reviewer indices told that the review closed without a decision (each told once). */
+  toldClosed?: number[];
   escalateTo?: string[];
   escalateAfterSeconds?: number;
   remindBeforeSeconds?: number;
@@ -138,18 +140,20 @@ export interface RequestStore {
   markExpired(requestId: string, lease: number, event: AuditEvent): Promise<void>;
   /** PENDING → CLOSED (its execution ended without a decision); the closed record, or undefined if it was not PENDING. */
   closePending(requestId: string, event: AuditEvent): Promise<ApprovalRecord | undefined>;
+  /** Claims the right to tell one reviewer that the review closed; false if someone already did. */
+  claimClosedNotice(requestId: string, reviewer: number): Promise<boolean>;
 }
 
 /**
  * Which approval requests each execution made, and whether that execution has ended: the
- * request Lambda registers each request after storing it, and the handler of Step Functions'
- * "execution status change" events closes the execution. Both are one atomic update of the
- * same item that also reads it, so whichever comes second sees the other: a request made while
- * its execution is being stopped is closed by one side or the other, never left open.
+ * request Lambda registers each request before storing it and again after emailing, and the
+ * handler of Step Functions' "execution status change" events closes the execution. Each is one
+ * atomic update of the same item that also reads it, so whichever comes second sees the other:
+ * a request made while its execution is being stopped is closed by one side or the other.
  */
 export interface ExecutionRegistry {
-  /** Adds the request to its execution; `closed` if the execution has already ended. */
-  register(executionId: string, requestId: string, expiresAt: number): Promise<{ closed: boolean }>;
+  /** Adds the request to its execution (idempotent); `closedStatus` is how the execution ended, if it has. */
+  register(executionId: string, requestId: string, expiresAt: number): Promise<{ closedStatus?: string }>;
   /** Marks the execution ended; returns the ids of every request it made. */
   close(executionId: string, status: string, at: string): Promise<string[]>;
 }
@@ -206,8 +210,14 @@ export interface PostStore {
   /** Creates the post unless one with the same id exists; returns the existing one then. */
   createIfAbsent(post: Post): Promise<Post | undefined>;
   get(id: string): Promise<Post | undefined>;
-  /** IN_REVIEW → FAILED with the reason; the failed post, or undefined if it was already final (or absent). */
+  /**
+   * IN_REVIEW → FAILED with the reason; the failed post, or undefined if it was already final (or
+   * absent). A post this already failed with the same reason whose author was not told yet is
+   * returned again, so a retry tells the author.
+   */
   failInReview(id: string, reason: PostFailureReason): Promise<Post | undefined>;
+  /** Records that the author was told why the post failed. */
+  markAuthorTold(id: string, at: string): Promise<void>;
 }
 
 /** Starts the moderation workflow; idempotent for the same name and input. */

@@ -64,7 +64,7 @@ export function createRequestCloserHandler(deps: RequestCloserDeps) {
 }
 
 export interface PostCloserDeps {
-  posts: PostStore;
+  posts: Pick<PostStore, 'failInReview' | 'markAuthorTold'>;
   mailer: Mailer;
   logger: AppLogger;
 }

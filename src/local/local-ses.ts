@@ -2,8 +2,8 @@
  * Local mode's SES: aws-ses-v2-local (the SES v1/v2 API and the reviewers' inbox page) behind a
  * small front that adds what a new AWS account meets first, verified identities. SES v1
  * `VerifyEmailIdentity`, `DeleteIdentity` and `ListIdentities` manage them (persisted under
- * DATA_DIR, the sender verified at start), and `SendEmail`/`SendRawEmail` from an address that
- * is not verified is refused with `MessageRejected`, as SES does. Other v1 actions get a prompt
+ * DATA_DIR, the sender verified at start), and `SendEmail`/`SendRawEmail` (and the v2 sends)
+ * from an address that is not verified are refused with `MessageRejected`, as SES does. Other v1 actions get a prompt
  * `InvalidAction` error instead of no answer. Everything else (v2 API, inbox, /store) passes through.
  */
 import { randomUUID } from 'node:crypto';
@@ -89,10 +89,27 @@ export async function startLocalSes(options: { port: number; dataDir: string; se
   };
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const form = req.method === 'POST' && (req.url ?? '/').split('?')[0] === '/' && String(req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded');
-    if (!form) return forward(req, res);
+    const path = (req.url ?? '/').split('?')[0];
+    if (req.method !== 'POST' || (path !== '/' && path !== '/v2/email/outbound-emails' && path !== '/v2/email/outbound-bulk-emails')) return forward(req, res);
     const body = await readBody(req);
-    const params = new URLSearchParams(body.toString('utf8'));
+    if (path !== '/') {
+      // SES v2 sends: the same check on FromEmailAddress.
+      let from: unknown;
+      try {
+        from = (JSON.parse(body.toString('utf8')) as { FromEmailAddress?: unknown }).FromEmailAddress;
+      } catch {
+        return forward(req, res, body);
+      }
+      if (typeof from === 'string' && !identities.has(addressOf(from))) {
+        res.writeHead(400, { 'content-type': 'application/json', 'x-amzn-errortype': 'MessageRejected' });
+        res.end(JSON.stringify({ message: `Email address is not verified. The following identities failed the check in region US-EAST-1: ${addressOf(from)}` }));
+        return;
+      }
+      return forward(req, res, body);
+    }
+    // SES v1 (the query protocol): whatever the content type says, the body is a form.
+    const form = body.toString('utf8');
+    const params = new URLSearchParams(form);
     const action = params.get('Action') ?? '';
     switch (action) {
       case 'SendEmail':

@@ -122,6 +122,8 @@ export interface LocalStepFunctionsOptions {
 const NAME = /^[A-Za-z0-9_-]{1,80}$/;
 const TOKEN = /^[A-Za-z0-9+/=]{16,2048}$/;
 const WAIT_SUFFIX = '.waitForTaskToken';
+/** Delays before delivering an execution's end again to a target that failed. */
+const END_RETRY_MS = [1000, 10_000];
 
 class NamedError extends Error {
   constructor(name: string, message: string) {
@@ -207,16 +209,24 @@ export class LocalStepFunctions {
    * between, or a target failed): at least once, as EventBridge and Lambda's retries do on AWS.
    */
   redeliverEnded(): Promise<void> {
-    return Promise.all([...this.executions.values()].filter((r) => r.status !== 'RUNNING' && r.endDelivered === false).map((r) => this.deliverEnd(r))).then(() => undefined);
+    const undelivered = [...this.executions.values()].filter((r) => r.status !== 'RUNNING' && r.endDelivered === false);
+    return Promise.all(undelivered.map((r) => this.deliverEnd(r).catch(() => undefined))).then(() => undefined);
   }
 
-  private async deliverEnd(record: ExecutionRecord): Promise<void> {
+  /**
+   * Hands the end to every target; if one fails, tries the failed ones again after 1 s and 10 s
+   * (as Lambda retries an asynchronous invocation twice), then leaves it for the next start.
+   */
+  private async deliverEnd(record: ExecutionRecord, targets = this.targets, attempt = 0): Promise<void> {
     const event = statusChangeEvent(record);
-    const results = await Promise.allSettled(this.targets.map((target) => target(event)));
+    const results = await Promise.allSettled(targets.map(async (target) => target(event)));
     if (this.stopped) return;
-    if (results.every((r) => r.status === 'fulfilled')) {
+    const failed = targets.filter((_, i) => results[i]!.status === 'rejected');
+    if (failed.length === 0) {
       record.endDelivered = true;
       this.save(record);
+    } else if (attempt < END_RETRY_MS.length) {
+      setTimeout(() => void this.deliverEnd(record, failed, attempt + 1).catch(() => undefined), END_RETRY_MS[attempt]).unref();
     }
   }
 
@@ -473,6 +483,6 @@ export class LocalStepFunctions {
     Object.assign(record, fields, { status, stopDate: Date.now(), taskOpen: false, currentState: undefined, endDelivered: false });
     this.aborts.delete(record.executionArn);
     this.save(record);
-    void this.deliverEnd(record);
+    void this.deliverEnd(record).catch(() => undefined);
   }
 }

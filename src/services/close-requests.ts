@@ -1,5 +1,5 @@
 import { systemEvent } from '../domain/audit';
-import { voteKey, type ExecutionRegistry, type Mailer, type RequestStore } from '../domain/ports';
+import { voteKey, type ApprovalRecord, type ExecutionRegistry, type Mailer, type RequestStore } from '../domain/ports';
 import { renderReviewClosedEmail } from '../email/review-email';
 
 /** The final statuses of a Step Functions execution. */
@@ -25,6 +25,67 @@ export interface CloseRequestsResult {
   untold: number;
 }
 
+/** The audit event of a request closed because its execution ended. */
+export const closedEvent = (now: Date, status: string) => systemEvent('closed', now, `the workflow ended (${status}) before a decision`);
+
+/** Reviewers whose review email was sent (an `emailed` audit event), by index. */
+export function emailedReviewers(record: Pick<ApprovalRecord, 'audit' | 'reviewers'>): number[] {
+  const indices = new Set<number>();
+  for (const event of record.audit) {
+    if (event.type !== 'emailed' || !/^r\d{1,3}$/.test(event.actor)) continue;
+    const i = Number(event.actor.slice(1));
+    if (i < record.reviewers.length) indices.add(i);
+  }
+  return [...indices].sort((a, b) => a - b);
+}
+
+/**
+ * Tells each of `indices` who has not voted that the review closed without a decision, once
+ * each (a conditional claim per reviewer, shared by everyone who may tell them), and only
+ * reviewers whose review email was already sent, so the note never arrives before the links.
+ * Best effort: the links say the same thing.
+ */
+export async function tellReviewClosed(
+  deps: Pick<CloseRequestsDeps, 'store' | 'mailer'>,
+  record: ApprovalRecord,
+  indices: number[],
+  executionStatus: string,
+): Promise<{ told: number; untold: number }> {
+  const result = { told: 0, untold: 0 };
+  if (!deps.mailer) return result;
+  const email = renderReviewClosedEmail({ subject: record.subject, executionStatus });
+  for (const i of indices) {
+    const reviewer = record.reviewers[i];
+    if (!reviewer || record.votes[voteKey({ kind: 'reviewer', index: i })]) continue;
+    try {
+      if (!(await deps.store.claimClosedNotice(record.requestId, i))) continue;
+      await deps.mailer.send({ to: reviewer, ...email });
+      result.told++;
+    } catch {
+      result.untold++;
+    }
+  }
+  return result;
+}
+
+/**
+ * Closes one request whose execution ended (if it is still PENDING) and tells its reviewers:
+ * `told` if given (the ones a caller just emailed), else those with a review email on record.
+ * The notes go out whoever closed it, each reviewer at most once.
+ */
+export async function closeRequest(
+  deps: Pick<CloseRequestsDeps, 'store' | 'mailer'>,
+  requestId: string,
+  executionStatus: string,
+  now: Date,
+  told?: { record: ApprovalRecord; indices: number[] },
+): Promise<{ closed: boolean; told: number; untold: number }> {
+  const record = await deps.store.closePending(requestId, closedEvent(now, executionStatus));
+  const notes = told ?? (record ? { record, indices: emailedReviewers(record) } : undefined);
+  const sent = notes ? await tellReviewClosed(deps, notes.record, notes.indices, executionStatus) : { told: 0, untold: 0 };
+  return { closed: record !== undefined, ...sent };
+}
+
 /**
  * An execution ended: close every approval request it made that is still PENDING, so its links
  * say "this review is over" instead of offering a form that can only fail, and tell the
@@ -36,22 +97,10 @@ export async function closeRequestsOf(end: ExecutionEnd, deps: CloseRequestsDeps
   const requestIds = await deps.executions.close(end.executionArn, end.status, now.toISOString());
   const result: CloseRequestsResult = { closed: [], told: 0, untold: 0 };
   for (const requestId of requestIds) {
-    const record = await deps.store.closePending(requestId, systemEvent('closed', now, `the workflow ended (${end.status}) before a decision`));
-    if (!record) continue;
-    result.closed.push(requestId);
-    if (!deps.mailer) continue;
-    const email = renderReviewClosedEmail({ subject: record.subject, executionStatus: end.status });
-    for (const i of record.notified) {
-      const reviewer = record.reviewers[i];
-      if (!reviewer || record.votes[voteKey({ kind: 'reviewer', index: i })]) continue;
-      try {
-        await deps.mailer.send({ to: reviewer, ...email });
-        result.told++;
-      } catch {
-        // The links say the same thing: a lost note costs nobody a decision.
-        result.untold++;
-      }
-    }
+    const { closed, told, untold } = await closeRequest(deps, requestId, end.status, now);
+    if (closed) result.closed.push(requestId);
+    result.told += told;
+    result.untold += untold;
   }
   return result;
 }

@@ -13,17 +13,17 @@ const REASON: Partial<Record<ExecutionEndStatus, PostFailureReason>> = {
 };
 
 export interface PostEndedDeps {
-  posts: PostStore;
+  posts: Pick<PostStore, 'failInReview' | 'markAuthorTold'>;
   mailer: Mailer;
 }
 
 /**
  * A moderation execution ended (its name is the post id). If it ended without giving the post a
  * final status (stopped by an operator, failed in a state that could not catch it, timed out),
- * the post becomes FAILED with the reason and its author is told once. A post that is already
+ * the post becomes FAILED with the reason and its author is told (again on a retry, until sent). A post that is already
  * PUBLISHED, REJECTED, EXPIRED or FAILED is left alone, so the workflow's own outcome stands.
  */
-export async function failPostOfEndedExecution(end: { name: string; status: ExecutionEndStatus }, deps: PostEndedDeps): Promise<{ failed?: PostFailureReason }> {
+export async function failPostOfEndedExecution(end: { name: string; status: ExecutionEndStatus }, deps: PostEndedDeps, now: Date = new Date()): Promise<{ failed?: PostFailureReason }> {
   const reason = REASON[end.status];
   if (!reason || !POST_ID.test(end.name)) return {};
   const post = await deps.posts.failInReview(end.name, reason);
@@ -31,9 +31,10 @@ export async function failPostOfEndedExecution(end: { name: string; status: Exec
   try {
     await deps.mailer.send({ to: post.authorEmail, ...renderAuthorEmail({ title: post.title, outcome: 'failed', reason }) });
   } catch (err) {
-    // The post is FAILED either way (GET /posts/{id} says why); failing here raises the Lambda's
-    // Errors alarm, so an operator learns that the author was not told.
+    // The post is FAILED either way (GET /posts/{id} says why). Failing here makes Lambda retry,
+    // which sends again (the author is not marked told yet), and raises the Errors alarm.
     throw err instanceof ApprovalError ? err : new ApprovalError('EMAIL_DELIVERY_FAILED', { cause: err });
   }
+  await deps.posts.markAuthorTold(post.id, now.toISOString());
   return { failed: reason };
 }

@@ -3,7 +3,7 @@ import { POST_ID, excerpt, isIdempotencyKey, parsePostSubmission, postIdFor, typ
 import type { PostStore, WorkflowStarter } from '../domain/ports';
 
 export interface PostsDeps {
-  posts: PostStore;
+  posts: Pick<PostStore, 'createIfAbsent' | 'get'>;
   workflow: WorkflowStarter;
 }
 

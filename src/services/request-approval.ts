@@ -1,12 +1,13 @@
 import { createHash } from 'node:crypto';
 import { parseApprovalTask } from '../domain/approval-request';
-import { auditEvent, systemEvent } from '../domain/audit';
+import { auditEvent } from '../domain/audit';
 import { ApprovalError } from '../domain/errors';
 import type { MacKeyring } from '../domain/mac-keyring';
 import type { ApprovalRecord, AuditEvent, ExecutionRegistry, Mailer, RequestStore, TokenCipher } from '../domain/ports';
 import { linkQuery, signLink, type ReviewAction } from '../domain/review-link';
 import { sealToken } from '../domain/sealed-token';
 import { formatExpiry, renderReviewEmail, type ReviewEmailKind } from '../email/review-email';
+import { closeRequest } from './close-requests';
 
 export interface RequestApprovalDeps {
   store: RequestStore;
@@ -105,6 +106,18 @@ export async function requestApproval(input: unknown, deps: RequestApprovalDeps,
   const tokenHash = tokenHashOf(task.taskToken);
   const nowSeconds = Math.floor(now.getTime() / 1000);
   const { request } = task;
+  const expiresAt = nowSeconds + request.ttlSeconds;
+
+  if (task.executionId) {
+    // Registered before anything is stored, so the execution's end finds this request even if
+    // this Lambda fails or dies later. An execution that has already ended gets no new request,
+    // and one that an earlier attempt stored is closed here.
+    const { closedStatus } = await deps.executions.register(task.executionId, requestId, expiresAt);
+    if (closedStatus) {
+      await closeRequest(deps, requestId, closedStatus, now);
+      return { requestId, emailed: 0, alreadyEmailed: 0, closed: true };
+    }
+  }
 
   const fresh: ApprovalRecord = {
     requestId,
@@ -116,7 +129,7 @@ export async function requestApproval(input: unknown, deps: RequestApprovalDeps,
     requestedBy: request.requestedBy,
     executionId: task.executionId,
     createdAt: now.toISOString(),
-    expiresAt: nowSeconds + request.ttlSeconds,
+    expiresAt,
     sealedToken: await sealToken(deps.cipher, task.taskToken, requestId),
     tokenHash,
     // Claimed at creation: the first attempt owns every reviewer's email.
@@ -147,18 +160,19 @@ export async function requestApproval(input: unknown, deps: RequestApprovalDeps,
     }
   }
 
-  if (task.executionId && record.status === 'PENDING') {
-    // After the request is stored, before any email: if the execution has already ended (stopped
-    // while this ran), close the request here; otherwise its end will find and close it.
-    const { closed } = await deps.executions.register(task.executionId, requestId, record.expiresAt);
-    if (closed) {
-      await deps.store.closePending(requestId, systemEvent('closed', now, 'the workflow had already ended'));
-      return { requestId, emailed: 0, alreadyEmailed: record.reviewers.length - toEmail.length, closed: true };
-    }
-  }
-
   const { failed, rejected } = await emailReviewers(deps, record, toEmail, 'request', now);
   for (const i of failed) await deps.store.releaseNotification(requestId, i);
+
+  if (task.executionId && toEmail.length > failed.length) {
+    // Checked again once the emails are out: if the execution ended meanwhile, its end may have
+    // found the request before these emails were recorded, so this attempt closes it (if still
+    // open) and tells the reviewers it just emailed, after their review email, never before.
+    const { closedStatus } = await deps.executions.register(task.executionId, requestId, expiresAt);
+    if (closedStatus) {
+      await closeRequest(deps, requestId, closedStatus, now, { record, indices: toEmail.filter((i) => !failed.includes(i)) });
+      return { requestId, emailed: toEmail.length - failed.length, alreadyEmailed: record.reviewers.length - toEmail.length, closed: true };
+    }
+  }
   if (failed.length > 0) {
     // Only refusals that a retry cannot change: fail for good (EmailRejected) rather than retry.
     const code = rejected.length === failed.length ? 'EMAIL_REJECTED' : 'EMAIL_DELIVERY_FAILED';

@@ -10,7 +10,11 @@ import { SesMailer } from '../../src/adapters/ses-mailer';
 import type { Post } from '../../src/domain/post';
 import { createPostCloserHandler, createRequestCloserHandler } from '../../src/handlers/execution-ended-handler';
 import { requestIdFor } from '../../src/services/request-approval';
-import { approvalTask, makeTaskToken, ses, sentEmails, sfn, startHarness, type Harness } from '../support/approval-harness';
+import { KMSClient, EncryptCommand } from '@aws-sdk/client-kms';
+import { KmsTokenCipher } from '../../src/adapters/kms-token-cipher';
+import { createRequestHandler } from '../../src/handlers/request-handler';
+import { REVIEW_URL, approvalTask, keyring, kms, makeTaskToken, ses, sentEmails, sfn, startHarness, type Harness } from '../support/approval-harness';
+import { TEST_KEY_ID } from '../support/fake-kms';
 
 const EXECUTION = 'arn:aws:states:eu-west-1:123456789012:execution:moderation:p-AAAAAAAAAAAAAAAAAAAAAA';
 const region = { region: 'eu-west-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } };
@@ -79,7 +83,7 @@ describe('closing requests when their execution ends', () => {
     await closer(statusChange('FAILED'));
     const notes = closedNotes();
     expect(notes.map((n) => n.to).sort()).to.deep.equal(['alice@example.com', 'bob@example.com', 'carol@example.com']);
-    expect(notes[0]!.text).to.include('the workflow that asked for it failed before anyone decided');
+    expect(notes[0]!.text).to.include('the workflow that asked for it failed before a decision was reached');
 
     ses.resetHistory();
     expect(await closer(statusChange('FAILED'))).to.deep.equal({ closed: 0 });
@@ -123,16 +127,82 @@ describe('closing requests when their execution ends', () => {
     expect((await store.get(theirs))?.status).to.equal('PENDING');
   });
 
-  it('closes a request whose execution ended before the request Lambda registered it, and emails nobody', async () => {
+  it('stores nothing and emails nobody when the execution ended before the request Lambda ran', async () => {
     // The operator stops the execution while the request Lambda is still starting.
     await closer(statusChange('ABORTED'));
     ses.resetHistory();
+    kms.resetHistory();
 
     const token = makeTaskToken();
     const result = await h.request({ ...approvalTask({}, token), executionId: EXECUTION });
     expect(result).to.include({ emailed: 0, closed: true });
     expect(ses.commandCalls(SendEmailCommand)).to.have.length(0);
+    expect(kms.commandCalls(EncryptCommand)).to.have.length(0);
+    expect(await store.get(requestIdFor(token))).to.equal(undefined);
+  });
+
+  /** A request Lambda whose registry and store can stop the execution or crash at chosen points. */
+  function requestLambdaWith(hooks: { afterFirstRegister?: () => Promise<unknown>; crashAfterStoring?: boolean }) {
+    const registry = new DynamoExecutionRegistry(h.table.client, h.table.tableName);
+    let registrations = 0;
+    let stored = 0;
+    return createRequestHandler({
+      store: Object.assign(Object.create(store) as DynamoRequestStore, {
+        async createIfAbsent(record: Parameters<DynamoRequestStore['createIfAbsent']>[0]) {
+          const existing = await store.createIfAbsent(record);
+          if (hooks.crashAfterStoring && ++stored === 1) throw Object.assign(new Error('the Lambda died'), { name: 'Crash' });
+          return existing;
+        },
+      }),
+      executions: {
+        async register(executionId: string, requestId: string, expiresAt: number) {
+          const result = await registry.register(executionId, requestId, expiresAt);
+          if (++registrations === 1) await hooks.afterFirstRegister?.();
+          return result;
+        },
+        close: (executionId: string, status: string, at: string) => registry.close(executionId, status, at),
+      },
+      cipher: new KmsTokenCipher(new KMSClient(region), TEST_KEY_ID),
+      mailer: new SesMailer(new SESClient(region), 'approvals@example.com'),
+      keyring: () => keyring,
+      reviewUrl: REVIEW_URL,
+      logger,
+      now: () => h.clock.now,
+    });
+  }
+
+  it('tells reviewers emailed while the execution was being stopped, after their review email, once each', async () => {
+    const request = requestLambdaWith({ afterFirstRegister: () => closer(statusChange('ABORTED')) });
+    const token = makeTaskToken();
+    const result = await request({ ...approvalTask({}, token), executionId: EXECUTION });
+
+    expect(result).to.include({ emailed: 2, closed: true });
     expect((await store.get(requestIdFor(token)))?.status).to.equal('CLOSED');
+    const order = ses.commandCalls(SendEmailCommand).map((c) => `${c.args[0].input.Destination!.ToAddresses![0]}: ${c.args[0].input.Message!.Subject!.Data!.split(':')[0]}`);
+    expect(order).to.deep.equal([
+      'alice@example.com: Review requested',
+      'bob@example.com: Review requested',
+      'alice@example.com: Review closed',
+      'bob@example.com: Review closed',
+    ]);
+
+    // The event delivered again (EventBridge is at least once) tells nobody twice.
+    await closer(statusChange('ABORTED'));
+    expect(closedNotes()).to.have.length(2);
+  });
+
+  it('closes a request stored by an attempt that died, when its retry finds the execution ended, and emails nobody', async () => {
+    const request = requestLambdaWith({ afterFirstRegister: () => closer(statusChange('ABORTED')), crashAfterStoring: true });
+    const token = makeTaskToken();
+    const task = { ...approvalTask({}, token), executionId: EXECUTION };
+    let crash: Error | undefined;
+    await request(task).catch((err: Error) => (crash = err));
+    expect(crash?.name).to.equal('Internal');
+    expect((await store.get(requestIdFor(token)))?.status).to.equal('PENDING');
+
+    expect(await request(task)).to.include({ closed: true, emailed: 0 });
+    expect((await store.get(requestIdFor(token)))?.status).to.equal('CLOSED');
+    expect(ses.commandCalls(SendEmailCommand)).to.have.length(0);
   });
 
   it('ignores an event that is not an execution status change, changing nothing', async () => {
@@ -208,11 +278,16 @@ describe("failing a post whose moderation execution ended without an outcome (bl
     expect(await posts.get(postId)).to.deep.include({ status: 'IN_REVIEW' });
   });
 
-  it('fails (for the Errors alarm) when the author cannot be emailed, leaving the post FAILED', async () => {
-    ses.on(SendEmailCommand).rejects(Object.assign(new Error('down'), { name: 'ServiceUnavailable', $fault: 'server', $metadata: {} }));
+  it('fails (for the Errors alarm and a retry) when the author cannot be emailed, and the retry tells them', async () => {
+    ses.on(SendEmailCommand).rejectsOnce(Object.assign(new Error('down'), { name: 'ServiceUnavailable', $fault: 'server', $metadata: {} })).resolves({ MessageId: 'm' });
     let failure: Error | undefined;
     await postCloser(statusChange('ABORTED')).catch((err: Error) => (failure = err));
     expect(failure?.message).to.include('could not be sent');
     expect(await posts.get(postId)).to.deep.include({ status: 'FAILED', failureReason: 'ABORTED' });
+
+    expect(await postCloser(statusChange('ABORTED'))).to.deep.equal({ failed: 'ABORTED' });
+    expect(ses.commandCalls(SendEmailCommand)).to.have.length(2);
+    expect(await postCloser(statusChange('ABORTED'))).to.deep.equal({});
+    expect(ses.commandCalls(SendEmailCommand)).to.have.length(2);
   });
 });

@@ -79,7 +79,7 @@ describe('local mode, when a review cannot happen', function () {
     expect(post.reason).to.equal('ABORTED');
     const closed = await waitFor('the reviewer note', async () => emailsWithSubject(await inbox(s.inboxUrl), `Review closed: New post: ${title}`)[0]);
     expect(closed.destination.to).to.deep.equal(['reviewer@example.com']);
-    expect(closed.body.text).to.include('was stopped before anyone decided');
+    expect(closed.body.text).to.include('was stopped before a decision was reached');
     await waitFor('the author email', async () => (await authorEmails(s, title))[0]);
 
     const page = await fetch(links.approve);
