@@ -3,7 +3,7 @@ import * as pulumi from '@pulumi/pulumi';
 import * as random from '@pulumi/random';
 import { PENDING_INDEX_KEY, PENDING_INDEX_NAME, TABLE_KEY, TTL_ATTRIBUTE } from '../src/adapters/table-schema';
 import { adminFunctionPolicy, closerFunctionPolicy, requestFunctionPolicy, reviewFunctionPolicy, sweeperFunctionPolicy, tokenKeyPolicy, type ServiceArns } from './iam-policies';
-import { onExecutionEnd } from './execution-events';
+import { deadLetterQueue, keepFailedInvocations, onExecutionEnd } from './execution-events';
 import { lambdaRole, nodeFunction } from './node-function';
 import { alarmTopic, stateMachineAlarms, type AlarmingComponent } from './operator-alarms';
 
@@ -46,6 +46,8 @@ export class ApprovalService extends pulumi.ComponentResource implements Alarmin
   readonly sweeperFunction: aws.lambda.Function;
   /** Closes the requests of executions that ended; see `closeRequestsOnEnd`. */
   readonly closerFunction: aws.lambda.Function;
+  /** Execution ends that could not be handled (alarmed); a consumer's own closers may use it too. */
+  readonly endedDeadLetters: aws.sqs.Queue;
   readonly api: aws.apigatewayv2.Api;
   readonly stage: aws.apigatewayv2.Stage;
   /** Base URL of the HTTP API (custom domain when configured). */
@@ -219,19 +221,22 @@ export class ApprovalService extends pulumi.ComponentResource implements Alarmin
 
     // Closes the requests of executions that end without a decision; each state machine that
     // uses the approval step routes its executions' ends here with `closeRequestsOnEnd`.
+    this.endedDeadLetters = deadLetterQueue(`${name}-ended-dlq`, { region: region.region, accountId: identity.accountId, topic: this.alarmTopic }, this);
     const closer = nodeFunction(
       name,
       {
         code: 'closer',
         description: 'Closes the approval requests of executions that ended without a decision',
         environment: { TABLE_NAME: this.table.name, SENDER_EMAIL: args.senderEmail, AUDIT_RETENTION_DAYS: common.AUDIT_RETENTION_DAYS },
-        policy: (logGroupArn) => pulumi.all([this.arns, logGroupArn]).apply(([a, lg]) => closerFunctionPolicy({ ...a, logGroupArn: lg })),
+        policy: (logGroupArn) =>
+          pulumi.all([this.arns, logGroupArn, this.endedDeadLetters.arn]).apply(([a, lg, deadLetterQueueArn]) => closerFunctionPolicy({ ...a, logGroupArn: lg, deadLetterQueueArn })),
         timeoutSeconds: 60,
         logRetentionDays: this.logRetentionDays,
       },
       this,
     );
     this.closerFunction = closer.fn;
+    keepFailedInvocations(`${name}-closer-failures`, closer.fn, this.endedDeadLetters, this);
     const schedule = new aws.cloudwatch.EventRule(`${name}-sweep-schedule`, { scheduleExpression: `rate(${args.sweepMinutes ?? 15} minutes)`, description: 'Runs the approval sweeper' }, parent);
     new aws.cloudwatch.EventTarget(`${name}-sweep-target`, { rule: schedule.name, arn: sweeper.fn.arn }, parent);
     new aws.lambda.Permission(`${name}-sweep-invoke`, { action: 'lambda:InvokeFunction', function: sweeper.fn.name, principal: 'events.amazonaws.com', sourceArn: schedule.arn }, parent);
@@ -293,7 +298,7 @@ export class ApprovalService extends pulumi.ComponentResource implements Alarmin
    * its execution: an EventBridge rule named `${name}-ended` invoking the closer.
    */
   closeRequestsOnEnd(name: string, stateMachine: aws.sfn.StateMachine, parent: pulumi.Resource = this): aws.cloudwatch.EventRule {
-    return onExecutionEnd(`${name}-ended`, stateMachine, ['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'], this.closerFunction, parent);
+    return onExecutionEnd(`${name}-ended`, stateMachine, ['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'], this.closerFunction, this.endedDeadLetters, parent);
   }
 
   private createStage(name: string, args: ApprovalServiceArgs): aws.apigatewayv2.Stage {

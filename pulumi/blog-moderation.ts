@@ -3,7 +3,7 @@ import * as pulumi from '@pulumi/pulumi';
 import { moderationWorkflow } from '../src/workflow/moderation-workflow';
 import { ApprovalService } from './approval-service';
 import { notifyFunctionPolicy, postCloserFunctionPolicy, postsFunctionPolicy, stateMachinePolicy, trustPolicy } from './iam-policies';
-import { onExecutionEnd } from './execution-events';
+import { keepFailedInvocations, onExecutionEnd } from './execution-events';
 import { nodeFunction } from './node-function';
 import type { AlarmingComponent } from './operator-alarms';
 
@@ -122,13 +122,17 @@ export class BlogModeration extends pulumi.ComponentResource implements Alarming
         code: 'post-closer',
         description: 'Fails a post whose moderation ended without an outcome, and tells its author',
         environment: { TABLE_NAME: approval.table.name, SENDER_EMAIL: args.senderEmail },
-        policy: (logGroupArn) => pulumi.all([approval.arns, logGroupArn]).apply(([a, lg]) => postCloserFunctionPolicy({ ...a, logGroupArn: lg })),
+        policy: (logGroupArn) =>
+          pulumi
+            .all([approval.arns, logGroupArn, approval.endedDeadLetters.arn])
+            .apply(([a, lg, deadLetterQueueArn]) => postCloserFunctionPolicy({ ...a, logGroupArn: lg, deadLetterQueueArn })),
         timeoutSeconds: 30,
         logRetentionDays: retention,
       },
       this,
     );
-    onExecutionEnd(`${name}-post-ended`, this.stateMachine, ['FAILED', 'TIMED_OUT', 'ABORTED'], postCloser.fn, this);
+    keepFailedInvocations(`${name}-post-closer-failures`, postCloser.fn, approval.endedDeadLetters, this);
+    onExecutionEnd(`${name}-post-ended`, this.stateMachine, ['FAILED', 'TIMED_OUT', 'ABORTED'], postCloser.fn, approval.endedDeadLetters, this);
 
     const posts = nodeFunction(
       name,

@@ -122,22 +122,43 @@ export function sweeperFunctionPolicy(a: ServiceArns & { logGroupArn: string }):
 }
 
 /** Closer: end an execution in the registry, close its pending requests, tell their reviewers. Never decrypts. */
-export function closerFunctionPolicy(a: ServiceArns & { logGroupArn: string }): PolicyDocument {
+export function closerFunctionPolicy(a: ServiceArns & { logGroupArn: string; deadLetterQueueArn: string }): PolicyDocument {
   return doc(
     executionItems(a),
     { Sid: 'Requests', Effect: 'Allow', Action: 'dynamodb:UpdateItem', Resource: a.tableArn, Condition: leadingKeys('REQ#') },
     sendEmail(a),
+    keepFailedEvents(a.deadLetterQueueArn),
     writeLogs(a.logGroupArn),
   );
 }
 
 /** Post closer (blog example): fail a post left in review, email its author. */
-export function postCloserFunctionPolicy(a: ServiceArns & { logGroupArn: string }): PolicyDocument {
+export function postCloserFunctionPolicy(a: ServiceArns & { logGroupArn: string; deadLetterQueueArn: string }): PolicyDocument {
   return doc(
     { Sid: 'Posts', Effect: 'Allow', Action: 'dynamodb:UpdateItem', Resource: a.tableArn, Condition: leadingKeys('POST#') },
     sendEmail(a),
+    keepFailedEvents(a.deadLetterQueueArn),
     writeLogs(a.logGroupArn),
   );
+}
+
+/** Lambda's on-failure destination sends with the function's own role. */
+const keepFailedEvents = (queueArn: string): Statement => ({ Sid: 'FailedEvents', Effect: 'Allow', Action: 'sqs:SendMessage', Resource: queueArn });
+
+/**
+ * The dead-letter queue of execution ends: EventBridge may put events it could not deliver to a
+ * rule's target there, for this account's rules only (Lambda's on-failure destination uses the
+ * function's role instead).
+ */
+export function deadLetterQueuePolicy(a: { region: string; accountId: string; queueArn: string }): PolicyDocument {
+  return doc({
+    Sid: 'UndeliveredEvents',
+    Effect: 'Allow',
+    Principal: { Service: 'events.amazonaws.com' },
+    Action: 'sqs:SendMessage',
+    Resource: a.queueArn,
+    Condition: { ArnLike: { 'aws:SourceArn': `arn:aws:events:${a.region}:${a.accountId}:rule/*` }, StringEquals: { 'aws:SourceAccount': a.accountId } },
+  });
 }
 
 /** Posts API: store posts and start their moderation. */

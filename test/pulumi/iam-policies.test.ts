@@ -10,6 +10,7 @@ import {
   adminFunctionPolicy,
   alarmTopicPolicy,
   closerFunctionPolicy,
+  deadLetterQueuePolicy,
   notifyFunctionPolicy,
   postCloserFunctionPolicy,
   postsFunctionPolicy,
@@ -44,8 +45,8 @@ const roles: Record<string, { arn: string; policy: PolicyDocument }> = {
   workflow: { arn: role('workflow'), policy: stateMachinePolicy({ ...arns, requestFunctionArn: fnArn('request'), notifyFunctionArn: fnArn('notify') }) },
   admin: { arn: role('dashboard'), policy: adminFunctionPolicy({ ...arns, logGroupArn: lg('admin') }) },
   sweeper: { arn: role('sweeper'), policy: sweeperFunctionPolicy({ ...arns, logGroupArn: lg('sweeper') }) },
-  closer: { arn: role('closer'), policy: closerFunctionPolicy({ ...arns, logGroupArn: lg('closer') }) },
-  postCloser: { arn: role('post-closer'), policy: postCloserFunctionPolicy({ ...arns, logGroupArn: lg('post-closer') }) },
+  closer: { arn: role('closer'), policy: closerFunctionPolicy({ ...arns, logGroupArn: lg('closer'), deadLetterQueueArn: `arn:aws:sqs:eu-west-1:${ACCOUNT}:ended-dlq` }) },
+  postCloser: { arn: role('post-closer'), policy: postCloserFunctionPolicy({ ...arns, logGroupArn: lg('post-closer'), deadLetterQueueArn: `arn:aws:sqs:eu-west-1:${ACCOUNT}:ended-dlq` }) },
 };
 const keyPolicy = tokenKeyPolicy({ accountId: ACCOUNT, requestRoleArn: roles.request!.arn, decryptRoleArns: [roles.review!.arn, roles.admin!.arn, roles.sweeper!.arn] });
 /** Someone in the account with broad IAM rights, to show the key policy, not IAM, decides who uses the key. */
@@ -102,7 +103,9 @@ const postItem = { 'dynamodb:LeadingKeys': ['POST#p-1'] };
 const executionItem = { 'dynamodb:LeadingKeys': [`EXEC#arn:aws:states:eu-west-1:${ACCOUNT}:execution:moderation:p-1`] };
 const alarmTopicArn = `arn:aws:sns:eu-west-1:${ACCOUNT}:alarms`;
 const topicPolicy = alarmTopicPolicy({ region: 'eu-west-1', accountId: ACCOUNT, topicArn: alarmTopicArn });
-const allDocs = () => [...Object.values(roles).map((r) => r.policy), keyPolicy, topicPolicy];
+const deadLetterQueueArn = `arn:aws:sqs:eu-west-1:${ACCOUNT}:ended-dlq`;
+const queuePolicy = deadLetterQueuePolicy({ region: 'eu-west-1', accountId: ACCOUNT, queueArn: deadLetterQueueArn });
+const allDocs = () => [...Object.values(roles).map((r) => r.policy), keyPolicy, topicPolicy, queuePolicy];
 
 /** A request to the alarm topic, decided by its resource policy and the caller's own (if any). */
 async function simulateTopic(principal: string, action: string, contextVariables: Record<string, string>, identityPolicy?: PolicyDocument): Promise<string> {
@@ -221,6 +224,32 @@ describe('IAM policies', () => {
         expect(await simulate(roles[name]!, 'states:SendTaskSuccess', '*'), name).to.not.equal('Allowed');
         expect(await simulate(roles[name]!, 'secretsmanager:GetSecretValue', arns.macSecretArn), name).to.not.equal('Allowed');
       }
+    });
+
+    it('lets only the closers, and EventBridge for this account’s rules, put failed execution ends in the dead-letter queue', async () => {
+      for (const name of ['closer', 'postCloser']) {
+        expect(await simulate(roles[name]!, 'sqs:SendMessage', deadLetterQueueArn), name).to.equal('Allowed');
+        expect(await simulate(roles[name]!, 'sqs:SendMessage', `${deadLetterQueueArn}-other`), name).to.not.equal('Allowed');
+        expect(await simulate(roles[name]!, 'sqs:DeleteMessage', deadLetterQueueArn), name).to.not.equal('Allowed');
+      }
+      for (const name of ['request', 'review', 'posts']) expect(await simulate(roles[name]!, 'sqs:SendMessage', deadLetterQueueArn), name).to.not.equal('Allowed');
+      const fromRule = (account: string) => ({ 'aws:SourceAccount': account, 'aws:SourceArn': `arn:aws:events:eu-west-1:${account}:rule/email-approval-workflow-ended` });
+      const viaQueuePolicy = async (principal: string, context: Record<string, string>) => {
+        const result = await runSimulation(
+          {
+            request: { principal, action: 'sqs:SendMessage', resource: { resource: deadLetterQueueArn, accountId: ACCOUNT }, contextVariables: context },
+            identityPolicies: [],
+            serviceControlPolicies: [],
+            resourceControlPolicies: [],
+            resourcePolicy: JSON.parse(JSON.stringify(queuePolicy)),
+          },
+          {},
+        );
+        return result.resultType === 'error' ? 'error' : result.overallResult;
+      };
+      expect(await viaQueuePolicy('events.amazonaws.com', fromRule(ACCOUNT))).to.equal('Allowed');
+      expect(await viaQueuePolicy('events.amazonaws.com', fromRule('999999999999')), 'another account').to.not.equal('Allowed');
+      expect(await viaQueuePolicy('sns.amazonaws.com', fromRule(ACCOUNT)), 'another service').to.not.equal('Allowed');
     });
 
     it('lets the link Lambda resume executions and the posts Lambda start only this state machine', async () => {

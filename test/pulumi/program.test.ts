@@ -93,7 +93,9 @@ function expectOperatorAlarms(recorded: Recorded[], topicArn: unknown, stateMach
   for (const metric of ['ExecutionsFailed', 'ExecutionsTimedOut']) {
     expect(alarmsOn(alarms, 'AWS/States', metric, 'StateMachineArn', stateMachineArn), metric).to.have.length(1);
   }
-  expect(alarms).to.have.length(fns.length + 2);
+  // …and one on the dead-letter queue of execution ends that could not be handled.
+  expect(alarms.filter((a) => a.inputs.namespace === 'AWS/SQS' && a.inputs.metricName === 'ApproximateNumberOfMessagesVisible'), 'dead-letter queue').to.have.length(1);
+  expect(alarms).to.have.length(fns.length + 3);
   for (const alarm of alarms) {
     expect(alarm.inputs, alarm.name).to.deep.include({
       statistic: 'Sum',
@@ -278,6 +280,14 @@ describe('Pulumi program (mocked)', function () {
       const permission = one('aws:lambda/permission:Permission', `${rule}-invoke`);
       expect(permission.inputs).to.deep.include({ action: 'lambda:InvokeFunction', principal: 'events.amazonaws.com', function: one(LAMBDA, fn!).state.name });
       expect(permission.inputs.sourceArn).to.equal(one('aws:cloudwatch/eventRule:EventRule', rule!).state.arn);
+    }
+    // What could not be handled is kept, not dropped: undeliverable events and failed invocations.
+    const queueArn = one('aws:sqs/queue:Queue', 'ended-dlq').state.arn;
+    for (const rule of ['workflow-ended', 'post-ended']) expect(targetOf(rule).inputs.deadLetterConfig).to.deep.equal({ arn: queueArn });
+    for (const fn of ['email-approval-closer-fn', 'post-closer-fn']) {
+      const config = ofType('aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig').filter((c) => c.inputs.functionName === one(LAMBDA, fn).state.name);
+      expect(config, fn).to.have.length(1);
+      expect(config[0]!.inputs).to.deep.include({ maximumRetryAttempts: 2, destinationConfig: { onFailure: { destination: queueArn } } });
     }
     const env = (fn: string) => (one(LAMBDA, fn).inputs.environment as { variables: Record<string, string> }).variables;
     expect(env('email-approval-closer-fn')).to.include.keys('TABLE_NAME', 'SENDER_EMAIL').and.not.include.keys('TOKEN_KEY_ID', 'MAC_SECRET_ID');
