@@ -31,6 +31,8 @@ export const apiUrl = blog.apiUrl;
 export const stateMachineArn = blog.stateMachine.arn;
 export const tableName = blog.approval.table.name;
 export const requestFunctionArn = blog.approval.requestFunction.arn;
+/** Execution ends the closers could not handle (README: "Execution ends that could not be handled"). */
+export const deadLetterQueueUrl = blog.approval.endedDeadLetters.url;
 export const customDomainTarget = blog.approval.domainTarget;
 export const adminUrl = pulumi.interpolate`${blog.apiUrl}/admin`;
 /** The SNS topic operator alarms publish to (subscribe more endpoints to it). */

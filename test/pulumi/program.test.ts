@@ -24,6 +24,7 @@ function fakeState(type: string, name: string, inputs: Record<string, unknown>):
   if (type === 'aws:lambda/function:Function') extra.invokeArn = `arn:aws:apigateway:${REGION}:lambda:path/functions/${arn}/invocations`;
   if (type === 'aws:apigatewayv2/api:Api') Object.assign(extra, { apiEndpoint: `https://${name}.execute-api.${REGION}.amazonaws.com`, executionArn: `arn:aws:execute-api:${REGION}:${ACCOUNT}:${name}` });
   if (type === 'aws:kms/key:Key') extra.keyId = `${name}-key-id`;
+  if (type === 'aws:sqs/queue:Queue') extra.url = `https://sqs.${REGION}.amazonaws.com/${ACCOUNT}/${name}`;
   if (type === 'aws:iam/role:Role') extra.arn = `arn:aws:iam::${ACCOUNT}:role/${name}`;
   if (type === 'random:index/randomBytes:RandomBytes') extra.base64 = Buffer.alloc(32, 7).toString('base64');
   return { ...inputs, ...extra };
@@ -123,16 +124,18 @@ describe('Pulumi program (mocked)', function () {
       tableName: await value(program.tableName),
       requestFunctionArn: await value(program.requestFunctionArn),
       alarmTopicArn: await value(program.alarmTopicArn),
+      deadLetterQueueUrl: await value(program.deadLetterQueueUrl),
     };
     await settle();
   });
 
-  it('exports the API URL, state machine ARN, table name, request Lambda ARN and alarm topic ARN', () => {
+  it('exports the API URL, state machine ARN, table name, request Lambda ARN, alarm topic ARN and dead-letter queue URL', () => {
     expect(outputs.apiUrl).to.match(/^https:\/\/.+execute-api/);
     expect(outputs.stateMachineArn).to.match(/^arn:aws:states:/);
     expect(outputs.tableName).to.be.a('string');
     expect(outputs.requestFunctionArn).to.match(/^arn:aws:lambda:/);
     expect(outputs.alarmTopicArn).to.equal(one(TOPIC).state.arn).and.match(/^arn:aws:sns:/);
+    expect(outputs.deadLetterQueueUrl).to.equal(one('aws:sqs/queue:Queue', 'ended-dlq').state.url).and.match(/^https:\/\/sqs\./);
   });
 
   it('alarms on the errors of every Lambda and on failed and timed-out executions, to the one topic', () => {
