@@ -34,10 +34,21 @@ export function codePointLength(text: string): number {
   return count;
 }
 
+/**
+ * 50000 → "50,000". Not toLocaleString: its first call loads ICU number data (~16 ms), and these
+ * messages are built when a Lambda's schemas load, on every cold start.
+ */
+export function thousands(n: number): string {
+  const digits = String(n);
+  let out = '';
+  for (let i = 0; i < digits.length; i++) out += (i > 0 && (digits.length - i) % 3 === 0 ? ',' : '') + digits[i];
+  return out;
+}
+
 /** At most `max` code points; on failure the checks after it do not run. */
 export const maxChars = (max: number) =>
   refine<string>((value) => value.length <= max || (value.length <= 2 * max && codePointLength(value) <= max), {
-    message: `must be at most ${max.toLocaleString('en-GB')} characters`,
+    message: `must be at most ${thousands(max)} characters`,
     abort: true,
   });
 

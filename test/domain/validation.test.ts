@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
 import type { core } from 'zod/mini';
-import { codePointLength, email, line, optionalText, problemsOf, text } from '../../src/domain/validation';
+import { codePointLength, email, line, optionalText, problemsOf, text, thousands } from '../../src/domain/validation';
 
 const FAMILY = '\u{1F469}\u200D\u{1F469}\u200D\u{1F467}\u200D\u{1F466}'; // 7 code points, 11 UTF-16 units
 const GRIN = '\u{1F600}';
@@ -78,5 +78,11 @@ describe('validation', () => {
       expect(problems(email(), 'a@' + '.'.repeat(59_997) + '<')).to.deep.equal(['(input): must be at most 254 characters']);
       expect(Number(process.hrtime.bigint() - start) / 1e6, 'milliseconds').to.be.below(100);
     });
+  });
+});
+
+describe('thousands', () => {
+  it('groups digits by three with commas, as the limits are written in messages', () => {
+    expect([0, 7, 999, 1000, 2000, 50_000, 1_234_567].map(thousands)).to.deep.equal(['0', '7', '999', '1,000', '2,000', '50,000', '1,234,567']);
   });
 });
