@@ -151,14 +151,7 @@ const keepFailedEvents = (queueArn: string): Statement => ({ Sid: 'FailedEvents'
  * function's role instead).
  */
 export function deadLetterQueuePolicy(a: { region: string; accountId: string; queueArn: string }): PolicyDocument {
-  return doc({
-    Sid: 'UndeliveredEvents',
-    Effect: 'Allow',
-    Principal: { Service: 'events.amazonaws.com' },
-    Action: 'sqs:SendMessage',
-    Resource: a.queueArn,
-    Condition: { ArnLike: { 'aws:SourceArn': `arn:aws:events:${a.region}:${a.accountId}:rule/*` }, StringEquals: { 'aws:SourceAccount': a.accountId } },
-  });
+  return doc(serviceOnBehalfOfAccount('UndeliveredEvents', 'events.amazonaws.com', 'sqs:SendMessage', a.queueArn, a.accountId, `arn:aws:events:${a.region}:${a.accountId}:rule/*`));
 }
 
 /** Posts API: store posts and start their moderation. */
@@ -244,15 +237,17 @@ export function tokenKeyPolicy(a: { accountId: string; requestRoleArn: string; d
  * of the account still publish and subscribe through their own IAM permissions.
  */
 export function alarmTopicPolicy(a: { region: string; accountId: string; topicArn: string }): PolicyDocument {
-  return doc({
-    Sid: 'CloudWatchAlarms',
+  return doc(serviceOnBehalfOfAccount('CloudWatchAlarms', 'cloudwatch.amazonaws.com', 'sns:Publish', a.topicArn, a.accountId, `arn:aws:cloudwatch:${a.region}:${a.accountId}:alarm:*`));
+}
+
+/** An AWS service may act on `resource`, only for sources (`sourceArn`, a pattern) of this account: no confused deputy. */
+function serviceOnBehalfOfAccount(Sid: string, service: string, action: string, resource: string, accountId: string, sourceArn: string): Statement {
+  return {
+    Sid,
     Effect: 'Allow',
-    Principal: { Service: 'cloudwatch.amazonaws.com' },
-    Action: 'sns:Publish',
-    Resource: a.topicArn,
-    Condition: {
-      StringEquals: { 'aws:SourceAccount': a.accountId },
-      ArnLike: { 'aws:SourceArn': `arn:aws:cloudwatch:${a.region}:${a.accountId}:alarm:*` },
-    },
-  });
+    Principal: { Service: service },
+    Action: action,
+    Resource: resource,
+    Condition: { StringEquals: { 'aws:SourceAccount': accountId }, ArnLike: { 'aws:SourceArn': sourceArn } },
+  };
 }
