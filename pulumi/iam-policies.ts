@@ -168,7 +168,7 @@ export function notifyFunctionPolicy(a: ServiceArns & { logGroupArn: string }): 
   return doc(sendEmail(a), writeLogs(a.logGroupArn));
 }
 
-/** The state machine: invoke its two Lambdas, write post status, deliver its logs. */
+/** The state machine: invoke its two Lambdas, store posts and their status, deliver its logs. */
 export function stateMachinePolicy(a: ServiceArns & { requestFunctionArn: string; notifyFunctionArn: string }): PolicyDocument {
   return doc(
     {
@@ -177,7 +177,7 @@ export function stateMachinePolicy(a: ServiceArns & { requestFunctionArn: string
       Action: 'lambda:InvokeFunction',
       Resource: [a.requestFunctionArn, `${a.requestFunctionArn}:*`, a.notifyFunctionArn, `${a.notifyFunctionArn}:*`],
     },
-    { Sid: 'PostStatus', Effect: 'Allow', Action: 'dynamodb:UpdateItem', Resource: a.tableArn, Condition: leadingKeys('POST#') },
+    { Sid: 'Posts', Effect: 'Allow', Action: ['dynamodb:PutItem', 'dynamodb:UpdateItem'], Resource: a.tableArn, Condition: leadingKeys('POST#') },
     {
       Sid: 'LogDelivery',
       Effect: 'Allow',

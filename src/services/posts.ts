@@ -7,25 +7,35 @@ export interface PostsDeps {
   workflow: WorkflowStarter;
 }
 
-/** What the moderation state machine receives as its execution input. */
+/**
+ * What the moderation state machine receives as its execution input: the whole post (its first
+ * state stores it, so a post exists exactly when its execution does) and the reviewers' excerpt.
+ */
 export interface ModerationInput {
   postId: string;
   title: string;
+  body: string;
   excerpt: string;
   authorEmail: string;
+  createdAt: string;
 }
 
 export const moderationInput = (post: Post): ModerationInput => ({
   postId: post.id,
   title: post.title,
+  body: post.body,
   excerpt: excerpt(post.body),
   authorEmail: post.authorEmail,
+  createdAt: post.createdAt,
 });
 
 /**
- * POST /posts: validate, store the post (IN_REVIEW), start its execution named after the post.
- * The same Idempotency-Key returns the same post and re-issues the same (idempotent)
- * StartExecution, which also finishes a submission that crashed between the two writes.
+ * POST /posts: validate, start the post's execution (named after the post, with the post as
+ * its input), then store the post. The execution's first state also stores it (conditionally),
+ * so a post exists exactly when its execution does: a failed start stores nothing (the caller
+ * may simply retry), and a crash or a failed write after the start still leaves the execution
+ * to create the post. The same Idempotency-Key returns the same post and never starts a second
+ * execution.
  */
 export async function submitPost(input: unknown, idempotencyKey: string | undefined, deps: PostsDeps, now: Date): Promise<Post> {
   if (idempotencyKey !== undefined && !isIdempotencyKey(idempotencyKey)) {
@@ -33,10 +43,21 @@ export async function submitPost(input: unknown, idempotencyKey: string | undefi
   }
   const parsed = parsePostSubmission(input);
   if (!parsed.ok) throw new ApprovalError('INVALID_INPUT', { details: parsed.problems });
-  const fresh: Post = { id: postIdFor(idempotencyKey), ...parsed.value, status: 'IN_REVIEW', createdAt: now.toISOString() };
-  const post = (await deps.posts.createIfAbsent(fresh)) ?? fresh;
-  await deps.workflow.start(post.id, moderationInput(post));
-  return post;
+  const id = postIdFor(idempotencyKey);
+  if (idempotencyKey !== undefined) {
+    // A repeat: its execution started before its post was stored (or the workflow stored it).
+    const stored = await deps.posts.get(id);
+    if (stored) return stored;
+  }
+  const fresh: Post = { id, ...parsed.value, status: 'IN_REVIEW', createdAt: now.toISOString() };
+  // ExecutionAlreadyExists (a concurrent repeat with the same key) counts as started.
+  await deps.workflow.start(id, moderationInput(fresh));
+  try {
+    return (await deps.posts.createIfAbsent(fresh)) ?? fresh;
+  } catch {
+    // The execution stores the post as its first step: the submission stands.
+    return fresh;
+  }
 }
 
 /** GET /posts/{id}. */

@@ -68,6 +68,7 @@ const DYNAMO_RETRY = {
 };
 
 export const STATE = {
+  create: 'StorePost',
   request: 'RequestApproval',
   decision: 'Decision',
   publish: 'PublishPost',
@@ -170,8 +171,33 @@ export function moderationWorkflow(args: ModerationWorkflowArgs): AslDefinition 
   }
   return {
     Comment: 'Blog-post moderation by email-link approval',
-    StartAt: STATE.request,
+    StartAt: STATE.create,
     States: {
+      // The post is stored by its execution (the posts API stores it too, whichever comes first),
+      // so a post exists exactly when its execution does and no post waits for a workflow that
+      // never started.
+      [STATE.create]: {
+        Type: 'Task',
+        Resource: 'arn:aws:states:::dynamodb:putItem',
+        Parameters: {
+          TableName: args.tableName,
+          Item: {
+            pk: { 'S.$': `States.Format('${POST_PK_PREFIX}{}', $.postId)` },
+            sk: { S: POST_SK },
+            id: { 'S.$': '$.postId' },
+            title: { 'S.$': '$.title' },
+            body: { 'S.$': '$.body' },
+            authorEmail: { 'S.$': '$.authorEmail' },
+            status: { S: 'IN_REVIEW' },
+            createdAt: { 'S.$': '$.createdAt' },
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+        ResultPath: null,
+        Retry: [DYNAMO_RETRY],
+        Catch: [{ ErrorEquals: ['DynamoDB.ConditionalCheckFailedException'], ResultPath: null, Next: STATE.request }],
+        Next: STATE.request,
+      },
       [STATE.request]: {
         Type: 'Task',
         Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',

@@ -80,9 +80,39 @@ describe('posts API', () => {
     expect(JSON.parse(calls[0]!.args[0].input.input!)).to.deep.equal({
       postId: id,
       title: 'Hello world',
+      body: 'My first post.\n\nWith two paragraphs.',
       excerpt: 'My first post. With two paragraphs.',
       authorEmail: 'author@example.com',
+      createdAt: '2026-11-28T09:00:00.000Z',
     });
+    expect(json(await handler(event('GET', `/posts/${id}`)))).to.include({ id, status: 'IN_REVIEW' });
+  });
+
+  it('stores nothing when the execution cannot be started, so a retry simply submits again', async () => {
+    sfn.on(StartExecutionCommand).rejects(Object.assign(new Error('slow down'), { name: 'ThrottlingException', $metadata: {} }));
+    const throttled = await handler(event('POST', '/posts', JSON.stringify(post), { 'idempotency-key': 'retry-me' }));
+    expect(throttled.statusCode).to.equal(503);
+    expect(await table.snapshot()).to.deep.equal([]);
+
+    sfn.on(StartExecutionCommand).rejects(Object.assign(new Error('boom'), { name: 'InternalServerError', $fault: 'server', $metadata: {} }));
+    const failed = await handler(event('POST', '/posts', JSON.stringify(post), { 'idempotency-key': 'retry-me' }));
+    expect(failed.statusCode).to.equal(500);
+    expect(await table.snapshot()).to.deep.equal([]);
+
+    sfn.on(StartExecutionCommand).resolves({ executionArn: `${MACHINE}:x`, startDate: new Date() });
+    const ok = await handler(event('POST', '/posts', JSON.stringify(post), { 'idempotency-key': 'retry-me' }));
+    expect(ok.statusCode).to.equal(202);
+    expect(await table.snapshot()).to.have.length(1);
+  });
+
+  it('answers 202 when the execution started but storing the post failed: the execution stores it', async () => {
+    table.failNext('PutItemCommand', Object.assign(new Error('boom'), { name: 'InternalServerError', $fault: 'server' }));
+    const res = await handler(event('POST', '/posts', JSON.stringify(post)));
+    expect(res.statusCode).to.equal(202);
+    expect(json(res)).to.include({ status: 'IN_REVIEW' });
+    expect(sfn.commandCalls(StartExecutionCommand)).to.have.length(1);
+    // The post travels whole in the execution input, for the workflow's first state (StorePost).
+    expect(JSON.parse(sfn.commandCalls(StartExecutionCommand)[0]!.args[0].input.input!)).to.include({ body: post.body, createdAt: '2026-11-28T09:00:00.000Z' });
   });
 
   it('returns the same post for the same Idempotency-Key and never starts a second execution', async () => {

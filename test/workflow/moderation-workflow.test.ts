@@ -11,7 +11,7 @@ const args = {
   reviewers: ['alice@example.com'],
   linkTtlSeconds: 3600,
 };
-const input = { postId: 'p-AAAAAAAAAAAAAAAAAAAAAA', title: 'Hello', excerpt: 'A post', authorEmail: 'author@example.com' };
+const input = { postId: 'p-AAAAAAAAAAAAAAAAAAAAAA', title: 'Hello', body: 'A post, in full.', excerpt: 'A post', authorEmail: 'author@example.com', createdAt: '2026-11-28T08:59:00.000Z' };
 const context = {
   Execution: { Id: 'arn:aws:states:eu-west-1:123456789012:execution:moderation:p-1', Input: input, StartTime: '2026-11-28T09:00:00Z', Name: 'p-1' },
   State: { EnteredTime: '2026-11-28T09:00:00Z', Name: STATE.request, RetryCount: 0 },
@@ -21,19 +21,23 @@ const context = {
 const named = (name: string, message = name) => Object.assign(new Error(message), { name });
 
 /** Runs the definition with every Task state replaced by a local recorder; retries wait 0 ms. */
-function run(definition: AslDefinition, approval: () => Promise<unknown>, notify: () => Promise<unknown> = async () => ({})) {
+function run(definition: AslDefinition, approval: () => Promise<unknown>, notify: () => Promise<unknown> = async () => ({}), store: () => Promise<unknown> = async () => ({})) {
   const calls: { state: string; input: Record<string, unknown> }[] = [];
+  const stored: Record<string, unknown>[] = [];
   const record = (state: string, result: () => Promise<unknown> = async () => ({})) => async (taskInput: Record<string, unknown>) => {
     calls.push({ state, input: taskInput });
     return result();
   };
-  const overrides: Record<string, (i: Record<string, unknown>) => Promise<unknown>> = { [STATE.request]: record(STATE.request, approval) };
+  const overrides: Record<string, (i: Record<string, unknown>) => Promise<unknown>> = {
+    [STATE.request]: record(STATE.request, approval),
+    [STATE.create]: async (taskInput) => (stored.push(taskInput), store()),
+  };
   for (const s of [STATE.publish, STATE.reject, STATE.expire, STATE.fail]) overrides[s] = record(s);
   for (const s of [STATE.notifyPublished, STATE.notifyRejected, STATE.notifyExpired, STATE.notifyFailed]) overrides[s] = record(s, notify);
   const machine = new StateMachine(definition as never);
   const retryIntervalOverrides = Object.fromEntries(Object.keys(definition.States).map((name) => [name, 0]));
   const execution = machine.run(input, { overrides: { taskResourceLocalHandlers: overrides as never, retryIntervalOverrides }, context });
-  return { calls, result: execution.result };
+  return { calls, stored, result: execution.result };
 }
 
 /** The error an execution ended with (the interpreter wraps it in ExecutionError). */
@@ -88,6 +92,33 @@ describe('moderation workflow definition', () => {
   it('refuses to build without reviewers or with a TTL under a minute', () => {
     expect(() => moderationWorkflow({ ...args, reviewers: [] })).to.throw('reviewer');
     expect(() => moderationWorkflow({ ...args, linkTtlSeconds: 10 })).to.throw('linkTtlSeconds');
+  });
+
+  it('first stores the post from its input, only if it is not stored yet', async () => {
+    const decision = { decision: 'approved', decidedBy: 'alice@example.com', decidedAt: '2026-11-28T10:00:00Z' };
+    const { stored, result } = run(moderationWorkflow(args), async () => decision);
+    await result;
+    expect(moderationWorkflow(args).StartAt).to.equal(STATE.create);
+    expect(stored).to.have.length(1);
+    expect(stored[0]).to.deep.include({ TableName: 'approvals', ConditionExpression: 'attribute_not_exists(pk)' });
+    expect(stored[0]!.Item).to.deep.equal({
+      pk: { S: `POST#${input.postId}` },
+      sk: { S: 'POST' },
+      id: { S: input.postId },
+      title: { S: 'Hello' },
+      body: { S: 'A post, in full.' },
+      authorEmail: { S: 'author@example.com' },
+      status: { S: 'IN_REVIEW' },
+      createdAt: { S: input.createdAt },
+    });
+  });
+
+  it('goes on to the approval when the posts API stored the post first (ConditionalCheckFailed)', async () => {
+    const decision = { decision: 'approved', decidedBy: 'alice@example.com', decidedAt: '2026-11-28T10:00:00Z' };
+    const exists = async () => Promise.reject(named('DynamoDB.ConditionalCheckFailedException'));
+    const { calls, result } = run(moderationWorkflow(args), async () => decision, undefined, exists);
+    await result;
+    expect(calls.map((c) => c.state)).to.deep.equal([STATE.request, STATE.publish, STATE.notifyPublished]);
   });
 
   it('publishes the post and tells the author when approved (run by aws-local-stepfunctions)', async () => {
