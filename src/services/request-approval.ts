@@ -3,11 +3,11 @@ import { parseApprovalTask } from '../domain/approval-request';
 import { auditEvent } from '../domain/audit';
 import { ApprovalError } from '../domain/errors';
 import type { MacKeyring } from '../domain/mac-keyring';
-import type { ApprovalRecord, AuditEvent, ExecutionRegistry, Mailer, RequestStore, TokenCipher } from '../domain/ports';
+import type { ApprovalRecord, ExecutionRegistry, Mailer, RequestStore, TokenCipher } from '../domain/ports';
 import { linkQuery, signLink, type ReviewAction } from '../domain/review-link';
 import { sealToken } from '../domain/sealed-token';
 import { formatExpiry, renderReviewEmail, type ReviewEmailKind } from '../email/review-email';
-import { closeRequest } from './close-requests';
+import { closeRequest, emailedReviewers } from './close-requests';
 
 export interface RequestApprovalDeps {
   store: RequestStore;
@@ -66,7 +66,6 @@ export async function emailReviewers(
 ): Promise<{ failed: number[]; rejected: number[] }> {
   const failed: number[] = [];
   const rejected: number[] = [];
-  const events: AuditEvent[] = [];
   for (const i of indices) {
     const reviewer = record.reviewers[i]!;
     const email = renderReviewEmail({
@@ -83,14 +82,16 @@ export async function emailReviewers(
     });
     try {
       await deps.mailer.send({ to: reviewer, ...email });
-      events.push(auditEvent(kind === 'reminder' ? 'reminded' : 'emailed', now, `r${i}`, deps.keyring, {}, kind));
     } catch (err) {
       failed.push(i);
       if (err instanceof ApprovalError && err.code === 'EMAIL_REJECTED') rejected.push(i);
+      continue;
     }
+    // Recorded right after each send (reminders are recorded with their claim): a retry after a
+    // crash emails exactly the reviewers without this record, so at most the one email in flight
+    // when the process died goes out twice.
+    if (kind !== 'reminder') await deps.store.appendAudit(record.requestId, [auditEvent('emailed', now, `r${i}`, deps.keyring, {}, kind)]);
   }
-  // Reminders record their event with the reminder claim itself.
-  if (kind !== 'reminder') await deps.store.appendAudit(record.requestId, events);
   return { failed, rejected };
 }
 
@@ -154,8 +155,14 @@ export async function requestApproval(input: unknown, deps: RequestApprovalDeps,
       if (await deps.store.replaceToken(requestId, fresh.sealedToken!, tokenHash)) record = { ...existing, sealedToken: fresh.sealedToken, tokenHash };
     }
     if (record.status === 'PENDING') {
-      for (let i = 0; i < existing.reviewers.length; i++) {
-        if (!existing.notified.includes(i) && (await deps.store.claimNotification(requestId, i))) toEmail.push(i);
+      // A retry (Step Functions' Retry runs one attempt at a time): email whoever was claimed but
+      // has no email on record (an earlier attempt died before sending it), and claim the rest.
+      const emailed = new Set(emailedReviewers(existing));
+      // Escalation reviewers, appended later, are the sweeper's to email.
+      const original = existing.reviewers.length - (existing.escalated ? (existing.escalateTo?.length ?? 0) : 0);
+      for (let i = 0; i < original; i++) {
+        if (emailed.has(i)) continue;
+        if (existing.notified.includes(i) || (await deps.store.claimNotification(requestId, i))) toEmail.push(i);
       }
     }
   }

@@ -19,7 +19,8 @@ describe('request Lambda', () => {
     });
     const requestId = await h.submit();
 
-    expect(order).to.deep.equal(['email after PutItemCommand', 'email after PutItemCommand']);
+    // Each email is recorded (an audit update) right after it is sent.
+    expect(order).to.deep.equal(['email after PutItemCommand', 'email after PutItemCommand,UpdateItemCommand']);
     const items = (await h.table.snapshot()) as Record<string, { S?: string; N?: string }>[];
     expect(items).to.have.length(1);
     expect(items[0]!.requestId!.S).to.equal(requestId);
@@ -99,6 +100,22 @@ describe('request Lambda', () => {
     await h.request(task).catch((err: Error) => (failure = err));
     expect(failure?.name).to.equal('EmailRejected');
     expect(failure?.message).to.equal('reviewer 0: EMAIL_REJECTED; reviewer 1: EMAIL_REJECTED');
+  });
+
+  it('emails on retry exactly the reviewers a crashed attempt had not emailed yet', async () => {
+    const task = approvalTask({ reviewers: ['a@example.com', 'b@example.com', 'c@example.com'] });
+    // The process dies right after b's email went out, before it was recorded.
+    let sent = 0;
+    ses.on(SendEmailCommand).callsFake(async () => {
+      if (++sent === 2) h.table.failNext('UpdateItemCommand', Object.assign(new Error('the Lambda died'), { name: 'Crash' }));
+      return { MessageId: `m-${sent}` };
+    });
+    await h.request(task).catch(() => undefined);
+
+    await h.request(task);
+    const recipients = ses.commandCalls(SendEmailCommand).map((c) => c.args[0].input.Destination!.ToAddresses![0]);
+    // b's email was in flight when the process died: sent again (the one documented duplicate); c was never sent: sent now.
+    expect(recipients).to.deep.equal(['a@example.com', 'b@example.com', 'b@example.com', 'c@example.com']);
   });
 
   it('emails on retry only the reviewers whose email failed', async () => {
