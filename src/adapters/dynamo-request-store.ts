@@ -1,7 +1,9 @@
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type { RequestTableConfig } from '../config';
 import { ApprovalError } from '../domain/errors';
+import { DEFAULT_PENDING_SHARDS, MAX_PENDING_SHARDS, indexPartition, indexPartitions, isShardCount, type IndexState } from '../domain/pending-index';
 import {
   voteKey,
   type ApprovalRecord,
@@ -9,12 +11,14 @@ import {
   type ClaimResult,
   type Decision,
   type DecisionClaim,
+  type IndexPosition,
+  type PendingPage,
   type RequestStore,
   type Voter,
   type VoteResult,
 } from '../domain/ports';
 import { isThrottle } from './aws-errors';
-import { PENDING_INDEX_NAME, requestKey } from './table-schema';
+import { PENDING_INDEX_KEY, PENDING_INDEX_NAME, TABLE_KEY, requestKey } from './table-schema';
 
 /** Default: requests and their audit trail stay a year after their links expire (then TTL removes them). */
 export const DEFAULT_RETENTION_SECONDS = 365 * 24 * 3600;
@@ -25,15 +29,30 @@ const SETS = ['notified', 'opened', 'reminded', 'toldClosed'] as const;
 type Item = Record<string, unknown>;
 
 /**
- * Index keys: `pendingKey` is PENDING while a request awaits a decision (the dashboard's and the
- * sweeper's query), then DONE with the time it closed, for the dashboard's "recently decided".
+ * The item the store writes for a new request. Index keys: `pendingKey` is `PENDING#<shard>` while
+ * the request awaits a decision (the dashboard's and the sweeper's query), then `DONE#<shard>`
+ * with the time it closed as `pendingSort`, for the dashboard's "recently decided".
  */
-function toItem(record: ApprovalRecord, retentionSeconds: number): Item {
+export function requestItem(record: ApprovalRecord, retentionSeconds: number, shards: number): Item {
   const { notified, opened, reminded, toldClosed, ...rest } = record;
   const sets: Item = {};
   // DynamoDB sets cannot be empty; an absent attribute means "none yet".
   for (const [name, values] of [['notified', notified], ['opened', opened], ['reminded', reminded], ['toldClosed', toldClosed ?? []]] as const) if (values.length > 0) sets[name] = new Set(values);
-  return { ...key(record.requestId), ...rest, ...sets, pendingKey: 'PENDING', pendingSort: record.createdAt, ttl: record.expiresAt + retentionSeconds };
+  return {
+    ...key(record.requestId),
+    ...rest,
+    ...sets,
+    pendingKey: indexPartition('PENDING', record.requestId, shards),
+    pendingSort: record.createdAt,
+    ttl: record.expiresAt + retentionSeconds,
+  };
+}
+
+/** The index position of an item: its table and index keys, what DynamoDB takes as ExclusiveStartKey. */
+function positionOf(item: Item): IndexPosition {
+  const position: IndexPosition = {};
+  for (const name of [TABLE_KEY.partition, TABLE_KEY.sort, PENDING_INDEX_KEY.partition, PENDING_INDEX_KEY.sort]) position[name] = String(item[name]);
+  return position;
 }
 
 function fromItem(item: Item): ApprovalRecord {
@@ -69,12 +88,25 @@ function mapError(err: unknown): unknown {
 export class DynamoRequestStore implements RequestStore {
   private readonly doc: DynamoDBDocumentClient;
 
+  /** `pendingShards` must be the same in every Lambda of a deployment: build it from `requestTableConfig` (see `onTable`). */
   constructor(
     client: DynamoDBClient,
     private readonly tableName: string,
     private readonly retentionSeconds = DEFAULT_RETENTION_SECONDS,
+    readonly pendingShards = DEFAULT_PENDING_SHARDS,
   ) {
+    if (!isShardCount(pendingShards)) throw new RangeError(`pendingShards must be a whole number from 1 to ${MAX_PENDING_SHARDS}, got ${pendingShards}`);
     this.doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  }
+
+  /** The store every Lambda builds from its environment: table, retention and shard count travel together. */
+  static onTable(client: DynamoDBClient, table: RequestTableConfig): DynamoRequestStore {
+    return new DynamoRequestStore(client, table.tableName, table.retentionSeconds, table.pendingShards);
+  }
+
+  /** The partition a request moves to when it closes. */
+  private done(requestId: string): string {
+    return indexPartition('DONE', requestId, this.pendingShards);
   }
 
   async get(requestId: string): Promise<ApprovalRecord | undefined> {
@@ -101,7 +133,7 @@ export class DynamoRequestStore implements RequestStore {
       await this.doc.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: toItem(record, this.retentionSeconds),
+          Item: requestItem(record, this.retentionSeconds, this.pendingShards),
           ConditionExpression: 'attribute_not_exists(pk)',
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
@@ -267,42 +299,73 @@ export class DynamoRequestStore implements RequestStore {
         UpdateExpression: 'SET #status = :expired, pendingKey = :done, pendingSort = :at, audit = list_append(if_not_exists(audit, :empty), :events) REMOVE sealedToken',
         ConditionExpression: '#status = :pending AND expiresAt <= :now',
         ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':expired': 'EXPIRED', ':pending': 'PENDING', ':now': nowSeconds, ':done': 'DONE', ':at': event.at, ':events': [event], ':empty': [] },
+        ExpressionAttributeValues: { ':expired': 'EXPIRED', ':pending': 'PENDING', ':now': nowSeconds, ':done': this.done(requestId), ':at': event.at, ':events': [event], ':empty': [] },
       }),
     );
   }
 
-  private async query(partition: 'PENDING' | 'DONE', limit: number, forward: boolean): Promise<ApprovalRecord[]> {
-    const out: ApprovalRecord[] = [];
-    let start: Record<string, unknown> | undefined;
+  /** One page of one index partition, in `pendingSort` order (oldest first when `forward`). */
+  private async page(partition: string, limit: number, forward: boolean, after?: IndexPosition): Promise<{ items: Item[]; next?: IndexPosition }> {
     try {
-      do {
-        const page = await this.doc.send(
-          new QueryCommand({
-            TableName: this.tableName,
-            IndexName: PENDING_INDEX_NAME,
-            KeyConditionExpression: 'pendingKey = :p',
-            ExpressionAttributeValues: { ':p': partition },
-            ScanIndexForward: forward,
-            Limit: Math.min(limit - out.length, 100),
-            ExclusiveStartKey: start,
-          }),
-        );
-        for (const item of page.Items ?? []) out.push(fromItem(item));
-        start = page.LastEvaluatedKey;
-      } while (start && out.length < limit);
+      const page = await this.doc.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: PENDING_INDEX_NAME,
+          KeyConditionExpression: 'pendingKey = :p',
+          ExpressionAttributeValues: { ':p': partition },
+          ScanIndexForward: forward,
+          Limit: limit,
+          ExclusiveStartKey: after,
+        }),
+      );
+      return { items: page.Items ?? [], ...(page.LastEvaluatedKey ? { next: positionOf(page.LastEvaluatedKey) } : {}) };
     } catch (err) {
       throw mapError(err);
+    }
+  }
+
+  /**
+   * The first `limit` requests in `state` across every partition, merged in `pendingSort` order
+   * (ties by key, as within a partition). Each partition is read a small page at a time and only
+   * as far as the merge needs it, so a read costs about `limit` items plus one page per partition.
+   */
+  private async merged(state: IndexState, limit: number, forward: boolean): Promise<ApprovalRecord[]> {
+    const partitions = indexPartitions(state, this.pendingShards);
+    const pageSize = Math.min(100, Math.ceil(limit / partitions.length) + 2);
+    const sources = partitions.map((partition) => ({ partition, items: [] as Item[], next: undefined as IndexPosition | undefined, exhausted: false }));
+    const refill = async (source: (typeof sources)[number]) => {
+      const page = await this.page(source.partition, pageSize, forward, source.next);
+      source.items.push(...page.items);
+      source.next = page.next;
+      source.exhausted = !page.next;
+    };
+    const order = (a: Item, b: Item) => {
+      const bySort = String(a.pendingSort).localeCompare(String(b.pendingSort)) || String(a.pk).localeCompare(String(b.pk));
+      return forward ? bySort : -bySort;
+    };
+    const out: ApprovalRecord[] = [];
+    while (out.length < limit) {
+      // A partition whose read items are used up but that has more must be read on before choosing.
+      await Promise.all(sources.filter((s) => s.items.length === 0 && !s.exhausted).map(refill));
+      let best: (typeof sources)[number] | undefined;
+      for (const source of sources) if (source.items.length > 0 && (!best || order(source.items[0]!, best.items[0]!) < 0)) best = source;
+      if (!best) break;
+      out.push(fromItem(best.items.shift()!));
     }
     return out;
   }
 
   listPending(limit: number): Promise<ApprovalRecord[]> {
-    return this.query('PENDING', limit, true);
+    return this.merged('PENDING', limit, true);
   }
 
   listRecent(limit: number): Promise<ApprovalRecord[]> {
-    return this.query('DONE', limit, false);
+    return this.merged('DONE', limit, false);
+  }
+
+  async pendingPage(partition: string, limit: number, after?: IndexPosition): Promise<PendingPage> {
+    const page = await this.page(partition, limit, true, after);
+    return { items: page.items.map((item) => ({ record: fromItem(item), position: positionOf(item) })), ...(page.next ? { next: page.next } : {}) };
   }
 
   takeOverDecision(requestId: string, expiredLease: number, newLease: number): Promise<boolean> {
@@ -334,7 +397,7 @@ export class DynamoRequestStore implements RequestStore {
       requestId,
       lease,
       'SET #status = :final, pendingKey = :done, pendingSort = :at, audit = list_append(if_not_exists(audit, :empty), :events) REMOVE leaseUntil, sealedToken',
-      { ':final': decision === 'approved' ? 'APPROVED' : 'REJECTED', ':done': 'DONE', ':at': event.at, ':events': [event], ':empty': [] },
+      { ':final': decision === 'approved' ? 'APPROVED' : 'REJECTED', ':done': this.done(requestId), ':at': event.at, ':events': [event], ':empty': [] },
     );
   }
 
@@ -357,7 +420,7 @@ export class DynamoRequestStore implements RequestStore {
         UpdateExpression: 'SET #status = :closed, pendingKey = :done, pendingSort = :at, audit = list_append(if_not_exists(audit, :empty), :events) REMOVE sealedToken',
         ConditionExpression: '#status = :pending',
         ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':closed': 'CLOSED', ':pending': 'PENDING', ':done': 'DONE', ':at': event.at, ':events': [event], ':empty': [] },
+        ExpressionAttributeValues: { ':closed': 'CLOSED', ':pending': 'PENDING', ':done': this.done(requestId), ':at': event.at, ':events': [event], ':empty': [] },
         ReturnValues: 'ALL_NEW',
       });
       return fromItem(Attributes!);
@@ -372,7 +435,7 @@ export class DynamoRequestStore implements RequestStore {
       requestId,
       lease,
       'SET #status = :expired, pendingKey = :done, pendingSort = :at, audit = list_append(if_not_exists(audit, :empty), :events) REMOVE leaseUntil, sealedToken',
-      { ':expired': 'EXPIRED', ':done': 'DONE', ':at': event.at, ':events': [event], ':empty': [] },
+      { ':expired': 'EXPIRED', ':done': this.done(requestId), ':at': event.at, ':events': [event], ':empty': [] },
     );
   }
 }

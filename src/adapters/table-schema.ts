@@ -16,6 +16,9 @@ export const POST_SK = 'POST';
 export const executionKey = (executionId: string) => ({ pk: `EXEC#${executionId}`, sk: 'EXECUTION' });
 /** A used admin sign-in token: written once, kept until its TTL, so a second use is refused. */
 export const signInKey = (signInId: string) => ({ pk: `SIGNIN#${signInId}`, sk: 'SIGNIN' });
+/** The sweeper's cursor over the pending index: one item, replaced under optimistic locking. */
+export const SWEEP_PK_PREFIX = 'SWEEP#';
+export const sweepCursorKey = () => ({ pk: `${SWEEP_PK_PREFIX}cursor`, sk: 'CURSOR' });
 
 /** CreateTable input (on-demand billing), for DynamoDB-compatible local servers. */
 export function createTableInput(tableName: string) {

@@ -126,10 +126,17 @@ export interface RequestStore {
   escalate(requestId: string, reviewers: string[], nowSeconds: number, event: AuditEvent): Promise<ApprovalRecord | undefined>;
   /** PENDING → EXPIRED once its links have expired. */
   expirePending(requestId: string, nowSeconds: number, event: AuditEvent): Promise<boolean>;
-  /** Requests awaiting a decision (PENDING or DECIDING), oldest first. */
+  /** The shard count this store writes the pending index with (PENDING_SHARDS). */
+  readonly pendingShards: number;
+  /** Requests awaiting a decision (PENDING or DECIDING), oldest first, from every partition of the index. */
   listPending(limit: number): Promise<ApprovalRecord[]>;
-  /** Decided or expired requests, most recent first. */
+  /** Decided or expired requests, most recent first, from every partition of the index. */
   listRecent(limit: number): Promise<ApprovalRecord[]>;
+  /**
+   * One page of one partition of the pending index (see `indexPartitions`), oldest first,
+   * starting after `after`. `next` is absent once the partition has been read to its end.
+   */
+  pendingPage(partition: string, limit: number, after?: IndexPosition): Promise<PendingPage>;
   /** Takes over a DECIDING record whose lease ran out (crash recovery); false if someone else did. */
   takeOverDecision(requestId: string, expiredLease: number, newLease: number): Promise<boolean>;
   /** DECIDING → APPROVED | REJECTED, for the holder of `lease`. */
@@ -142,6 +149,34 @@ export interface RequestStore {
   closePending(requestId: string, event: AuditEvent): Promise<ApprovalRecord | undefined>;
   /** Claims the right to tell one reviewer that the review closed; false if someone already did. */
   claimClosedNotice(requestId: string, reviewer: number): Promise<boolean>;
+}
+
+/** Where a read of one index partition stopped. Opaque outside the store; kept as is in the sweep cursor. */
+export type IndexPosition = Record<string, string>;
+
+export interface PendingPage {
+  /** Each record with the position just after it, so a reader can stop between any two. */
+  items: { record: ApprovalRecord; position: IndexPosition }[];
+  /** Where the next page starts; absent when the partition has no more. */
+  next?: IndexPosition;
+}
+
+/** How far the sweeper's current pass over the pending index has come. */
+export interface SweepCursor {
+  /** When the pass began (ISO time). */
+  passStartedAt: string;
+  /** The highest shard count a sweep has read the index with: sweeps never read fewer shards than this. */
+  shards: number;
+  /** Per partition: where the pass stopped in it, or 'done'. A partition not listed has not been started. */
+  partitions: Record<string, IndexPosition | 'done'>;
+}
+
+/** The sweeper's cursor: one small item, replaced only by whoever read its current version. */
+export interface SweepCursorStore {
+  /** The cursor and its version (0 and no cursor before the first save). Throws THROTTLED when throttled. */
+  load(): Promise<{ cursor?: SweepCursor; version: number }>;
+  /** Stores `cursor` as version `version + 1` if the stored version is still `version`; false if another sweep saved first. */
+  save(cursor: SweepCursor, version: number): Promise<boolean>;
 }
 
 /**

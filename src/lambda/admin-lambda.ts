@@ -3,7 +3,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DynamoRequestStore } from '../adapters/dynamo-request-store';
 import { DynamoSignInLedger } from '../adapters/dynamo-sign-in-ledger';
 import { secretKeyring } from '../adapters/secret-keyring';
-import { readEnv, retentionSeconds } from '../config';
+import { REQUEST_TABLE_OPTIONS, readEnv, requestTableConfig } from '../config';
 import { adminAddress } from '../domain/admin-auth';
 import { createAdminHandler } from '../handlers/admin-handler';
 import { trimTrailingSlashes } from '../handlers/http';
@@ -46,7 +46,7 @@ export function baseUrl(value: string): string {
 
 /** The dashboard Lambda wired from its environment: config read once, clients built once. */
 export function adminLambda(env: NodeJS.ProcessEnv, clients: ClientConfig = {}, logger: AppLogger = createLogger('approval-admin')) {
-  const config = readEnv(env, ['TABLE_NAME', 'MAC_SECRET_ID', 'TOKEN_KEY_ID', 'SENDER_EMAIL', 'BASE_URL'], ['ADMINS', 'AUDIT_RETENTION_DAYS']);
+  const config = readEnv(env, ['TABLE_NAME', 'MAC_SECRET_ID', 'TOKEN_KEY_ID', 'SENDER_EMAIL', 'BASE_URL'], ['ADMINS', ...REQUEST_TABLE_OPTIONS]);
   const admins = adminList(config.ADMINS);
   if (admins.length === 0) logger.warn('ADMINS is empty: nobody can sign in to the dashboard');
   const dynamodb = new DynamoDBClient({ ...clients.dynamodb });
@@ -56,7 +56,7 @@ export function adminLambda(env: NodeJS.ProcessEnv, clients: ClientConfig = {}, 
   let decider: Decider | undefined;
   const loadDecider = async () => (decider ??= (await import('./review-decider.js')).createDecider(config.TOKEN_KEY_ID, clients, config.SENDER_EMAIL));
   return createAdminHandler({
-    store: new DynamoRequestStore(dynamodb, config.TABLE_NAME, retentionSeconds(config.AUDIT_RETENTION_DAYS)),
+    store: DynamoRequestStore.onTable(dynamodb, requestTableConfig(config)),
     ledger: new DynamoSignInLedger(dynamodb, config.TABLE_NAME),
     keyring,
     decider: loadDecider,

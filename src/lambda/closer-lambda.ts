@@ -4,19 +4,19 @@ import { DynamoExecutionRegistry } from '../adapters/dynamo-execution-registry';
 import { DynamoPostStore } from '../adapters/dynamo-post-store';
 import { DynamoRequestStore } from '../adapters/dynamo-request-store';
 import { SesMailer } from '../adapters/ses-mailer';
-import { readEnv, retentionSeconds } from '../config';
+import { REQUEST_TABLE_OPTIONS, readEnv, requestTableConfig } from '../config';
 import { createPostCloserHandler, createRequestCloserHandler } from '../handlers/execution-ended-handler';
 import { createLogger, type AppLogger } from '../logger';
 import type { ClientConfig } from './client-config';
 
 /** The approval core's closer, run by an EventBridge rule on execution status changes. */
 export function closerLambda(env: NodeJS.ProcessEnv, clients: ClientConfig = {}, logger: AppLogger = createLogger('approval-closer')) {
-  const config = readEnv(env, ['TABLE_NAME', 'SENDER_EMAIL'], ['SES_CONFIGURATION_SET', 'AUDIT_RETENTION_DAYS']);
+  const config = readEnv(env, ['TABLE_NAME', 'SENDER_EMAIL'], ['SES_CONFIGURATION_SET', ...REQUEST_TABLE_OPTIONS]);
   const dynamodb = new DynamoDBClient({ ...clients.dynamodb });
-  const retention = retentionSeconds(config.AUDIT_RETENTION_DAYS);
+  const table = requestTableConfig(config);
   return createRequestCloserHandler({
-    store: new DynamoRequestStore(dynamodb, config.TABLE_NAME, retention),
-    executions: new DynamoExecutionRegistry(dynamodb, config.TABLE_NAME, retention),
+    store: DynamoRequestStore.onTable(dynamodb, table),
+    executions: new DynamoExecutionRegistry(dynamodb, table.tableName, table.retentionSeconds),
     mailer: new SesMailer(new SESClient({ ...clients.ses }), config.SENDER_EMAIL, config.SES_CONFIGURATION_SET),
     logger,
   });

@@ -44,6 +44,8 @@ export interface LocalStackOptions {
   sweepSeconds?: number;
   /** Reminder time before expiry (default 24). */
   reminderHoursBeforeExpiry?: number;
+  /** Shards of the pending index (default 16); every Lambda gets the same value, as on AWS. */
+  pendingShards?: number;
 }
 
 export interface LocalStack {
@@ -142,6 +144,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       STATE_MACHINE_ARN: LOCAL_STATE_MACHINE_ARN,
       ADMINS: admins.join(','),
       BASE_URL: apiUrl,
+      // One value for every Lambda, as the Pulumi program passes it.
+      ...(options.pendingShards !== undefined ? { PENDING_SHARDS: String(options.pendingShards) } : {}),
     };
 
     requestHandler = requestLambda(env, clients, logger('approval-request'));

@@ -2,7 +2,7 @@
  * `npm start`: the whole moderation flow locally. Settings from the environment:
  * PORT (3000), INBOX_PORT (8005), DATA_DIR (.data), REVIEWERS (reviewer@example.com),
  * ADMINS (admin@example.com), LINK_TTL_HOURS (168), LOG_LEVEL (WARN), SWEEP_SECONDS (60),
- * REMINDER_HOURS_BEFORE_EXPIRY (24).
+ * REMINDER_HOURS_BEFORE_EXPIRY (24), PENDING_SHARDS (16).
  */
 import { startLocalStack } from './local-stack';
 
@@ -30,6 +30,7 @@ async function main(): Promise<void> {
     reminderHoursBeforeExpiry: process.env.REMINDER_HOURS_BEFORE_EXPIRY ? Number(process.env.REMINDER_HOURS_BEFORE_EXPIRY) : 24,
     linkTtlHours: process.env.LINK_TTL_HOURS ? Number(process.env.LINK_TTL_HOURS) : 168,
     logLevel: process.env.LOG_LEVEL || 'WARN',
+    pendingShards: process.env.PENDING_SHARDS ? Number(process.env.PENDING_SHARDS) : undefined,
   });
   const pending = [...stack.stepFunctions.executions.values()].filter((e) => e.status === 'RUNNING').length;
   console.log(`
