@@ -5,14 +5,15 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SESClient } from '@aws-sdk/client-ses';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoRequestStore } from '../adapters/dynamo-request-store';
+import { DynamoSweepCursor } from '../adapters/dynamo-sweep-cursor';
 import { KmsTokenCipher } from '../adapters/kms-token-cipher';
 import { secretKeyring } from '../adapters/secret-keyring';
 import { SesMailer } from '../adapters/ses-mailer';
 import { SfnTaskCallback } from '../adapters/sfn-task-callback';
-import { readEnv, retentionSeconds } from '../config';
+import { REQUEST_TABLE_OPTIONS, readEnv, requestTableConfig } from '../config';
 import type { MacKeyring } from '../domain/mac-keyring';
 import { createLogger, describeCause, type AppLogger } from '../logger';
-import { sweep, type SweeperDeps, type SweepSummary } from '../services/sweeper';
+import { sweep, type SweepBudget, type SweeperDeps, type SweepSummary } from '../services/sweeper';
 import type { ClientConfig } from './client-config';
 
 /** REMINDER_HOURS_BEFORE_EXPIRY (default 24; fractions allowed, at most a year) in seconds. */
@@ -23,31 +24,51 @@ export function reminderSeconds(hours: string | undefined): number {
   return Math.round(n * 3600);
 }
 
+/** The sweeper Lambda's timeout: a run without a Lambda context (local mode) gets as long. */
+export const SWEEP_RUN_MS = 55_000;
+
 export interface SweeperHandlerDeps extends Omit<SweeperDeps, 'keyring'> {
   keyring: () => Promise<MacKeyring> | MacKeyring;
   logger: AppLogger;
   now?: () => Date;
+  /** How long a run may take when no Lambda context says (default SWEEP_RUN_MS), and how close to the end it stops. */
+  budget?: { runMs?: number; marginMs?: number };
+}
+
+/** The run's budget: the Lambda's own remaining time on AWS, else `runMs` from the start of the run. */
+function budgetFor(context: Context | undefined, options: SweeperHandlerDeps['budget'] = {}): SweepBudget {
+  const margin = options.marginMs !== undefined ? { marginMs: options.marginMs } : {};
+  if (context && typeof context.getRemainingTimeInMillis === 'function') return { remainingMs: () => context.getRemainingTimeInMillis(), ...margin };
+  const deadline = performance.now() + (options.runMs ?? SWEEP_RUN_MS);
+  return { remainingMs: () => deadline - performance.now(), ...margin };
 }
 
 /**
  * The sweeper as a handler: the scheduled event carries nothing it needs, so it is ignored.
- * Each failed step is logged (request id, step, code: never a token or an address); a failure
- * to read the pending index fails the invocation, and the next schedule tries again.
+ * Each failed step is logged (request id, step, code: never a token or an address). A failure
+ * to read the cursor or the pending index fails the invocation, and so does a cursor that could
+ * not be saved (after the summary is logged): the Errors alarm fires, and the next run tries
+ * again from the last saved cursor.
  */
 export function createSweeperHandler(deps: SweeperHandlerDeps) {
   const now = deps.now ?? (() => new Date());
   return async (_event?: unknown, context?: Context): Promise<SweepSummary> => {
     if (context) deps.logger.addContext(context);
+    let summary: SweepSummary;
     try {
-      const summary = await sweep({ ...deps, keyring: await deps.keyring() }, now());
-      for (const problem of summary.problems) deps.logger.warn('sweep step failed', { ...problem });
-      const { problems, ...counts } = summary;
-      deps.logger.info('sweep finished', { ...counts, failed: problems.length });
-      return summary;
+      summary = await sweep({ ...deps, keyring: await deps.keyring() }, now(), budgetFor(context, deps.budget));
     } catch (err) {
       deps.logger.error('sweep failed', { error: err instanceof Error ? err.name : 'unknown', cause: describeCause(err) });
       throw err;
     }
+    for (const problem of summary.problems) deps.logger.warn('sweep step failed', { ...problem });
+    const { problems, ...counts } = summary;
+    deps.logger.info('sweep finished', { ...counts, failed: problems.length });
+    if (summary.ended === 'cursor-failed') {
+      deps.logger.error('sweep cursor not saved', { code: summary.cursorError });
+      throw new Error(`sweep cursor not saved (${summary.cursorError})`);
+    }
+    return summary;
   };
 }
 
@@ -59,13 +80,16 @@ export function sweeperLambda(env: NodeJS.ProcessEnv, clients: ClientConfig = {}
   const config = readEnv(
     env,
     ['TABLE_NAME', 'TOKEN_KEY_ID', 'MAC_SECRET_ID', 'SENDER_EMAIL', 'REVIEW_URL'],
-    ['REMINDER_HOURS_BEFORE_EXPIRY', 'AUDIT_RETENTION_DAYS', 'SES_CONFIGURATION_SET'],
+    ['REMINDER_HOURS_BEFORE_EXPIRY', 'SES_CONFIGURATION_SET', ...REQUEST_TABLE_OPTIONS],
   );
   const remindBeforeSeconds = reminderSeconds(config.REMINDER_HOURS_BEFORE_EXPIRY);
+  const table = requestTableConfig(config);
+  const dynamodb = new DynamoDBClient({ ...clients.dynamodb });
   const keyring = secretKeyring(new SecretsManagerClient({ ...clients.secretsManager }), config.MAC_SECRET_ID, { logger });
   keyring().catch(() => undefined);
   return createSweeperHandler({
-    store: new DynamoRequestStore(new DynamoDBClient({ ...clients.dynamodb }), config.TABLE_NAME, retentionSeconds(config.AUDIT_RETENTION_DAYS)),
+    store: DynamoRequestStore.onTable(dynamodb, table),
+    cursor: new DynamoSweepCursor(dynamodb, table.tableName),
     cipher: new KmsTokenCipher(new KMSClient({ ...clients.kms }), config.TOKEN_KEY_ID),
     callback: new SfnTaskCallback(new SFNClient({ ...clients.sfn })),
     mailer: new SesMailer(new SESClient({ ...clients.ses }), config.SENDER_EMAIL, config.SES_CONFIGURATION_SET),

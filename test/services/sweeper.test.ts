@@ -1,16 +1,22 @@
+import { randomBytes } from 'node:crypto';
 import { expect } from 'chai';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { SESClient, SendEmailCommand } from '@aws-sdk/client-ses';
 import { SFNClient, SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
 import { Logger } from '@aws-lambda-powertools/logger';
 import FakeTimers from '@sinonjs/fake-timers';
-import { DynamoRequestStore } from '../../src/adapters/dynamo-request-store';
+import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DEFAULT_RETENTION_SECONDS, DynamoRequestStore } from '../../src/adapters/dynamo-request-store';
+import { DynamoSweepCursor } from '../../src/adapters/dynamo-sweep-cursor';
+import { requestKey } from '../../src/adapters/table-schema';
+import { pendingShard } from '../../src/domain/pending-index';
 import { KmsTokenCipher } from '../../src/adapters/kms-token-cipher';
 import { SesMailer } from '../../src/adapters/ses-mailer';
 import { SfnTaskCallback } from '../../src/adapters/sfn-task-callback';
 import type { ApprovalRecord } from '../../src/domain/ports';
 import { createSweeperHandler, reminderSeconds, sweepEvery, sweeperLambda } from '../../src/lambda/sweeper-lambda';
-import { sweep, type SweeperDeps, type SweepSummary } from '../../src/services/sweeper';
+import type { Context } from 'aws-lambda';
+import { DEFAULT_MARGIN_MS, sweep, type SweepBudget, type SweeperDeps, type SweepSummary } from '../../src/services/sweeper';
 import { REVIEW_URL, approvalTask, keyring, ses, sentEmails, sfn, startHarness, type Harness } from '../support/approval-harness';
 import { TEST_KEY_ID } from '../support/fake-kms';
 import { logLines, logMark } from '../support/log-guard';
@@ -47,6 +53,7 @@ describe('sweeper (reminders, escalation, expiry, crash recovery)', () => {
     store = new DynamoRequestStore(h.table.client, h.table.tableName);
     deps = {
       store,
+      cursor: new DynamoSweepCursor(h.table.client, h.table.tableName),
       mailer: new SesMailer(new SESClient(region), 'approvals@example.com'),
       keyring,
       reviewUrl: REVIEW_URL,
@@ -352,8 +359,245 @@ describe('sweeper (reminders, escalation, expiry, crash recovery)', () => {
         ['INFO', 'sweep finished'],
       ]);
       expect(lines[0]).to.include({ requestId: id, step: 'remind', reviewer: 0, code: 'EMAIL_DELIVERY_FAILED' });
-      expect(lines[1]).to.include({ scanned: 1, reminded: 1, failed: 1 });
+      expect(lines[1]).to.include({ scanned: 1, reminded: 1, failed: 1, ended: 'finished' });
     });
+
+    it('reads PENDING_SHARDS at cold start and refuses a count outside 1 to 256', () => {
+      // A closed loopback port: the keyring's first read (started at cold start) fails at once, offline.
+      const offline = { secretsManager: { endpoint: 'http://127.0.0.1:9', ...region } };
+      expect(() => sweeperLambda({ ...env, PENDING_SHARDS: '64' }, offline, new Logger({ serviceName: 'approval-sweeper', logLevel: 'ERROR' }))).to.not.throw();
+      for (const bad of ['0', '300', 'lots']) expect(() => sweeperLambda({ ...env, PENDING_SHARDS: bad }), bad).to.throw('PENDING_SHARDS');
+    });
+
+    it("stops starting new work when the Lambda's remaining time falls to the safety margin", async () => {
+      await h.submit();
+      h.clock.advance(6 * DAY);
+      const handler = createSweeperHandler({ ...deps, keyring: () => keyring, logger: new Logger({ serviceName: 'approval-sweeper' }), now: () => h.clock.now });
+      const context = (remainingMs: number) => ({ getRemainingTimeInMillis: () => remainingMs }) as unknown as Context;
+
+      expect(await handler({}, context(DEFAULT_MARGIN_MS))).to.include({ ended: 'time', scanned: 0, reminded: 0 });
+      expect(sentEmails()).to.have.length(2);
+      expect(await handler({}, context(DEFAULT_MARGIN_MS + 5_000))).to.include({ ended: 'finished', scanned: 1, reminded: 2 });
+      // Without a Lambda context (local mode) a run gets the Lambda's timeout, less the same margin.
+      const local = createSweeperHandler({ ...deps, keyring: () => keyring, logger: new Logger({ serviceName: 'approval-sweeper' }), now: () => h.clock.now, budget: { runMs: DEFAULT_MARGIN_MS } });
+      expect(await local()).to.include({ ended: 'time', scanned: 0 });
+    });
+
+    it('fails the invocation, after logging what it did, when the cursor cannot be saved', async () => {
+      await h.submit();
+      h.clock.advance(6 * DAY);
+      h.table.failNext('PutItemCommand', Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
+      const mark = logMark();
+      const handler = createSweeperHandler({ ...deps, keyring: () => keyring, logger: new Logger({ serviceName: 'approval-sweeper' }), now: () => h.clock.now });
+
+      const failed = await handler().catch((err: unknown) => err);
+      expect(failed).to.be.instanceOf(Error).and.to.have.property('message', 'sweep cursor not saved (THROTTLED)');
+      const lines = logLines(mark).filter((l) => l.service === 'approval-sweeper');
+      expect(lines.map((l) => [l.level, l.message])).to.deep.equal([
+        ['INFO', 'sweep finished'],
+        ['ERROR', 'sweep cursor not saved'],
+      ]);
+      expect(lines[0]).to.include({ scanned: 1, reminded: 2, ended: 'cursor-failed' });
+    });
+  });
+});
+
+describe('sweeper: a pass over the sharded index, across runs', () => {
+  const SHARDS = 3;
+  const PER_PARTITION = 6;
+  const PAGE = 2;
+  /** Requests per full round of pages: one page from each shard and from the unsharded partition. */
+  const ROUND = PAGE * (SHARDS + 1);
+  /** Budget checks per full round: one before the round, one before each request. */
+  const CHECKS_PER_ROUND = 1 + ROUND;
+  const TOTAL = PER_PARTITION * (SHARDS + 1);
+
+  let h: Harness;
+  let store: DynamoRequestStore;
+  let deps: SweeperDeps;
+  let dueReminder: string[];
+  let dueExpiry: string[];
+
+  /** Allows `checks` more budget checks, then says time is up. */
+  const checks = (left: number): SweepBudget => ({ remainingMs: () => (left-- > 0 ? 1 : 0), marginMs: 0 });
+  /** Like `checks`, but the run dies (throws) where it would check once more, as a Lambda killed mid-run. */
+  const diesAfter = (left: number): SweepBudget => ({
+    remainingMs: () => {
+      if (left-- > 0) return 1;
+      throw Object.assign(new Error('Task timed out'), { name: 'Crash' });
+    },
+    marginMs: 0,
+  });
+
+  /** Reminder emails sent, per "request reviewer". */
+  const reminders = () => {
+    const sent = new Map<string, number>();
+    for (const email of sentEmails().filter((e) => e.subject.startsWith('Reminder'))) {
+      const key = `${new URL(email.approveUrl).searchParams.get('r')} ${email.to}`;
+      sent.set(key, (sent.get(key) ?? 0) + 1);
+    }
+    return sent;
+  };
+  /** Every due reminder and expiry happened, each exactly once. */
+  async function expectEachDueEffectOnce(): Promise<void> {
+    const sent = reminders();
+    expect([...sent.keys()].sort()).to.deep.equal(dueReminder.flatMap((id) => [`${id} alice@example.com`, `${id} bob@example.com`]).sort());
+    expect([...sent.values()].every((n) => n === 1), 'a reminder sent twice').to.equal(true);
+    for (const id of dueExpiry) {
+      const record = (await store.get(id))!;
+      expect(record.status, id).to.equal('EXPIRED');
+      expect(record.audit.filter((e) => e.type === 'expired'), id).to.have.length(1);
+    }
+  }
+  async function runUntilFinished(budget: () => SweepBudget): Promise<SweepSummary[]> {
+    const runs: SweepSummary[] = [];
+    do runs.push(await sweep(deps, h.clock.now, budget()));
+    while (runs.at(-1)!.ended !== 'finished' && runs.length < 50);
+    return runs;
+  }
+  const scanned = (runs: SweepSummary[]) => runs.reduce((n, r) => n + r.scanned, 0);
+
+  beforeEach(async () => {
+    h = await startHarness();
+    store = new DynamoRequestStore(h.table.client, h.table.tableName, DEFAULT_RETENTION_SECONDS, SHARDS);
+    deps = {
+      store,
+      cursor: new DynamoSweepCursor(h.table.client, h.table.tableName),
+      mailer: new SesMailer(new SESClient(region), 'approvals@example.com'),
+      keyring,
+      reviewUrl: REVIEW_URL,
+      cipher: new KmsTokenCipher(new KMSClient(region), TEST_KEY_ID),
+      callback: new SfnTaskCallback(new SFNClient(region)),
+      defaults: { remindBeforeSeconds: DAY, pageSize: PAGE },
+    };
+    // Six requests in each shard and six stored before sharding (the unsharded PENDING partition);
+    // in each, in creation order, one is due a reminder to both reviewers, the next has expired, and so on.
+    dueReminder = [];
+    dueExpiry = [];
+    const doc = DynamoDBDocumentClient.from(h.table.client);
+    const nowSeconds = Math.floor(h.clock.now.getTime() / 1000);
+    for (const partition of [0, 1, 2, 'legacy'] as const) {
+      for (let i = 0; i < PER_PARTITION; i++) {
+        let requestId: string;
+        do requestId = randomBytes(16).toString('base64url').slice(0, 22);
+        while (partition !== 'legacy' && pendingShard(requestId, SHARDS) !== partition);
+        const expired = i % 2 === 1;
+        const createdAt = new Date(h.clock.now.getTime() - 7 * DAY * 1000 + i * 60_000);
+        await store.createIfAbsent({
+          requestId,
+          status: 'PENDING',
+          subject: 'Publish “Hello world”',
+          summary: 'A post is waiting for review.',
+          reviewers: ['alice@example.com', 'bob@example.com'],
+          createdAt: createdAt.toISOString(),
+          expiresAt: expired ? nowSeconds - 60 : nowSeconds + 23 * HOUR,
+          sealedToken: randomBytes(300).toString('base64url'),
+          notified: [0, 1],
+          requiredApprovals: 1,
+          approvalsNeeded: 1,
+          votes: {},
+          audit: [],
+          opened: [],
+          reminded: [],
+        });
+        if (partition === 'legacy') {
+          await doc.send(new UpdateCommand({ TableName: h.table.tableName, Key: requestKey(requestId), UpdateExpression: 'SET pendingKey = :legacy', ExpressionAttributeValues: { ':legacy': 'PENDING' } }));
+        }
+        (expired ? dueExpiry : dueReminder).push(requestId);
+      }
+    }
+  });
+  afterEach(() => h.stop());
+
+  it('spreads a pass over several runs when time is short, each carrying on from the cursor, and reaches every request once', async () => {
+    const runs = await runUntilFinished(() => checks(CHECKS_PER_ROUND + 1));
+    expect(runs.length).to.be.at.least(Math.ceil(TOTAL / ROUND));
+    expect(runs.slice(0, -1).map((r) => r.ended)).to.deep.equal(runs.slice(0, -1).map(() => 'time'));
+    expect(scanned(runs)).to.equal(TOTAL);
+    expect(new Set(runs.map((r) => r.passStartedAt)).size).to.equal(1);
+    expect(runs.reduce((n, r) => n + r.reminded, 0)).to.equal(2 * dueReminder.length);
+    expect(runs.reduce((n, r) => n + r.expired, 0)).to.equal(dueExpiry.length);
+    await expectEachDueEffectOnce();
+
+    // The next run starts a new pass from the beginning: the expired requests have left the index.
+    h.clock.advance(60);
+    const next = await sweep(deps, h.clock.now);
+    expect(next).to.include({ ended: 'finished', scanned: dueReminder.length, reminded: 0, expired: 0, passStartedAt: h.clock.now.toISOString() });
+    await expectEachDueEffectOnce();
+  });
+
+  it('sends each due reminder and expires each request once when two sweeps run at the same time', async () => {
+    const runs: SweepSummary[] = [];
+    while (!runs.some((r) => r.ended === 'finished') && runs.length < 50) {
+      runs.push(...(await Promise.all([sweep(deps, h.clock.now, checks(CHECKS_PER_ROUND + 1)), sweep(deps, h.clock.now, checks(CHECKS_PER_ROUND + 5))])));
+    }
+    expect(runs.map((r) => r.ended)).to.include('overtaken');
+    expect(runs.reduce((n, r) => n + r.reminded, 0)).to.equal(2 * dueReminder.length);
+    await expectEachDueEffectOnce();
+  });
+
+  it('redoes at most one round of pages after a run dies mid-round, harmlessly', async () => {
+    // Two rounds done and saved, then the run dies three requests into the third round.
+    const crash = await sweep(deps, h.clock.now, diesAfter(2 * CHECKS_PER_ROUND + 1 + 3)).catch((err: unknown) => err);
+    expect(crash).to.include({ name: 'Crash' });
+
+    const runs = await runUntilFinished(() => checks(Infinity));
+    expect(runs).to.have.length(1);
+    // Everything after the two saved rounds: the dead run's three requests come round again (at most
+    // one page per partition), but for the one it expired, which has left the index.
+    expect(runs[0]!.scanned).to.equal(TOTAL - 2 * ROUND - 1);
+    await expectEachDueEffectOnce();
+  });
+
+  it('carries on exactly where it stopped when a run dies right after saving the cursor', async () => {
+    const crash = await sweep(deps, h.clock.now, diesAfter(2 * CHECKS_PER_ROUND)).catch((err: unknown) => err);
+    expect(crash).to.include({ name: 'Crash' });
+    const after = await sweep(deps, h.clock.now);
+    expect(after).to.include({ ended: 'finished', scanned: TOTAL - 2 * ROUND });
+    await expectEachDueEffectOnce();
+  });
+
+  it('touches no request when the cursor cannot be read, and sweeps normally on the next run', async () => {
+    h.table.failNext('GetItemCommand', Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
+    h.table.calls.length = 0;
+    const failed = await sweep(deps, h.clock.now).catch((err: unknown) => err);
+    expect(failed).to.include({ code: 'THROTTLED' });
+    expect(h.table.calls).to.deep.equal(['GetItemCommand']);
+    expect(sentEmails()).to.have.length(0);
+
+    expect(await sweep(deps, h.clock.now)).to.include({ ended: 'finished', scanned: TOTAL });
+    await expectEachDueEffectOnce();
+  });
+
+  it('reports a cursor it could not save, and the next run redoes that round without sending anything twice', async () => {
+    h.table.failNext('PutItemCommand', Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
+    const first = await sweep(deps, h.clock.now);
+    expect(first).to.include({ ended: 'cursor-failed', cursorError: 'THROTTLED', scanned: ROUND });
+
+    const second = await sweep(deps, h.clock.now);
+    // All but the requests the first run expired (they have left the index): its reminders are looked at again, and not sent again.
+    expect(second).to.include({ ended: 'finished', scanned: TOTAL - ROUND / 2 });
+    expect(first.reminded + second.reminded).to.equal(2 * dueReminder.length);
+    await expectEachDueEffectOnce();
+  });
+
+  it('still sweeps the higher shards after PENDING_SHARDS is lowered (the dashboard then lists only the lower ones)', async () => {
+    // A full pass at 3 shards records the count in the cursor…
+    expect(await sweep(deps, h.clock.now)).to.include({ ended: 'finished', scanned: TOTAL });
+    // …then a request lands in shard 2, and the deployment is redeployed with one shard.
+    let late: string;
+    do late = randomBytes(16).toString('base64url').slice(0, 22);
+    while (pendingShard(late, SHARDS) !== 2);
+    const nowSeconds = Math.floor(h.clock.now.getTime() / 1000);
+    await store.createIfAbsent({ ...(await store.get(dueReminder[0]!))!, requestId: late, reminded: [], audit: [], expiresAt: nowSeconds + 23 * HOUR });
+    const lowered = new DynamoRequestStore(h.table.client, h.table.tableName, DEFAULT_RETENTION_SECONDS, 1);
+
+    h.clock.advance(60);
+    const run = await sweep({ ...deps, store: lowered }, h.clock.now);
+    expect(run).to.include({ ended: 'finished', reminded: 2 });
+    expect([...reminders().keys()].filter((k) => k.startsWith(late))).to.have.length(2);
+    expect((await lowered.listPending(100)).map((r) => r.requestId)).to.not.include(late);
+    expect((await store.listPending(100)).map((r) => r.requestId)).to.include(late);
   });
 });
 
