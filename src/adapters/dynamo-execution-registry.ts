@@ -1,8 +1,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { ApprovalError } from '../domain/errors';
 import type { ExecutionRegistry } from '../domain/ports';
-import { isThrottle } from './aws-errors';
+import { serviceError } from './aws-errors';
 import { DEFAULT_RETENTION_SECONDS } from './dynamo-request-store';
 import { executionKey } from './table-schema';
 
@@ -38,7 +37,7 @@ export class DynamoExecutionRegistry implements ExecutionRegistry {
       const closedStatus = Attributes?.closedStatus;
       return typeof closedStatus === 'string' ? { closedStatus } : {};
     } catch (err) {
-      throw isThrottle(err) ? new ApprovalError('THROTTLED', { cause: err }) : err;
+      throw serviceError(err);
     }
   }
 
@@ -58,7 +57,7 @@ export class DynamoExecutionRegistry implements ExecutionRegistry {
       const requests = Attributes?.requests;
       return requests instanceof Set ? [...(requests as Set<string>)].sort() : [];
     } catch (err) {
-      throw isThrottle(err) ? new ApprovalError('THROTTLED', { cause: err }) : err;
+      throw serviceError(err);
     }
   }
 }

@@ -1,10 +1,9 @@
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { ApprovalError } from '../domain/errors';
 import type { Post, PostDecision } from '../domain/post';
 import type { PostFailureReason } from '../domain/post-failure';
 import type { PostStore } from '../domain/ports';
-import { isThrottle } from './aws-errors';
+import { serviceError } from './aws-errors';
 import { postKey } from './table-schema';
 
 /** The state machine stores the decision as JSON (`decisionJson`); an unreadable one is left out. */
@@ -40,7 +39,7 @@ export class DynamoPostStore implements PostStore {
       return undefined;
     } catch (err) {
       if (err instanceof ConditionalCheckFailedException) return this.get(post.id);
-      throw isThrottle(err) ? new ApprovalError('THROTTLED', { cause: err }) : err;
+      throw serviceError(err);
     }
   }
 
@@ -61,7 +60,7 @@ export class DynamoPostStore implements PostStore {
       return postFromItem(Attributes!);
     } catch (err) {
       if (err instanceof ConditionalCheckFailedException) return undefined;
-      throw isThrottle(err) ? new ApprovalError('THROTTLED', { cause: err }) : err;
+      throw serviceError(err);
     }
   }
 
@@ -70,7 +69,7 @@ export class DynamoPostStore implements PostStore {
       await this.doc.send(new UpdateCommand({ TableName: this.tableName, Key: postKey(id), UpdateExpression: 'SET authorToldAt = :at', ConditionExpression: 'attribute_exists(pk)', ExpressionAttributeValues: { ':at': at } }));
     } catch (err) {
       if (err instanceof ConditionalCheckFailedException) return;
-      throw isThrottle(err) ? new ApprovalError('THROTTLED', { cause: err }) : err;
+      throw serviceError(err);
     }
   }
 
@@ -79,7 +78,7 @@ export class DynamoPostStore implements PostStore {
       const { Item } = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: postKey(id), ConsistentRead: true }));
       return Item ? postFromItem(Item) : undefined;
     } catch (err) {
-      throw isThrottle(err) ? new ApprovalError('THROTTLED', { cause: err }) : err;
+      throw serviceError(err);
     }
   }
 }

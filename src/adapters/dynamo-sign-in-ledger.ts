@@ -1,8 +1,7 @@
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { SignInLedger } from '../domain/admin-auth';
-import { ApprovalError } from '../domain/errors';
-import { isThrottle } from './aws-errors';
+import { serviceError } from './aws-errors';
 import { signInKey } from './table-schema';
 
 /** A used id is kept a day past the token's expiry: by then the token is refused as expired anyway. */
@@ -35,7 +34,7 @@ export class DynamoSignInLedger implements SignInLedger {
       return true;
     } catch (err) {
       if (err instanceof ConditionalCheckFailedException) return false;
-      throw isThrottle(err) ? new ApprovalError('THROTTLED', { cause: err }) : err;
+      throw serviceError(err);
     }
   }
 }

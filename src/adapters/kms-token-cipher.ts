@@ -1,11 +1,12 @@
 import { DecryptCommand, EncryptCommand, type KMSClient } from '@aws-sdk/client-kms';
 import { ApprovalError } from '../domain/errors';
 import type { TokenCipher } from '../domain/ports';
-import { isThrottle } from './aws-errors';
+import { serviceError } from './aws-errors';
 
 function mapError(err: unknown): ApprovalError {
-  // Every other KMS failure (wrong context, disabled key, tampered blob) reads the same: a fault.
-  return new ApprovalError(isThrottle(err) ? 'THROTTLED' : 'INTERNAL', { cause: err });
+  // Throttled or unavailable: retry later. Every other KMS failure (wrong context, disabled key,
+  // tampered blob) reads the same: a fault.
+  return serviceError(err, 'INTERNAL') as ApprovalError;
 }
 
 /** TokenCipher on a symmetric KMS key; the encryption context binds each ciphertext to its request. */

@@ -1,7 +1,7 @@
 import { SendTaskSuccessCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import { ApprovalError } from '../domain/errors';
 import type { DecisionOutput, TaskCallback } from '../domain/ports';
-import { errorName, isThrottle } from './aws-errors';
+import { errorName, serviceError } from './aws-errors';
 
 /** Step Functions' ways of saying "that task is not waiting any more". */
 const TASK_GONE = new Set(['TaskTimedOut', 'TaskDoesNotExist', 'InvalidToken']);
@@ -15,7 +15,8 @@ export class SfnTaskCallback implements TaskCallback {
       await this.client.send(new SendTaskSuccessCommand({ taskToken, output: JSON.stringify(output) }));
     } catch (err) {
       if (TASK_GONE.has(errorName(err))) throw new ApprovalError('TASK_CLOSED', { cause: err });
-      throw new ApprovalError(isThrottle(err) ? 'THROTTLED' : 'INTERNAL', { cause: err });
+      // UNAVAILABLE (a 5xx, a lost answer) may have reached Step Functions: the lease decides.
+      throw serviceError(err, 'INTERNAL');
     }
   }
 }

@@ -1,7 +1,6 @@
 import { StartExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
-import { ApprovalError } from '../domain/errors';
 import type { WorkflowStarter } from '../domain/ports';
-import { errorName, isThrottle } from './aws-errors';
+import { errorName, serviceError } from './aws-errors';
 
 /**
  * StartExecution with a deterministic name. Step Functions treats the same name and input
@@ -16,7 +15,7 @@ export class SfnWorkflowStarter implements WorkflowStarter {
     } catch (err) {
       // Same name, different input: an execution for this post already exists, which is what we want.
       if (errorName(err) === 'ExecutionAlreadyExists') return;
-      throw isThrottle(err) ? new ApprovalError('THROTTLED', { cause: err }) : err;
+      throw serviceError(err);
     }
   }
 }

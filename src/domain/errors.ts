@@ -18,6 +18,7 @@ export type ErrorCode =
   | 'DECISION_IN_PROGRESS'
   | 'TASK_CLOSED'
   | 'THROTTLED'
+  | 'UNAVAILABLE'
   | 'INVALID_APPROVAL_REQUEST'
   | 'NO_REVIEWERS'
   | 'REVIEW_CLOSED'
@@ -56,6 +57,7 @@ export const ERROR_TABLE: Record<ErrorCode, ErrorEntry> = {
   DECISION_IN_PROGRESS: { status: 409, title: 'Decision being recorded', message: 'A decision for this request is being recorded. Reload this page in a minute.', retryable: true },
   TASK_CLOSED: { status: 410, title: 'This request is closed', message: 'The workflow is no longer waiting for this decision (it expired or was stopped). Nothing was changed.' },
   THROTTLED: { status: 503, title: 'Busy, please retry', message: 'The service is busy. Nothing was recorded: please try again in a few seconds.', retryable: true },
+  UNAVAILABLE: { status: 503, title: 'Briefly unavailable, please retry', message: 'A service this one depends on did not answer. Please try again in a minute: nothing will be recorded twice.', retryable: true },
   INVALID_APPROVAL_REQUEST: { status: 400, title: 'Invalid approval request', message: 'The approval request is not valid.' },
   NO_REVIEWERS: { status: 400, title: 'No reviewers', message: 'The approval request has no reviewer once its requester is removed: nobody may review their own request.' },
   REVIEW_CLOSED: { status: 410, title: 'This review is over', message: 'The workflow that asked for this review has ended without a decision (it was stopped, failed or was resumed another way). Nothing was recorded and nothing more is needed from you.' },

@@ -224,7 +224,7 @@ function errorResponse(error: ApprovalError, cookieSent: boolean): HttpResult {
   const words = ADMIN_WORDS[error.code] ?? entry;
   const decided = error.decided ? ` It was ${error.decided.decision} by ${error.decided.decidedBy} at ${error.decided.decidedAt}.` : '';
   const headers: Record<string, string> = {};
-  if (error.code === 'THROTTLED') headers['retry-after'] = '5';
+  if (ERROR_TABLE[error.code].status === 503) headers['retry-after'] = error.code === 'THROTTLED' ? '5' : '30';
   if (error instanceof MethodNotAllowed) headers.allow = error.allow;
   // A cookie that no longer opens a session is removed, so the browser stops sending it.
   const signedOut = cookieSent && (error.code === 'SESSION_REQUIRED' || error.code === 'NOT_ADMIN');

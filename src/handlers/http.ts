@@ -11,7 +11,7 @@ export function htmlResponse(statusCode: number, body: string, extraHeaders: Rec
 /** The error page for a person, with Retry-After when trying again later may work. */
 export function htmlError(err: ApprovalError, extraHeaders: Record<string, string> = {}): HttpResult {
   const headers = { ...extraHeaders };
-  if (err.code === 'THROTTLED') headers['retry-after'] = '5';
+  if (ERROR_TABLE[err.code].status === 503) headers['retry-after'] = err.code === 'THROTTLED' ? '5' : '30';
   if (err.code === 'METHOD_NOT_ALLOWED') headers.allow = 'GET, HEAD, POST';
   return htmlResponse(ERROR_TABLE[err.code].status, errorPage(err), headers);
 }

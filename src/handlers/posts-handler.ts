@@ -15,7 +15,7 @@ function json(statusCode: number, body: unknown, extra: Record<string, string> =
 /** `{ error: { code, message, details? } }` with the table's status; never exception text. */
 function jsonError(err: ApprovalError): HttpResult {
   const extra: Record<string, string> = {};
-  if (err.code === 'THROTTLED') extra['retry-after'] = '5';
+  if (ERROR_TABLE[err.code].status === 503) extra['retry-after'] = err.code === 'THROTTLED' ? '5' : '30';
   if (err.code === 'METHOD_NOT_ALLOWED') extra.allow = 'GET, POST';
   const body = { error: { code: err.code, message: ERROR_TABLE[err.code].message, ...(err.details ? { details: err.details } : {}) } };
   return json(ERROR_TABLE[err.code].status, body, extra);

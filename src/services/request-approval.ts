@@ -3,7 +3,7 @@ import { parseApprovalTask } from '../domain/approval-request';
 import { auditEvent } from '../domain/audit';
 import { ApprovalError } from '../domain/errors';
 import type { MacKeyring } from '../domain/mac-keyring';
-import type { ApprovalRecord, ExecutionRegistry, Mailer, RequestStore, TokenCipher } from '../domain/ports';
+import type { ApprovalRecord, AuditEvent, ExecutionRegistry, Mailer, RequestStore, TokenCipher } from '../domain/ports';
 import { linkQuery, signLink, type ReviewAction } from '../domain/review-link';
 import { sealToken } from '../domain/sealed-token';
 import { formatExpiry, renderReviewEmail, type ReviewEmailKind } from '../email/review-email';
@@ -66,6 +66,7 @@ export async function emailReviewers(
 ): Promise<{ failed: number[]; rejected: number[] }> {
   const failed: number[] = [];
   const rejected: number[] = [];
+  const unrecorded: AuditEvent[] = [];
   for (const i of indices) {
     const reviewer = record.reviewers[i]!;
     const email = renderReviewEmail({
@@ -89,9 +90,13 @@ export async function emailReviewers(
     }
     // Recorded right after each send (reminders are recorded with their claim): a retry after a
     // crash emails exactly the reviewers without this record, so at most the one email in flight
-    // when the process died goes out twice.
-    if (kind !== 'reminder') await deps.store.appendAudit(record.requestId, [auditEvent('emailed', now, `r${i}`, deps.keyring, {}, kind)]);
+    // when the process died goes out twice. A record that cannot be written is tried once more at
+    // the end; it never fails the task, whose retry would send that email again.
+    if (kind === 'reminder') continue;
+    const event = auditEvent('emailed', now, `r${i}`, deps.keyring, {}, kind);
+    await deps.store.appendAudit(record.requestId, [event]).catch(() => unrecorded.push(event));
   }
+  if (unrecorded.length > 0) await deps.store.appendAudit(record.requestId, unrecorded).catch(() => undefined);
   return { failed, rejected };
 }
 

@@ -42,6 +42,7 @@ const LAMBDA_RETRY = {
     'Lambda.ClientExecutionTimeoutException',
     taskErrorName('EMAIL_DELIVERY_FAILED'),
     taskErrorName('THROTTLED'),
+    taskErrorName('UNAVAILABLE'),
   ],
   IntervalSeconds: 2,
   MaxAttempts: 4,
@@ -55,12 +56,16 @@ const LAMBDA_RETRY = {
  */
 const LAMBDA_UNKNOWN_RETRY = { ErrorEquals: ['Lambda.Unknown'], IntervalSeconds: 5, MaxAttempts: 1 };
 
+/** DynamoDB's throttles and server faults, under every name Step Functions may report them by. */
 const DYNAMO_RETRY = {
   ErrorEquals: [
     'DynamoDB.ProvisionedThroughputExceededException',
     'DynamoDB.ThrottlingException',
+    'DynamoDB.RequestLimitExceeded',
     'DynamoDB.RequestLimitExceededException',
+    'DynamoDB.InternalServerError',
     'DynamoDB.InternalServerErrorException',
+    'DynamoDB.AmazonDynamoDBException',
   ],
   IntervalSeconds: 1,
   MaxAttempts: 5,

@@ -123,8 +123,9 @@ describe('approval flow (request Lambda → email → link handler)', () => {
     sfn.on(SendTaskSuccessCommand).rejectsOnce(Object.assign(new Error('socket hang up'), { name: 'NetworkingError' }));
 
     const first = await h.confirm(alice!.approveUrl);
-    expect(first.statusCode).to.equal(500);
-    expect(first.body).to.include('INTERNAL').and.not.include('socket hang up');
+    expect(first.statusCode).to.equal(503);
+    expect(first.headers['retry-after']).to.equal('30');
+    expect(first.body).to.include('UNAVAILABLE').and.not.include('socket hang up');
     expect(successCalls()).to.have.length(1);
 
     // Within the lease nobody else may deliver.

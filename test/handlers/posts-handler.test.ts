@@ -96,7 +96,8 @@ describe('posts API', () => {
 
     sfn.on(StartExecutionCommand).rejects(Object.assign(new Error('boom'), { name: 'InternalServerError', $fault: 'server', $metadata: {} }));
     const failed = await handler(event('POST', '/posts', JSON.stringify(post), { 'idempotency-key': 'retry-me' }));
-    expect(failed.statusCode).to.equal(500);
+    expect(failed.statusCode).to.equal(503);
+    expect(json(failed).error).to.include({ code: 'UNAVAILABLE' });
     expect(await table.snapshot()).to.deep.equal([]);
 
     sfn.on(StartExecutionCommand).resolves({ executionArn: `${MACHINE}:x`, startDate: new Date() });

@@ -102,20 +102,34 @@ describe('request Lambda', () => {
     expect(failure?.message).to.equal('reviewer 0: EMAIL_REJECTED; reviewer 1: EMAIL_REJECTED');
   });
 
-  it('emails on retry exactly the reviewers a crashed attempt had not emailed yet', async () => {
+  it('emails on retry exactly the reviewers an earlier attempt had not emailed (none twice)', async () => {
     const task = approvalTask({ reviewers: ['a@example.com', 'b@example.com', 'c@example.com'] });
-    // The process dies right after b's email went out, before it was recorded.
+    // The first attempt dies before c's email: SES stops answering, then the task fails.
     let sent = 0;
     ses.on(SendEmailCommand).callsFake(async () => {
-      if (++sent === 2) h.table.failNext('UpdateItemCommand', Object.assign(new Error('the Lambda died'), { name: 'Crash' }));
+      if (++sent === 3) throw Object.assign(new Error('socket hang up'), { name: 'TimeoutError' });
       return { MessageId: `m-${sent}` };
     });
-    await h.request(task).catch(() => undefined);
+    let failure: Error | undefined;
+    await h.request(task).catch((err: Error) => (failure = err));
+    expect(failure?.name).to.equal('EmailDeliveryFailed');
 
     await h.request(task);
     const recipients = ses.commandCalls(SendEmailCommand).map((c) => c.args[0].input.Destination!.ToAddresses![0]);
-    // b's email was in flight when the process died: sent again (the one documented duplicate); c was never sent: sent now.
-    expect(recipients).to.deep.equal(['a@example.com', 'b@example.com', 'b@example.com', 'c@example.com']);
+    expect(recipients).to.deep.equal(['a@example.com', 'b@example.com', 'c@example.com', 'c@example.com']);
+  });
+
+  it('does not fail the task when an email cannot be recorded (a retry would send that email again)', async () => {
+    const task = approvalTask({ reviewers: ['a@example.com', 'b@example.com'] });
+    let sent = 0;
+    ses.on(SendEmailCommand).callsFake(async () => {
+      // The audit record of b's email fails, and so does the attempt to record it again at the end.
+      if (++sent === 2) h.table.failNext('UpdateItemCommand', Object.assign(new Error('boom'), { name: 'InternalServerError', $fault: 'server' }), 2);
+      return { MessageId: `m-${sent}` };
+    });
+    const result = await h.request(task);
+    expect(result).to.include({ emailed: 2 });
+    expect(ses.commandCalls(SendEmailCommand)).to.have.length(2);
   });
 
   it('emails on retry only the reviewers whose email failed', async () => {
