@@ -2,6 +2,7 @@ import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import * as random from '@pulumi/random';
 import { PENDING_INDEX_KEY, PENDING_INDEX_NAME, TABLE_KEY, TTL_ATTRIBUTE } from '../src/adapters/table-schema';
+import { DEFAULT_PENDING_SHARDS, MAX_PENDING_SHARDS, isShardCount } from '../src/domain/pending-index';
 import { adminFunctionPolicy, closerFunctionPolicy, requestFunctionPolicy, reviewFunctionPolicy, sweeperFunctionPolicy, tokenKeyPolicy, type ServiceArns } from './iam-policies';
 import { deadLetterQueue, keepFailedInvocations, onExecutionEnd } from './execution-events';
 import { lambdaRole, nodeFunction } from './node-function';
@@ -23,6 +24,12 @@ export interface ApprovalServiceArgs {
   auditRetentionDays?: number;
   /** How often the sweeper runs (default 15). */
   sweepMinutes?: number;
+  /**
+   * Partitions the pending index spreads requests over (default 16, at most 256). May grow
+   * later; lowering it hides requests in the higher shards from the dashboard until they close
+   * (the sweeper still covers them). See the README's "Reminders and escalation".
+   */
+  pendingShards?: number;
   /** API-wide throttling: bounds what junk traffic (forged links) can cost. */
   throttle?: { burstLimit: number; rateLimit: number };
   /** Email address subscribed to the alarm topic (SNS asks it to confirm first). Without it, nobody is yet. */
@@ -57,10 +64,16 @@ export class ApprovalService extends pulumi.ComponentResource implements Alarmin
   readonly logRetentionDays: number;
   /** Where operator alarms go; subscribe more endpoints to it as needed. */
   readonly alarmTopic: aws.sns.Topic;
+  /** The pending index's shard count, the same in every Lambda that reads or writes requests. */
+  readonly pendingShards: number;
 
   constructor(name: string, args: ApprovalServiceArgs, opts?: pulumi.ComponentResourceOptions) {
+    // Checked before anything is registered: a bad count must not leave half a component behind.
+    const pendingShards = args.pendingShards ?? DEFAULT_PENDING_SHARDS;
+    if (!isShardCount(pendingShards)) throw new Error(`${name}: pendingShards must be a whole number from 1 to ${MAX_PENDING_SHARDS}, got ${args.pendingShards}`);
     super('email-approval:index:ApprovalService', name, {}, opts);
     const parent = { parent: this };
+    this.pendingShards = pendingShards;
     this.logRetentionDays = args.logRetentionDays ?? 30;
     const identity = aws.getCallerIdentityOutput({}, parent);
     const region = aws.getRegionOutput({}, parent);
@@ -147,12 +160,18 @@ export class ApprovalService extends pulumi.ComponentResource implements Alarmin
     }
     this.apiUrl = apiUrl;
 
-    const common = {
+    // Every Lambda that reads or writes requests takes the table through this one object, so they
+    // all write and read the pending index with the same shard count.
+    const requestTable = {
       TABLE_NAME: this.table.name,
+      AUDIT_RETENTION_DAYS: String(args.auditRetentionDays ?? 365),
+      PENDING_SHARDS: String(this.pendingShards),
+    };
+    const common = {
+      ...requestTable,
       MAC_SECRET_ID: this.macSecret.arn,
       TOKEN_KEY_ID: this.tokenKey.arn,
       SENDER_EMAIL: args.senderEmail,
-      AUDIT_RETENTION_DAYS: String(args.auditRetentionDays ?? 365),
     };
     const reviewUrl = pulumi.interpolate`${apiUrl}/review`;
     const request = nodeFunction(
@@ -201,8 +220,9 @@ export class ApprovalService extends pulumi.ComponentResource implements Alarmin
     this.adminFunction = admin.fn;
 
     // Reminders, escalation, expiry and crash recovery: one scheduled sweep over the pending
-    // index. It scales with the number of pending requests (a Query), needs no per-request
-    // schedule to create or delete, and runs the same code in local mode on an interval.
+    // index, every shard read in parallel, a pass too long for one run carried on by the next from
+    // a cursor item. Needs no per-request schedule to create or delete, and runs the same code in
+    // local mode on an interval.
     const sweeper = nodeFunction(
       name,
       {
@@ -211,7 +231,8 @@ export class ApprovalService extends pulumi.ComponentResource implements Alarmin
         environment: { ...common, REVIEW_URL: reviewUrl, REMINDER_HOURS_BEFORE_EXPIRY: String(args.reminderHoursBeforeExpiry ?? 24) },
         policy: (logGroupArn) => pulumi.all([this.arns, logGroupArn]).apply(([a, lg]) => sweeperFunctionPolicy({ ...a, logGroupArn: lg })),
         role: sweeperRole,
-        // Under the decision lease, like the link Lambda, and room for a page of emails.
+        // Under the decision lease, like the link Lambda. A run stops starting new work 15 s before
+        // its timeout (room for the request in hand and the cursor's save); the next run carries on.
         timeoutSeconds: 55,
         logRetentionDays: this.logRetentionDays,
       },
@@ -227,7 +248,7 @@ export class ApprovalService extends pulumi.ComponentResource implements Alarmin
       {
         code: 'closer',
         description: 'Closes the approval requests of executions that ended without a decision',
-        environment: { TABLE_NAME: this.table.name, SENDER_EMAIL: args.senderEmail, AUDIT_RETENTION_DAYS: common.AUDIT_RETENTION_DAYS },
+        environment: { ...requestTable, SENDER_EMAIL: args.senderEmail },
         policy: (logGroupArn) =>
           pulumi.all([this.arns, logGroupArn, this.endedDeadLetters.arn]).apply(([a, lg, deadLetterQueueArn]) => closerFunctionPolicy({ ...a, logGroupArn: lg, deadLetterQueueArn })),
         timeoutSeconds: 60,

@@ -19,6 +19,8 @@ export interface BlogModerationArgs {
   escalateAfterHours?: number;
   reminderHoursBeforeExpiry?: number;
   auditRetentionDays?: number;
+  /** Shards of the approval service's pending index (default 16). */
+  pendingShards?: number;
   /** Where operator alarms are emailed (optional). */
   alarmEmail?: string;
 }
@@ -46,6 +48,7 @@ export class BlogModeration extends pulumi.ComponentResource implements Alarming
         admins: args.admins,
         reminderHoursBeforeExpiry: args.reminderHoursBeforeExpiry,
         auditRetentionDays: args.auditRetentionDays,
+        pendingShards: args.pendingShards,
         alarmEmail: args.alarmEmail,
       },
       parent,

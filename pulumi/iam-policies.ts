@@ -77,7 +77,10 @@ function deliverDecisions(a: ServiceArns): Statement[] {
   ];
 }
 
-/** Pending and recent requests, through the index (its partition keys are PENDING and DONE). */
+/**
+ * Pending and recent requests, through the index: its partitions are the shards PENDING#k and
+ * DONE#k, and the unsharded PENDING and DONE of requests stored before sharding.
+ */
 const queryIndex = (a: ServiceArns): Statement => ({
   Sid: 'ListRequests',
   Effect: 'Allow',
@@ -114,6 +117,8 @@ export function sweeperFunctionPolicy(a: ServiceArns & { logGroupArn: string }):
   return doc(
     ...deliverDecisions(a),
     { Sid: 'Requests', Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], Resource: a.tableArn, Condition: leadingKeys('REQ#') },
+    // Where a pass too long for one run carries on: read, and replaced by a conditional put.
+    { Sid: 'SweepCursor', Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:PutItem'], Resource: a.tableArn, Condition: leadingKeys('SWEEP#') },
     queryIndex(a),
     readMacSecret(a),
     sendEmail(a),

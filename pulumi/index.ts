@@ -24,6 +24,7 @@ const blog = new BlogModeration('email-approval', {
   escalateAfterHours: settings.escalateAfterHours,
   reminderHoursBeforeExpiry: settings.reminderHoursBeforeExpiry,
   auditRetentionDays: settings.auditRetentionDays,
+  pendingShards: settings.pendingShards,
   alarmEmail: settings.alarmEmail,
 });
 

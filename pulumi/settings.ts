@@ -3,6 +3,7 @@
  * with one message naming every missing or invalid key and how to set it.
  */
 import { isEmailAddress } from '../src/domain/email-address';
+import { DEFAULT_PENDING_SHARDS, MAX_PENDING_SHARDS } from '../src/domain/pending-index';
 
 export interface StackSettings {
   senderEmail: string;
@@ -16,6 +17,8 @@ export interface StackSettings {
   escalateAfterHours?: number;
   reminderHoursBeforeExpiry: number;
   auditRetentionDays: number;
+  /** Partitions of the pending index (grow only: see the README). */
+  pendingShards: number;
   /** Where operator alarms are emailed; without it the alarm topic has no subscriber yet. */
   alarmEmail?: string;
 }
@@ -82,6 +85,7 @@ export function readSettings(get: (key: string) => string | undefined): StackSet
   const escalateAfterHours = whole('email-approval:escalateAfterHours', escalateTo.length > 0 ? 48 : undefined, 1, 8760, 'hours');
   const reminderHoursBeforeExpiry = whole('email-approval:reminderHoursBeforeExpiry', 24, 1, 8760, 'hours')!;
   const auditRetentionDays = whole('email-approval:auditRetentionDays', 365, 1, 3650, 'days')!;
+  const pendingShards = whole('email-approval:pendingShards', DEFAULT_PENDING_SHARDS, 1, MAX_PENDING_SHARDS, 'shards')!;
   const alarmEmail = get('email-approval:alarmEmail')?.trim() || undefined;
   if (alarmEmail && !isEmailAddress(alarmEmail)) problems.push(`email-approval:alarmEmail must be an email address, got ${JSON.stringify(alarmEmail)}`);
 
@@ -98,6 +102,7 @@ export function readSettings(get: (key: string) => string | undefined): StackSet
     escalateAfterHours,
     reminderHoursBeforeExpiry,
     auditRetentionDays,
+    pendingShards,
     alarmEmail,
   };
 }

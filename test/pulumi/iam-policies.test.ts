@@ -186,10 +186,27 @@ describe('IAM policies', () => {
 
     it('lets the dashboard and the sweeper query the pending index, and only them', async () => {
       const index = `${arns.tableArn}/index/pending`;
-      for (const name of ['admin', 'sweeper']) expect(await simulate(roles[name]!, 'dynamodb:Query', index), name).to.equal('Allowed');
+      for (const name of ['admin', 'sweeper']) {
+        expect(await simulate(roles[name]!, 'dynamodb:Query', index), name).to.equal('Allowed');
+        expect(await simulate(roles[name]!, 'dynamodb:Query', arns.tableArn), `${name}: the table`).to.not.equal('Allowed');
+        expect(await simulate(roles[name]!, 'dynamodb:Query', `${arns.tableArn}/index/other`), `${name}: another index`).to.not.equal('Allowed');
+        expect(await simulate(roles[name]!, 'dynamodb:Scan', index), `${name}: scan`).to.not.equal('Allowed');
+      }
       for (const name of ['request', 'review', 'posts']) expect(await simulate(roles[name]!, 'dynamodb:Query', index), name).to.not.equal('Allowed');
       expect(await simulate(roles.admin!, 'dynamodb:PutItem', arns.tableArn, { 'dynamodb:LeadingKeys': ['SIGNIN#abc'] })).to.equal('Allowed');
       expect(await simulate(roles.admin!, 'dynamodb:PutItem', arns.tableArn, requestItem)).to.not.equal('Allowed');
+    });
+
+    it("lets only the sweeper read and replace its cursor item, and nothing else there", async () => {
+      const cursorItem = { 'dynamodb:LeadingKeys': ['SWEEP#cursor'] };
+      for (const action of ['dynamodb:GetItem', 'dynamodb:PutItem']) expect(await simulate(roles.sweeper!, action, arns.tableArn, cursorItem), action).to.equal('Allowed');
+      for (const action of ['dynamodb:DeleteItem', 'dynamodb:UpdateItem']) expect(await simulate(roles.sweeper!, action, arns.tableArn, cursorItem), action).to.not.equal('Allowed');
+      // The cursor's put is no way to overwrite requests, posts or sign-in records.
+      for (const item of [requestItem, postItem, { 'dynamodb:LeadingKeys': ['SIGNIN#abc'] }]) expect(await simulate(roles.sweeper!, 'dynamodb:PutItem', arns.tableArn, item), JSON.stringify(item)).to.not.equal('Allowed');
+      for (const name of ['request', 'review', 'admin', 'closer', 'posts', 'postCloser', 'workflow']) {
+        expect(await simulate(roles[name]!, 'dynamodb:PutItem', arns.tableArn, cursorItem), name).to.not.equal('Allowed');
+        expect(await simulate(roles[name]!, 'dynamodb:GetItem', arns.tableArn, cursorItem), name).to.not.equal('Allowed');
+      }
     });
 
     it('keeps each Lambda to its own items and actions', async () => {

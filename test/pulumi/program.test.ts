@@ -54,6 +54,7 @@ pulumi.runtime.setConfig('email-approval:admins', 'Boss@example.com');
 pulumi.runtime.setConfig('email-approval:requiredApprovals', '2');
 pulumi.runtime.setConfig('email-approval:reminderHoursBeforeExpiry', '12');
 pulumi.runtime.setConfig('email-approval:alarmEmail', 'ops@example.com');
+pulumi.runtime.setConfig('email-approval:pendingShards', '32');
 pulumi.runtime.setConfig('aws:region', REGION);
 
 const value = <T>(output: pulumi.Output<T> | undefined): Promise<T> => new Promise((resolve) => (output ? output.apply(resolve) : resolve(undefined as T)));
@@ -268,6 +269,13 @@ describe('Pulumi program (mocked)', function () {
     const definition = JSON.parse(one('aws:sfn/stateMachine:StateMachine').inputs.definition as string);
     expect(definition.States.RequestApproval.Parameters.Payload.request).to.include({ requiredApprovals: 2, remindBeforeSeconds: 12 * 3600 });
   });
+  it('gives every Lambda that reads or writes requests the same table and shard count of the pending index', () => {
+    const env = (fn: Recorded) => (fn.inputs.environment as { variables: Record<string, string> }).variables;
+    const requestLambdas = ['request', 'review', 'admin', 'sweeper', 'closer'].map((n) => one(LAMBDA, `email-approval-${n}-fn`));
+    for (const fn of requestLambdas) expect(env(fn), fn.name).to.include({ PENDING_SHARDS: '32', AUDIT_RETENTION_DAYS: '365' });
+    expect(new Set(requestLambdas.map((fn) => env(fn).TABLE_NAME)).size).to.equal(1);
+  });
+
   it('routes the end of every workflow execution to the closer, and its failed, timed-out or stopped ends to the post closer', async () => {
     const machineArn = outputs.stateMachineArn;
     const rules = ofType('aws:cloudwatch/eventRule:EventRule').filter((r) => r.inputs.eventPattern);
@@ -340,5 +348,15 @@ describe('ApprovalService used on its own (mocked)', function () {
   it('still creates the alarm topic without alarmEmail, with no subscription', () => {
     expect(recorded.filter((r) => r.type === TOPIC)).to.have.length(1);
     expect(recorded.filter((r) => r.type === SUBSCRIPTION)).to.have.length(0);
+  });
+
+  it('shards the pending index 16 ways by default, the same in each of its Lambdas, and refuses a count outside 1 to 256', async () => {
+    for (const fn of recorded.filter((r) => r.type === LAMBDA)) {
+      expect((fn.inputs.environment as { variables: Record<string, string> }).variables.PENDING_SHARDS, fn.name).to.equal('16');
+    }
+    const { ApprovalService } = await import('../../pulumi/approval-service.js');
+    for (const pendingShards of [0, 257, 2.5]) {
+      expect(() => new ApprovalService(`bad-${pendingShards}`, { senderEmail: 'approvals@example.com', pendingShards }), String(pendingShards)).to.throw('pendingShards must be a whole number from 1 to 256');
+    }
   });
 });

@@ -31,6 +31,7 @@ describe('stack settings', () => {
       escalateAfterHours: undefined,
       reminderHoursBeforeExpiry: 24,
       auditRetentionDays: 365,
+      pendingShards: 16,
       alarmEmail: undefined,
     });
   });
@@ -54,6 +55,11 @@ describe('stack settings', () => {
     expect(settings.escalateTo).to.deep.equal(['lead@example.com']);
   });
 
+  it('reads the shard count of the pending index', () => {
+    expect(read({ ...valid, 'email-approval:pendingShards': '64' }).pendingShards).to.equal(64);
+    expect(read({ ...valid, 'email-approval:pendingShards': '256' }).pendingShards).to.equal(256);
+  });
+
   it('names every missing key at once, with the command that sets it', () => {
     const found = problems({});
     expect(found).to.have.length(3);
@@ -74,6 +80,9 @@ describe('stack settings', () => {
     ['email-approval:admins', 'boss', 'not addresses: boss'],
     ['email-approval:escalateAfterHours', '0', 'from 1 to 8760'],
     ['email-approval:auditRetentionDays', 'forever', 'whole number of days'],
+    ['email-approval:pendingShards', '0', 'whole number of shards from 1 to 256'],
+    ['email-approval:pendingShards', '257', 'whole number of shards from 1 to 256'],
+    ['email-approval:pendingShards', '1.5', 'whole number of shards from 1 to 256'],
     ['email-approval:alarmEmail', 'ops', 'must be an email address'],
     ['email-approval:alarmEmail', 'ops@example.com,oncall@example.com', 'must be an email address'],
   ] as const) {
