@@ -258,7 +258,7 @@ describe('sweeper (reminders, escalation, expiry, crash recovery)', () => {
       const id = await h.submit();
       const [alice] = sentEmails();
       sfn.on(SendTaskSuccessCommand).rejectsOnce(networkError());
-      expect((await h.confirm(alice!.approveUrl)).statusCode).to.equal(500);
+      expect((await h.confirm(alice!.approveUrl)).statusCode).to.equal(503);
       expect(await store.get(id)).to.include({ status: 'DECIDING' });
 
       h.clock.advance(59); // within the lease the decider may still be alive
@@ -291,7 +291,7 @@ describe('sweeper (reminders, escalation, expiry, crash recovery)', () => {
 
       const failed = await sweepNow();
       expect(failed).to.include({ recovered: 0 });
-      expect(failed.problems).to.deep.equal([{ requestId: id, step: 'recover', code: 'INTERNAL', cause: 'NetworkingError' }]);
+      expect(failed.problems).to.deep.equal([{ requestId: id, step: 'recover', code: 'UNAVAILABLE', cause: 'NetworkingError' }]);
       expect(await store.get(id)).to.include({ status: 'DECIDING' });
 
       sfn.on(SendTaskSuccessCommand).resolves({});
