@@ -1,9 +1,8 @@
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { ApprovalError } from '../domain/errors';
 import { isShardCount } from '../domain/pending-index';
 import type { IndexPosition, SweepCursor, SweepCursorStore } from '../domain/ports';
-import { isThrottle } from './aws-errors';
+import { serviceError } from './aws-errors';
 import { sweepCursorKey } from './table-schema';
 
 const isPosition = (value: unknown): value is IndexPosition =>
@@ -45,7 +44,7 @@ export class DynamoSweepCursor implements SweepCursorStore {
       const cursor = cursorOf(Item);
       return cursor ? { cursor, version } : { version };
     } catch (err) {
-      throw isThrottle(err) ? new ApprovalError('THROTTLED', { cause: err }) : err;
+      throw serviceError(err);
     }
   }
 
@@ -62,7 +61,7 @@ export class DynamoSweepCursor implements SweepCursorStore {
       return true;
     } catch (err) {
       if (err instanceof ConditionalCheckFailedException) return false;
-      throw isThrottle(err) ? new ApprovalError('THROTTLED', { cause: err }) : err;
+      throw serviceError(err);
     }
   }
 }

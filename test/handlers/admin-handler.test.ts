@@ -4,13 +4,16 @@ import { KMSClient } from '@aws-sdk/client-kms';
 import { SESClient, SendEmailCommand, type SendEmailCommandInput } from '@aws-sdk/client-ses';
 import { SFNClient, SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
 import { Logger } from '@aws-lambda-powertools/logger';
+import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoRequestStore } from '../../src/adapters/dynamo-request-store';
+import { requestKey } from '../../src/adapters/table-schema';
 import { DynamoSignInLedger } from '../../src/adapters/dynamo-sign-in-ledger';
 import { KmsTokenCipher } from '../../src/adapters/kms-token-cipher';
 import { SesMailer } from '../../src/adapters/ses-mailer';
 import { SfnTaskCallback } from '../../src/adapters/sfn-task-callback';
 import { SESSION_COOKIE, issueSession, issueSignInToken } from '../../src/domain/admin-auth';
 import { keyringFromSecret } from '../../src/domain/mac-keyring';
+import { pendingShard } from '../../src/domain/pending-index';
 import { createAdminHandler } from '../../src/handlers/admin-handler';
 import { adminLambda, adminList, baseUrl } from '../../src/lambda/admin-lambda';
 import { ADMIN_PAGE_HEADERS, SIGN_IN_SENT_TEXT } from '../../src/pages/admin-page';
@@ -451,6 +454,29 @@ describe('admin dashboard handler', () => {
       expect(unescape(page)).to.include(`href="/admin/requests/${requestId}"`);
       expect(page).to.include('0 of 1');
       expect(hiddenFields(page, '/admin/decide')).to.include({ requestId, decision: 'approve' });
+    });
+
+    it('lists pending requests from every shard, and one stored before sharding, oldest first; closed ones most recently closed first', async () => {
+      const ids: string[] = [];
+      for (let i = 0; i < 8; i++) {
+        ids.push(await submitRequest({ subject: `Post ${i}` }));
+        h.clock.advance(60);
+      }
+      expect(new Set(ids.map((id) => pendingShard(id, store.pendingShards))).size).to.be.above(2);
+      // Request 2 was stored before the index was sharded: it sits in the unsharded PENDING partition.
+      await DynamoDBDocumentClient.from(h.table.client).send(
+        new UpdateCommand({ TableName: h.table.tableName, Key: requestKey(ids[2]!), UpdateExpression: 'SET pendingKey = :legacy', ExpressionAttributeValues: { ':legacy': 'PENDING' } }),
+      );
+      for (const i of [6, 1, 4]) {
+        h.clock.advance(60);
+        await store.closePending(ids[i]!, { type: 'closed', at: h.clock.now.toISOString(), actor: 'system' });
+      }
+      const cookie = await signIn();
+
+      const page = unescape(html(await dashboardOf(cookie)));
+      const listed = (from: string, to?: string) => [...page.slice(page.indexOf(from), to ? page.indexOf(to) : undefined).matchAll(/href="\/admin\/requests\/([\w-]{22})"/g)].map((m) => m[1]);
+      expect(listed('<h2>Pending</h2>', '<h2>Decided</h2>')).to.deep.equal([0, 2, 3, 5, 7].map((i) => ids[i]));
+      expect(listed('<h2>Decided</h2>')).to.deep.equal([4, 1, 6].map((i) => ids[i]));
     });
 
     it("shows one request's audit trail with reviewers named by address", async () => {
