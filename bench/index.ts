@@ -8,7 +8,11 @@
  *   5. the cold path: each Lambda bundle's bytes and load time vs a default esbuild bundle;
  *   6. local mode: 1,000 posts end to end over loopback (BENCH_LOCAL_POSTS changes the count);
  *   7. refused POST /posts: µs per request with a 1 K, 10 K and 60 K character field, and how
- *      that grows (BENCH_ONLY=7 runs this section alone).
+ *      that grows (BENCH_ONLY=7 runs this section alone);
+ *   8. the sweeper over 100,000 pending requests in dynalite: one pass, its rate, the Lambda runs
+ *      it takes, and every due reminder, escalation and expiry exactly once (BENCH_ONLY=8 alone;
+ *      BENCH_SWEEP_REQUESTS changes the count);
+ *   9. the largest request item the flow can produce, against DynamoDB's 400 KB (BENCH_ONLY=9).
  *
  * Sections 1–4 stub every AWS client with aws-sdk-client-mock; 5 loads bundles in fresh Node
  * processes; 6 runs the local stack on 127.0.0.1. Prints a plain-text report; writes no files
@@ -49,7 +53,9 @@ import { requestIdFor } from '../src/services/request-approval';
 
 import { benchBundles } from './bundles';
 import { benchInputChecks } from './input-checks';
+import { benchItemSize } from './item-size';
 import { benchLocalFlow } from './local-flow';
+import { benchSweeperScale } from './sweeper-scale';
 
 const REVIEW_URL = 'https://abcdef1234.execute-api.eu-west-1.amazonaws.com/review';
 const HOST = 'abcdef1234.execute-api.eu-west-1.amazonaws.com';
@@ -616,11 +622,21 @@ async function benchLinkLength(): Promise<void> {
 // ---------------------------------------------------------------------------------------------
 
 const INPUT_CHECKS_TITLE = '7. Refused POST /posts: time per request by field size (real handler)';
+const ITEM_SIZE_TITLE = '9. Largest request item the flow can produce (DynamoDB item limit 400 KB)';
+
+async function benchSweeper(): Promise<void> {
+  const sweeper = await benchSweeperScale(keyring, (line) => console.log(line));
+  sections.push({ title: `8. Sweeper: one pass over ${sweeper.requests.toLocaleString('en-GB')} pending requests (dynalite, real sweep and budget)`, rows: sweeper.rows, notes: sweeper.notes });
+}
 
 async function main(): Promise<void> {
   const start = clock();
-  if (process.env.BENCH_ONLY === '7') {
-    sections.push({ title: INPUT_CHECKS_TITLE, ...(await benchInputChecks()) });
+  const only = process.env.BENCH_ONLY;
+  if (only === '7' || only === '8' || only === '9') {
+    for (const stub of allStubs) stub.restore();
+    if (only === '7') sections.push({ title: INPUT_CHECKS_TITLE, ...(await benchInputChecks()) });
+    if (only === '8') await benchSweeper();
+    if (only === '9') sections.push({ title: ITEM_SIZE_TITLE, ...(await benchItemSize(keyring)) });
     printReport(Number(clock() - start) / 1e9);
     return;
   }
@@ -637,6 +653,10 @@ async function main(): Promise<void> {
   sections.push({ title: `6. Local mode: ${local.posts.toLocaleString('en-GB')} posts end to end`, rows: local.rows, notes: local.notes });
   console.log('7. input checks…');
   sections.push({ title: INPUT_CHECKS_TITLE, ...(await benchInputChecks()) });
+  console.log('8. sweeper…');
+  await benchSweeper();
+  console.log('9. item size…');
+  sections.push({ title: ITEM_SIZE_TITLE, ...(await benchItemSize(keyring)) });
   printReport(Number(clock() - start) / 1e9);
 }
 
