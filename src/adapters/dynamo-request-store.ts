@@ -17,7 +17,7 @@ import {
   type Voter,
   type VoteResult,
 } from '../domain/ports';
-import { isThrottle } from './aws-errors';
+import { serviceError } from './aws-errors';
 import { PENDING_INDEX_KEY, PENDING_INDEX_NAME, TABLE_KEY, requestKey } from './table-schema';
 
 /** Default: requests and their audit trail stay a year after their links expire (then TTL removes them). */
@@ -77,7 +77,7 @@ async function conditional(write: () => Promise<unknown>): Promise<boolean> {
 }
 
 function mapError(err: unknown): unknown {
-  return isThrottle(err) ? new ApprovalError('THROTTLED', { cause: err }) : err;
+  return serviceError(err);
 }
 
 /**
@@ -413,20 +413,27 @@ export class DynamoRequestStore implements RequestStore {
     );
   }
 
-  async closePending(requestId: string, event: AuditEvent): Promise<ApprovalRecord | undefined> {
+  async closePending(requestId: string, event: AuditEvent, nowSeconds: number): Promise<ApprovalRecord | undefined> {
     try {
       const { Attributes } = await this.update({
         requestId,
         UpdateExpression: 'SET #status = :closed, pendingKey = :done, pendingSort = :at, audit = list_append(if_not_exists(audit, :empty), :events) REMOVE sealedToken',
-        ConditionExpression: '#status = :pending',
+        ConditionExpression: '#status = :pending AND expiresAt > :now',
         ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':closed': 'CLOSED', ':pending': 'PENDING', ':done': this.done(requestId), ':at': event.at, ':events': [event], ':empty': [] },
+        ExpressionAttributeValues: { ':closed': 'CLOSED', ':pending': 'PENDING', ':now': nowSeconds, ':done': this.done(requestId), ':at': event.at, ':events': [event], ':empty': [] },
         ReturnValues: 'ALL_NEW',
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       });
       return fromItem(Attributes!);
     } catch (err) {
-      if (err instanceof ConditionalCheckFailedException) return undefined;
-      throw mapError(err);
+      if (!(err instanceof ConditionalCheckFailedException)) throw mapError(err);
+      // Its links expired before the execution ended (nobody decided in time): it ends EXPIRED,
+      // as the sweeper would have marked it.
+      const current = await this.current(err, requestId);
+      if (current?.status === 'PENDING' && current.expiresAt <= nowSeconds) {
+        await this.expirePending(requestId, nowSeconds, { ...event, type: 'expired', detail: 'the links expired before a decision' });
+      }
+      return undefined;
     }
   }
 

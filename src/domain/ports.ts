@@ -145,8 +145,11 @@ export interface RequestStore {
   abandonDecision(requestId: string, lease: number, vote: { voter: Voter; approval: boolean }): Promise<void>;
   /** DECIDING → EXPIRED: Step Functions no longer waits for this task. */
   markExpired(requestId: string, lease: number, event: AuditEvent): Promise<void>;
-  /** PENDING → CLOSED (its execution ended without a decision); the closed record, or undefined if it was not PENDING. */
-  closePending(requestId: string, event: AuditEvent): Promise<ApprovalRecord | undefined>;
+  /**
+   * PENDING → CLOSED (its execution ended without a decision); the closed record, or undefined if
+   * it was not PENDING. A request whose links have already expired ends EXPIRED instead.
+   */
+  closePending(requestId: string, event: AuditEvent, nowSeconds: number): Promise<ApprovalRecord | undefined>;
   /** Claims the right to tell one reviewer that the review closed; false if someone already did. */
   claimClosedNotice(requestId: string, reviewer: number): Promise<boolean>;
 }

@@ -80,7 +80,7 @@ export async function closeRequest(
   now: Date,
   told?: { record: ApprovalRecord; indices: number[] },
 ): Promise<{ closed: boolean; told: number; untold: number }> {
-  const record = await deps.store.closePending(requestId, closedEvent(now, executionStatus));
+  const record = await deps.store.closePending(requestId, closedEvent(now, executionStatus), Math.floor(now.getTime() / 1000));
   const notes = told ?? (record ? { record, indices: emailedReviewers(record) } : undefined);
   const sent = notes ? await tellReviewClosed(deps, notes.record, notes.indices, executionStatus) : { told: 0, untold: 0 };
   return { closed: record !== undefined, ...sent };

@@ -3,6 +3,7 @@ import { toApprovalError, type ErrorCode } from '../domain/errors';
 import type { MacKeyring } from '../domain/mac-keyring';
 import { indexPartitions } from '../domain/pending-index';
 import type { ApprovalRecord, IndexPosition, Mailer, RequestStore, SweepCursor, SweepCursorStore, TaskCallback, TokenCipher } from '../domain/ports';
+import { emailedReviewers } from './close-requests';
 import { emailReviewers } from './request-approval';
 import { deliver } from './review-decision';
 
@@ -246,15 +247,24 @@ async function escalate(record: ApprovalRecord, deps: SweeperDeps, now: Date, su
   return updated;
 }
 
+/** A claim older than this with no email on record was left by a sweep that died (a sweep lasts under a minute). */
+const STALE_CLAIM_SECONDS = 10 * 60;
+
 /**
  * Emails each escalation reviewer whose notification this sweep can claim. A failed email is
  * released, so the next sweep tries again: unlike a reminder, this email is the only way the new
- * reviewer learns of the request.
+ * reviewer learns of the request. A claim left by a sweep that died before sending (claimed, no
+ * email on record, escalated more than ten minutes ago) is taken over: at most the email in
+ * flight when that sweep died goes out twice.
  */
 async function notifyEscalation(record: ApprovalRecord, deps: SweeperDeps, now: Date, summary: SweepSummary): Promise<void> {
   const claimed: number[] = [];
+  const emailed = new Set(emailedReviewers(record));
+  const escalatedAt = record.audit.find((e) => e.type === 'escalated')?.at;
+  const stale = escalatedAt !== undefined && seconds(escalatedAt) + STALE_CLAIM_SECONDS <= seconds(now);
   for (const i of escalationIndices(record)) {
-    if (!record.notified.includes(i) && (await deps.store.claimNotification(record.requestId, i))) claimed.push(i);
+    if (emailed.has(i)) continue;
+    if (record.notified.includes(i) ? stale : await deps.store.claimNotification(record.requestId, i)) claimed.push(i);
   }
   if (claimed.length === 0) return;
   const { failed } = await emailReviewers(deps, record, claimed, 'escalation', now);

@@ -14,6 +14,7 @@ import { startTestTable, type TestTable } from '../support/dynalite';
 const START = Date.parse('2026-11-28T09:00:00.000Z');
 const at = (minutes: number) => new Date(START + minutes * 60_000).toISOString();
 const event = (type: AuditEvent['type'], minutes: number): AuditEvent => ({ type, at: at(minutes), actor: 'system' });
+const seconds = (minutes: number) => Math.floor(START / 1000) + minutes * 60;
 
 /** A fresh request id (the 22 base64url characters the service derives). */
 const newId = () => randomBytes(16).toString('base64url').slice(0, 22);
@@ -90,7 +91,7 @@ describe('DynamoRequestStore: the sharded pending index', () => {
     expect((await claim(ids[0]!, 1)).claimed).to.equal(true);
     await store.completeDecision(ids[0]!, 1, 'rejected', event('delivered', 11));
     expect(await store.expirePending(ids[1]!, Math.floor(START / 1000), event('expired', 12))).to.equal(true);
-    expect(await store.closePending(ids[2]!, event('closed', 13))).to.not.equal(undefined);
+    expect(await store.closePending(ids[2]!, event('closed', 13), seconds(13))).to.not.equal(undefined);
     expect((await claim(ids[3]!, 2)).claimed).to.equal(true);
     await store.markExpired(ids[3]!, 2, event('expired', 14));
     // A decision given up (nothing delivered) leaves the request pending in its shard.
@@ -100,7 +101,7 @@ describe('DynamoRequestStore: the sharded pending index', () => {
     // A request stored before sharding closes into its shard's DONE partition like any other.
     const legacy = record(newId(), 0);
     await putLegacy(legacy);
-    await store.closePending(legacy.requestId, event('closed', 15));
+    await store.closePending(legacy.requestId, event('closed', 15), seconds(15));
     expect(await indexKeys(legacy.requestId), 'legacy').to.deep.equal({ pendingKey: `DONE#${pendingShard(legacy.requestId, SHARDS)}`, pendingSort: at(15) });
 
     const expected = [
@@ -132,7 +133,7 @@ describe('DynamoRequestStore: the sharded pending index', () => {
       const id = newId();
       await store.createIfAbsent(record(id, i));
       const minutes = 100 + ((i * 7) % 20);
-      await store.closePending(id, event('closed', minutes));
+      await store.closePending(id, event('closed', minutes), seconds(minutes));
       closedAt.set(id, minutes);
     }
     const legacy = record(newId(), 0);
@@ -160,7 +161,7 @@ describe('DynamoRequestStore: the sharded pending index', () => {
     const ids = Array.from({ length: 12 }, newId);
     for (const [i, id] of ids.entries()) await small.createIfAbsent(record(id, i));
     expect((await large.listPending(50)).map((r) => r.requestId)).to.deep.equal(ids);
-    await large.closePending(ids[0]!, event('closed', 60));
+    await large.closePending(ids[0]!, event('closed', 60), seconds(60));
     expect(await indexKeys(ids[0]!)).to.deep.equal({ pendingKey: `DONE#${pendingShard(ids[0]!, 8)}`, pendingSort: at(60) });
     expect((await large.listRecent(5)).map((r) => r.requestId)).to.deep.equal([ids[0]]);
   });

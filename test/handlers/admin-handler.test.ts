@@ -469,7 +469,7 @@ describe('admin dashboard handler', () => {
       );
       for (const i of [6, 1, 4]) {
         h.clock.advance(60);
-        await store.closePending(ids[i]!, { type: 'closed', at: h.clock.now.toISOString(), actor: 'system' });
+        await store.closePending(ids[i]!, { type: 'closed', at: h.clock.now.toISOString(), actor: 'system' }, Math.floor(h.clock.now.getTime() / 1000));
       }
       const cookie = await signIn();
 

@@ -118,6 +118,17 @@ describe('closing requests when their execution ends', () => {
     expect(closedNotes()[0]!.text).to.include('went on without this review');
   });
 
+  it('ends a request EXPIRED, not CLOSED, when its links expired before the execution ended, and tells nobody', async () => {
+    const requestId = await submit();
+    h.clock.advance(7 * 24 * 3600 + 60);
+    ses.resetHistory();
+    expect(await closer(statusChange('SUCCEEDED'))).to.deep.equal({ closed: 0 });
+    const record = await store.get(requestId);
+    expect(record?.status).to.equal('EXPIRED');
+    expect(record?.audit.at(-1)).to.include({ type: 'expired' });
+    expect(ses.commandCalls(SendEmailCommand)).to.have.length(0);
+  });
+
   it('closes only the requests of the execution that ended', async () => {
     const other = `${EXECUTION.slice(0, -1)}B`;
     const mine = await submit(['alice@example.com']);
