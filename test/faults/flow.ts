@@ -326,7 +326,7 @@ export class Flow {
 
   /** The links of the newest review email to `reviewer`. */
   linksOf(reviewer: string): { approve: string; reject: string } | undefined {
-    const email = [...this.sent].reverse().find((e) => e.Destination?.ToAddresses?.[0] === reviewer && /^(Review requested|Reminder)/.test(e.Message?.Subject?.Data ?? ''));
+    const email = [...this.sent].reverse().find((e) => e.Destination?.ToAddresses?.[0] === reviewer && /^(?:Review requested|Reminder)/.test(e.Message?.Subject?.Data ?? ''));
     const text = email?.Message?.Body?.Text?.Data ?? '';
     const approve = /^Approve: (\S+)$/m.exec(text)?.[1];
     const reject = /^Reject: (\S+)$/m.exec(text)?.[1];
