@@ -8,6 +8,8 @@ export const MAX_TTL_SECONDS = 365 * 24 * 3600;
 export const MAX_REVIEWERS = 50;
 /** Step Functions task tokens are at most 2,048 characters. */
 export const MAX_TOKEN_CHARS = 2048;
+/** An execution ARN is ASCII, so 500 characters are 500 bytes of its registry key. */
+export const MAX_EXECUTION_ID_CHARS = 500;
 /**
  * Limits of the request's text, in characters as people count them (code points: an emoji is
  * one). Callers derive their own limits from these, so what they accept always fits.
@@ -32,7 +34,9 @@ const requestSchema = strictObject({
 const taskSchema = object({
   taskToken: string().check(minLength(1), maxLength(MAX_TOKEN_CHARS), regex(/^[\x21-\x7e]+$/, 'must be printable ASCII')),
   request: requestSchema,
-  executionId: optional(string().check(maxLength(2048))),
+  // An execution ARN (at most ~250 characters); kept well under DynamoDB's 2,048-byte key, which
+  // the execution registry's `EXEC#<executionId>` key must fit in UTF-8.
+  executionId: optional(string().check(maxLength(MAX_EXECUTION_ID_CHARS), regex(/^arn:[\x21-\x7e]+$/, 'must be an execution ARN'))),
   idempotencyKey: optional(string().check(minLength(1), maxLength(512))),
 });
 

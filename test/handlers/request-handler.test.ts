@@ -169,6 +169,8 @@ describe('request Lambda', () => {
     ['a token over 2,048 characters', approvalTask({}, 'A'.repeat(2049)), 'taskToken'],
     ['a quorum larger than the reviewer list', approvalTask({ requiredApprovals: 3 }), 'request.requiredApprovals'],
     ['a missing request', { taskToken: 'AAAA' }, 'request'],
+    ['an execution id that is not an ARN', { ...approvalTask(), executionId: 'p-1' }, 'executionId'],
+    ['an execution id over 500 characters', { ...approvalTask(), executionId: `arn:${'a'.repeat(497)}` }, 'executionId'],
     ['not an object at all', 'hello', '(input)'],
   ];
   for (const [name, input, path] of invalid) {
