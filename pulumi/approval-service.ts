@@ -62,6 +62,8 @@ export class ApprovalService extends pulumi.ComponentResource implements Alarmin
   readonly domainTarget?: pulumi.Output<string>;
   readonly arns: pulumi.Output<ServiceArns>;
   readonly logRetentionDays: number;
+  /** The AWS partition deployed to (`aws`, `aws-cn`, `aws-us-gov`). */
+  readonly partition: pulumi.Output<string>;
   /** Where operator alarms go; subscribe more endpoints to it as needed. */
   readonly alarmTopic: aws.sns.Topic;
   /** The pending index's shard count, the same in every Lambda that reads or writes requests. */
@@ -77,8 +79,11 @@ export class ApprovalService extends pulumi.ComponentResource implements Alarmin
     this.logRetentionDays = args.logRetentionDays ?? 30;
     const identity = aws.getCallerIdentityOutput({}, parent);
     const region = aws.getRegionOutput({}, parent);
+    // aws, aws-cn or aws-us-gov: every ARN the program writes is built in it.
+    const partition = aws.getPartitionOutput({}, parent).partition;
+    this.partition = partition;
     // First: every function below alarms to it.
-    this.alarmTopic = alarmTopic(name, { email: args.alarmEmail, region: region.region, accountId: identity.accountId }, this);
+    this.alarmTopic = alarmTopic(name, { email: args.alarmEmail, partition, region: region.region, accountId: identity.accountId }, this);
 
     if (args.createSenderIdentity ?? true) {
       // SES sends a verification email to this address; nothing is delivered until it is clicked.
@@ -124,15 +129,16 @@ export class ApprovalService extends pulumi.ComponentResource implements Alarmin
         enableKeyRotation: true,
         deletionWindowInDays: 30,
         policy: pulumi
-          .all([identity.accountId, requestRole.arn, reviewRole.arn, adminRole.arn, sweeperRole.arn])
-          .apply(([accountId, requestRoleArn, ...decryptRoleArns]) => JSON.stringify(tokenKeyPolicy({ accountId, requestRoleArn, decryptRoleArns }))),
+          .all([partition, identity.accountId, requestRole.arn, reviewRole.arn, adminRole.arn, sweeperRole.arn])
+          .apply(([p, accountId, requestRoleArn, ...decryptRoleArns]) => JSON.stringify(tokenKeyPolicy({ partition: p, accountId, requestRoleArn, decryptRoleArns }))),
       },
       parent,
     );
     new aws.kms.Alias(`${name}-token-key-alias`, { name: pulumi.interpolate`alias/${name}-task-token-${pulumi.getStack()}`, targetKeyId: this.tokenKey.keyId }, parent);
     this.arns = pulumi
-      .all([region.region, identity.accountId, this.table.arn, this.tokenKey.arn, this.macSecret.arn, args.senderEmail])
-      .apply(([r, account, tableArn, tokenKeyArn, macSecretArn, senderEmail]): ServiceArns => ({
+      .all([partition, region.region, identity.accountId, this.table.arn, this.tokenKey.arn, this.macSecret.arn, args.senderEmail])
+      .apply(([p, r, account, tableArn, tokenKeyArn, macSecretArn, senderEmail]): ServiceArns => ({
+        partition: p,
         region: r,
         accountId: account,
         tableArn,
@@ -242,7 +248,7 @@ export class ApprovalService extends pulumi.ComponentResource implements Alarmin
 
     // Closes the requests of executions that end without a decision; each state machine that
     // uses the approval step routes its executions' ends here with `closeRequestsOnEnd`.
-    this.endedDeadLetters = deadLetterQueue(`${name}-ended-dlq`, { region: region.region, accountId: identity.accountId, topic: this.alarmTopic }, this);
+    this.endedDeadLetters = deadLetterQueue(`${name}-ended-dlq`, { partition, region: region.region, accountId: identity.accountId, topic: this.alarmTopic }, this);
     const closer = nodeFunction(
       name,
       {

@@ -94,10 +94,11 @@ export class BlogModeration extends pulumi.ComponentResource implements Alarming
         type: 'STANDARD',
         roleArn: machineRole.arn,
         definition: pulumi
-          .all([approval.requestFunction.arn, notify.fn.arn, approval.table.name])
-          .apply(([requestFunctionArn, notifyFunctionArn, tableName]) =>
+          .all([approval.partition, approval.requestFunction.arn, notify.fn.arn, approval.table.name])
+          .apply(([partition, requestFunctionArn, notifyFunctionArn, tableName]) =>
             JSON.stringify(
               moderationWorkflow({
+                partition,
                 requestFunctionArn,
                 notifyFunctionArn,
                 tableName,

@@ -24,13 +24,19 @@ export function executionEndPattern(stateMachineArn: string, statuses: EndStatus
  * events EventBridge could not deliver, and invocations that failed after Lambda's retries.
  * Kept 14 days (the most SQS allows), encrypted with SQS-managed keys.
  */
-export function deadLetterQueue(name: string, args: { region: pulumi.Input<string>; accountId: pulumi.Input<string>; topic: aws.sns.Topic }, parent: pulumi.Resource): aws.sqs.Queue {
+export function deadLetterQueue(
+  name: string,
+  args: { partition: pulumi.Input<string>; region: pulumi.Input<string>; accountId: pulumi.Input<string>; topic: aws.sns.Topic },
+  parent: pulumi.Resource,
+): aws.sqs.Queue {
   const queue = new aws.sqs.Queue(name, { messageRetentionSeconds: 14 * 24 * 3600, sqsManagedSseEnabled: true }, { parent });
   new aws.sqs.QueuePolicy(
     `${name}-policy`,
     {
       queueUrl: queue.url,
-      policy: pulumi.all([args.region, args.accountId, queue.arn]).apply(([region, accountId, queueArn]) => JSON.stringify(deadLetterQueuePolicy({ region, accountId, queueArn }))),
+      policy: pulumi
+        .all([args.partition, args.region, args.accountId, queue.arn])
+        .apply(([partition, region, accountId, queueArn]) => JSON.stringify(deadLetterQueuePolicy({ partition, region, accountId, queueArn }))),
     },
     { parent },
   );

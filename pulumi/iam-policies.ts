@@ -19,6 +19,8 @@ export interface PolicyDocument {
 const doc = (...Statement: Statement[]): PolicyDocument => ({ Version: '2012-10-17', Statement });
 
 export interface ServiceArns {
+  /** `aws`, `aws-cn`, `aws-us-gov`: every ARN built here is in the deployment's partition. */
+  partition: string;
   region: string;
   accountId: string;
   tableArn: string;
@@ -46,7 +48,7 @@ function sendEmail(a: ServiceArns): Statement {
     Effect: 'Allow',
     Action: 'ses:SendEmail',
     // SES authorises against every identity involved (sender, and recipients in the sandbox).
-    Resource: `arn:aws:ses:${a.region}:${a.accountId}:identity/*`,
+    Resource: `arn:${a.partition}:ses:${a.region}:${a.accountId}:identity/*`,
     Condition: { StringEquals: { 'ses:FromAddress': a.senderEmail } },
   };
 }
@@ -155,8 +157,8 @@ const keepFailedEvents = (queueArn: string): Statement => ({ Sid: 'FailedEvents'
  * rule's target there, for this account's rules only (Lambda's on-failure destination uses the
  * function's role instead).
  */
-export function deadLetterQueuePolicy(a: { region: string; accountId: string; queueArn: string }): PolicyDocument {
-  return doc(serviceOnBehalfOfAccount('UndeliveredEvents', 'events.amazonaws.com', 'sqs:SendMessage', a.queueArn, a.accountId, `arn:aws:events:${a.region}:${a.accountId}:rule/*`));
+export function deadLetterQueuePolicy(a: { partition: string; region: string; accountId: string; queueArn: string }): PolicyDocument {
+  return doc(serviceOnBehalfOfAccount('UndeliveredEvents', 'events.amazonaws.com', 'sqs:SendMessage', a.queueArn, a.accountId, `arn:${a.partition}:events:${a.region}:${a.accountId}:rule/*`));
 }
 
 /** Posts API: store posts and start their moderation. */
@@ -202,36 +204,53 @@ export function stateMachinePolicy(a: ServiceArns & { requestFunctionArn: string
   );
 }
 
+/** What the account's administrators may do with the key: manage it, never use it, never grant it. */
+export const KEY_ADMIN_ACTIONS = [
+  'kms:CreateAlias',
+  'kms:DeleteAlias',
+  'kms:UpdateAlias',
+  'kms:DescribeKey',
+  'kms:EnableKey',
+  'kms:DisableKey',
+  'kms:EnableKeyRotation',
+  'kms:DisableKeyRotation',
+  'kms:GetKeyRotationStatus',
+  'kms:RotateKeyOnDemand',
+  'kms:GetKeyPolicy',
+  'kms:PutKeyPolicy',
+  'kms:ListKeyPolicies',
+  'kms:ListResourceTags',
+  'kms:ListGrants',
+  'kms:RevokeGrant',
+  'kms:TagResource',
+  'kms:UntagResource',
+  'kms:UpdateKeyDescription',
+  'kms:ScheduleKeyDeletion',
+  'kms:CancelKeyDeletion',
+];
+
 /**
- * The token key's policy: the account administers the key but cannot use it through IAM;
+ * The token key's policy. The account administers the key (its IAM policies decide who: the
+ * deployer needs DeleteAlias and ScheduleKeyDeletion to destroy the stack) but cannot use it;
  * only the request role may encrypt and only the roles that deliver decisions (link, admin,
- * sweeper) may decrypt, and only for task tokens.
+ * sweeper) may decrypt, and only task tokens. No grants: a grant is a second way to use a key
+ * that bypasses this policy, so CreateGrant is denied to everyone unless an AWS service asks
+ * for it on a principal's behalf (none of ours does). Anyone else who wants to decrypt must first
+ * change this policy (PutKeyPolicy), which CloudTrail records.
  */
-export function tokenKeyPolicy(a: { accountId: string; requestRoleArn: string; decryptRoleArns: string[] }): PolicyDocument {
+export function tokenKeyPolicy(a: { partition: string; accountId: string; requestRoleArn: string; decryptRoleArns: string[] }): PolicyDocument {
   return doc(
-    {
-      Sid: 'Administer',
-      Effect: 'Allow',
-      Principal: { AWS: `arn:aws:iam::${a.accountId}:root` },
-      Action: [
-        'kms:Create*',
-        'kms:Describe*',
-        'kms:Enable*',
-        'kms:List*',
-        'kms:Put*',
-        'kms:Update*',
-        'kms:Revoke*',
-        'kms:Disable*',
-        'kms:Get*',
-        'kms:TagResource',
-        'kms:UntagResource',
-        'kms:ScheduleKeyDeletion',
-        'kms:CancelKeyDeletion',
-      ],
-      Resource: '*',
-    },
+    { Sid: 'Administer', Effect: 'Allow', Principal: { AWS: `arn:${a.partition}:iam::${a.accountId}:root` }, Action: KEY_ADMIN_ACTIONS, Resource: '*' },
     { Sid: 'Seal', Effect: 'Allow', Principal: { AWS: a.requestRoleArn }, Action: 'kms:Encrypt', Resource: '*', Condition: tokenContext },
     { Sid: 'Open', Effect: 'Allow', Principal: { AWS: a.decryptRoleArns }, Action: 'kms:Decrypt', Resource: '*', Condition: tokenContext },
+    {
+      Sid: 'NoGrants',
+      Effect: 'Deny',
+      Principal: { AWS: '*' },
+      Action: 'kms:CreateGrant',
+      Resource: '*',
+      Condition: { Bool: { 'kms:GrantIsForAWSResource': 'false' } },
+    },
   );
 }
 
@@ -241,8 +260,8 @@ export function tokenKeyPolicy(a: { accountId: string; requestRoleArn: string; d
  * from using CloudWatch as a confused deputy). It replaces SNS's default policy; people and roles
  * of the account still publish and subscribe through their own IAM permissions.
  */
-export function alarmTopicPolicy(a: { region: string; accountId: string; topicArn: string }): PolicyDocument {
-  return doc(serviceOnBehalfOfAccount('CloudWatchAlarms', 'cloudwatch.amazonaws.com', 'sns:Publish', a.topicArn, a.accountId, `arn:aws:cloudwatch:${a.region}:${a.accountId}:alarm:*`));
+export function alarmTopicPolicy(a: { partition: string; region: string; accountId: string; topicArn: string }): PolicyDocument {
+  return doc(serviceOnBehalfOfAccount('CloudWatchAlarms', 'cloudwatch.amazonaws.com', 'sns:Publish', a.topicArn, a.accountId, `arn:${a.partition}:cloudwatch:${a.region}:${a.accountId}:alarm:*`));
 }
 
 /** An AWS service may act on `resource`, only for sources (`sourceArn`, a pattern) of this account: no confused deputy. */

@@ -14,6 +14,7 @@ export interface AlarmingComponent extends pulumi.Resource {
 export interface AlarmTopicArgs {
   /** Subscribed by email when given (SNS first emails it a confirmation link). */
   email?: string;
+  partition: pulumi.Input<string>;
   region: pulumi.Input<string>;
   accountId: pulumi.Input<string>;
 }
@@ -34,8 +35,8 @@ export function alarmTopic(name: string, args: AlarmTopicArgs, parent: pulumi.Re
     {
       arn: topic.arn,
       policy: pulumi
-        .all([args.region, args.accountId, topic.arn])
-        .apply(([region, accountId, topicArn]) => JSON.stringify(alarmTopicPolicy({ region, accountId, topicArn }))),
+        .all([args.partition, args.region, args.accountId, topic.arn])
+        .apply(([partition, region, accountId, topicArn]) => JSON.stringify(alarmTopicPolicy({ partition, region, accountId, topicArn }))),
     },
     { parent },
   );

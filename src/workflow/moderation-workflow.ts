@@ -9,6 +9,8 @@ import { POST_SUBJECT_PREFIX } from '../domain/post';
 import type { PostFailureReason } from '../domain/post-failure';
 
 export interface ModerationWorkflowArgs {
+  /** The AWS partition of the service-integration ARNs (default `aws`; `aws-cn`, `aws-us-gov`). */
+  partition?: string;
   requestFunctionArn: string;
   notifyFunctionArn: string;
   tableName: string;
@@ -108,7 +110,7 @@ export const reasonState = (reason: PostFailureReason): string =>
     .join('')}`;
 
 /** A direct DynamoDB integration that sets the post's status (no Lambda needed). */
-function setPostStatus(tableName: string, status: string, extra: 'decision' | 'reason' | undefined, next: string): AslState {
+function setPostStatus(partition: string, tableName: string, status: string, extra: 'decision' | 'reason' | undefined, next: string): AslState {
   const values: Record<string, unknown> = { ':status': { S: status } };
   let update = 'SET #status = :status';
   if (extra === 'decision') {
@@ -121,7 +123,7 @@ function setPostStatus(tableName: string, status: string, extra: 'decision' | 'r
   }
   return {
     Type: 'Task',
-    Resource: 'arn:aws:states:::dynamodb:updateItem',
+    Resource: `arn:${partition}:states:::dynamodb:updateItem`,
     Parameters: {
       TableName: tableName,
       Key: { pk: { 'S.$': `States.Format('${POST_PK_PREFIX}{}', $.postId)` }, sk: { S: POST_SK } },
@@ -136,11 +138,11 @@ function setPostStatus(tableName: string, status: string, extra: 'decision' | 'r
 }
 
 /** Emails the author; a failed notice never undoes the outcome, so it moves on either way. */
-function notifyAuthor(functionArn: string, outcome: 'published' | 'rejected' | 'expired' | 'failed', next: string): AslState {
+function notifyAuthor(partition: string, functionArn: string, outcome: 'published' | 'rejected' | 'expired' | 'failed', next: string): AslState {
   const about = outcome === 'failed' ? { 'reason.$': '$.failureReason' } : outcome === 'expired' ? {} : { 'approval.$': '$.approval' };
   return {
     Type: 'Task',
-    Resource: 'arn:aws:states:::lambda:invoke',
+    Resource: `arn:${partition}:states:::lambda:invoke`,
     Parameters: {
       FunctionName: functionArn,
       Payload: {
@@ -170,6 +172,7 @@ const intrinsicLiteral = (text: string) => text.replace(/['{}\\]/g, (c) => `\\${
 export function moderationWorkflow(args: ModerationWorkflowArgs): AslDefinition {
   if (args.reviewers.length === 0) throw new Error('moderationWorkflow: at least one reviewer is required');
   if (!Number.isInteger(args.linkTtlSeconds) || args.linkTtlSeconds < 60) throw new Error('moderationWorkflow: linkTtlSeconds must be a whole number ≥ 60');
+  const partition = args.partition ?? 'aws';
   const reasons: Record<string, AslState> = {};
   for (const reason of [...FAILURE_CATCHES.map((c) => c.reason), 'INVALID_DECISION' as const]) {
     reasons[reasonState(reason)] = { Type: 'Pass', Result: reason, ResultPath: '$.failureReason', Next: STATE.fail };
@@ -183,7 +186,7 @@ export function moderationWorkflow(args: ModerationWorkflowArgs): AslDefinition 
       // never started.
       [STATE.create]: {
         Type: 'Task',
-        Resource: 'arn:aws:states:::dynamodb:putItem',
+        Resource: `arn:${partition}:states:::dynamodb:putItem`,
         Parameters: {
           TableName: args.tableName,
           Item: {
@@ -205,7 +208,7 @@ export function moderationWorkflow(args: ModerationWorkflowArgs): AslDefinition 
       },
       [STATE.request]: {
         Type: 'Task',
-        Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
+        Resource: `arn:${partition}:states:::lambda:invoke.waitForTaskToken`,
         Parameters: {
           FunctionName: args.requestFunctionArn,
           Payload: {
@@ -243,15 +246,15 @@ export function moderationWorkflow(args: ModerationWorkflowArgs): AslDefinition 
         ],
         Default: reasonState('INVALID_DECISION'),
       },
-      [STATE.publish]: setPostStatus(args.tableName, 'PUBLISHED', 'decision', STATE.notifyPublished),
-      [STATE.reject]: setPostStatus(args.tableName, 'REJECTED', 'decision', STATE.notifyRejected),
-      [STATE.expire]: setPostStatus(args.tableName, 'EXPIRED', undefined, STATE.notifyExpired),
+      [STATE.publish]: setPostStatus(partition, args.tableName, 'PUBLISHED', 'decision', STATE.notifyPublished),
+      [STATE.reject]: setPostStatus(partition, args.tableName, 'REJECTED', 'decision', STATE.notifyRejected),
+      [STATE.expire]: setPostStatus(partition, args.tableName, 'EXPIRED', undefined, STATE.notifyExpired),
       ...reasons,
-      [STATE.fail]: setPostStatus(args.tableName, 'FAILED', 'reason', STATE.notifyFailed),
-      [STATE.notifyPublished]: notifyAuthor(args.notifyFunctionArn, 'published', STATE.done),
-      [STATE.notifyRejected]: notifyAuthor(args.notifyFunctionArn, 'rejected', STATE.done),
-      [STATE.notifyExpired]: notifyAuthor(args.notifyFunctionArn, 'expired', STATE.done),
-      [STATE.notifyFailed]: notifyAuthor(args.notifyFunctionArn, 'failed', STATE.failed),
+      [STATE.fail]: setPostStatus(partition, args.tableName, 'FAILED', 'reason', STATE.notifyFailed),
+      [STATE.notifyPublished]: notifyAuthor(partition, args.notifyFunctionArn, 'published', STATE.done),
+      [STATE.notifyRejected]: notifyAuthor(partition, args.notifyFunctionArn, 'rejected', STATE.done),
+      [STATE.notifyExpired]: notifyAuthor(partition, args.notifyFunctionArn, 'expired', STATE.done),
+      [STATE.notifyFailed]: notifyAuthor(partition, args.notifyFunctionArn, 'failed', STATE.failed),
       [STATE.failed]: { Type: 'Fail', Error: 'ApprovalFailed', CausePath: '$.failureReason' },
       [STATE.done]: { Type: 'Succeed' },
     },

@@ -25,6 +25,7 @@ import {
 
 const ACCOUNT = '123456789012';
 const arns: ServiceArns = {
+  partition: 'aws',
   region: 'eu-west-1',
   accountId: ACCOUNT,
   tableArn: `arn:aws:dynamodb:eu-west-1:${ACCOUNT}:table/approvals`,
@@ -48,7 +49,7 @@ const roles: Record<string, { arn: string; policy: PolicyDocument }> = {
   closer: { arn: role('closer'), policy: closerFunctionPolicy({ ...arns, logGroupArn: lg('closer'), deadLetterQueueArn: `arn:aws:sqs:eu-west-1:${ACCOUNT}:ended-dlq` }) },
   postCloser: { arn: role('post-closer'), policy: postCloserFunctionPolicy({ ...arns, logGroupArn: lg('post-closer'), deadLetterQueueArn: `arn:aws:sqs:eu-west-1:${ACCOUNT}:ended-dlq` }) },
 };
-const keyPolicy = tokenKeyPolicy({ accountId: ACCOUNT, requestRoleArn: roles.request!.arn, decryptRoleArns: [roles.review!.arn, roles.admin!.arn, roles.sweeper!.arn] });
+const keyPolicy = tokenKeyPolicy({ partition: 'aws', accountId: ACCOUNT, requestRoleArn: roles.request!.arn, decryptRoleArns: [roles.review!.arn, roles.admin!.arn, roles.sweeper!.arn] });
 /** Someone in the account with broad IAM rights, to show the key policy, not IAM, decides who uses the key. */
 const admin = { arn: role('admin'), policy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] } as PolicyDocument };
 
@@ -102,9 +103,9 @@ const requestItem = { 'dynamodb:LeadingKeys': ['REQ#abc'] };
 const postItem = { 'dynamodb:LeadingKeys': ['POST#p-1'] };
 const executionItem = { 'dynamodb:LeadingKeys': [`EXEC#arn:aws:states:eu-west-1:${ACCOUNT}:execution:moderation:p-1`] };
 const alarmTopicArn = `arn:aws:sns:eu-west-1:${ACCOUNT}:alarms`;
-const topicPolicy = alarmTopicPolicy({ region: 'eu-west-1', accountId: ACCOUNT, topicArn: alarmTopicArn });
+const topicPolicy = alarmTopicPolicy({ partition: 'aws', region: 'eu-west-1', accountId: ACCOUNT, topicArn: alarmTopicArn });
 const deadLetterQueueArn = `arn:aws:sqs:eu-west-1:${ACCOUNT}:ended-dlq`;
-const queuePolicy = deadLetterQueuePolicy({ region: 'eu-west-1', accountId: ACCOUNT, queueArn: deadLetterQueueArn });
+const queuePolicy = deadLetterQueuePolicy({ partition: 'aws', region: 'eu-west-1', accountId: ACCOUNT, queueArn: deadLetterQueueArn });
 const allDocs = () => [...Object.values(roles).map((r) => r.policy), keyPolicy, topicPolicy, queuePolicy];
 
 /** A request to the alarm topic, decided by its resource policy and the caller's own (if any). */
@@ -175,6 +176,26 @@ describe('IAM policies', () => {
       expect(await simulate(roles.review!, 'kms:Decrypt', arns.tokenKeyArn, { 'kms:EncryptionContext:purpose': 'other' })).to.not.equal('Allowed');
       for (const name of ['posts', 'notify', 'workflow']) expect(await simulate(roles[name]!, 'kms:Decrypt', arns.tokenKeyArn, token), name).to.not.equal('Allowed');
       expect(await simulate(admin, 'kms:Decrypt', arns.tokenKeyArn, token), 'admin').to.not.equal('Allowed');
+    });
+
+    it('lets the account administer the key so that pulumi destroy works: delete its alias, schedule its deletion', async () => {
+      for (const action of ['kms:DeleteAlias', 'kms:CreateAlias', 'kms:UpdateAlias', 'kms:ScheduleKeyDeletion', 'kms:PutKeyPolicy', 'kms:DescribeKey', 'kms:EnableKeyRotation', 'kms:TagResource']) {
+        expect(await simulate(admin, action, arns.tokenKeyArn), action).to.equal('Allowed');
+      }
+    });
+
+    it('leaves no grant path to Decrypt: CreateGrant is refused to everyone, unless an AWS service asks on their behalf', async () => {
+      const forUser = { 'kms:GrantIsForAWSResource': 'false', 'kms:GrantOperations': ['Decrypt'] };
+      for (const who of [admin, ...Object.values(roles)]) {
+        expect(await simulate(who, 'kms:CreateGrant', arns.tokenKeyArn, forUser), who.arn).to.not.equal('Allowed');
+      }
+      // Not even a principal that IAM allows everything, nor with the task-token context.
+      expect(await simulate(admin, 'kms:CreateGrant', arns.tokenKeyArn, { ...forUser, ...token })).to.not.equal('Allowed');
+      expect(await simulate(admin, 'kms:Decrypt', arns.tokenKeyArn, token)).to.not.equal('Allowed');
+      expect(await simulate(admin, 'kms:Encrypt', arns.tokenKeyArn, token)).to.not.equal('Allowed');
+      // The key policy names no grant action for anyone.
+      const allowed = keyPolicy.Statement.filter((st) => st.Effect === 'Allow').flatMap((st) => [st.Action].flat());
+      expect(allowed.filter((a) => /grant|\*/i.test(a) && a !== 'kms:ListGrants' && a !== 'kms:RevokeGrant')).to.deep.equal([]);
     });
 
     it('lets nothing delete the table or schedule the key for deletion', async () => {

@@ -40,6 +40,7 @@ pulumi.runtime.setMocks(
     call(args) {
       if (args.token === 'aws:index/getCallerIdentity:getCallerIdentity') return { accountId: ACCOUNT, arn: `arn:aws:iam::${ACCOUNT}:user/dev`, userId: 'dev' };
       if (args.token === 'aws:index/getRegion:getRegion') return { name: REGION, region: REGION };
+      if (args.token === 'aws:index/getPartition:getPartition') return { partition: 'aws', dnsSuffix: 'amazonaws.com', id: 'aws' };
       return args.inputs;
     },
   },
