@@ -155,21 +155,30 @@ describe('approval flow (request Lambda → email → link handler)', () => {
       h.table.failNext('UpdateItemCommand', Object.assign(new Error('Lambda timed out'), { name: 'TimeoutError' }), 1);
     };
     const page = await h.open(alice!.approveUrl);
-    sfn.on(SendTaskSuccessCommand).callsFakeOnce(async () => {
-      await claimAndDie();
-      return {};
-    });
+    // One chain: each `…Once` of a new `sfn.on(…)` counts from the first call ever, so a second
+    // chain's rejectsOnce would fall on the call already made and never fire.
+    sfn
+      .on(SendTaskSuccessCommand)
+      .callsFakeOnce(async () => {
+        await claimAndDie();
+        return {};
+      })
+      .rejectsOnce(new TaskTimedOut({ message: 'Task Timed Out', $metadata: {} }));
     const first = await h.post({ ...formFields(page.body as string), decision: 'approve' });
     expect(first.statusCode).to.equal(503); // the completing write timed out: UNAVAILABLE, the lease decides
 
     h.clock.advance(61);
-    sfn.on(SendTaskSuccessCommand).rejectsOnce(new TaskTimedOut({ message: 'Task Timed Out', $metadata: {} }));
     const recovered = await h.post(bobForm);
+    expect(successCalls()).to.have.length(2); // the recovery's callback was refused: the task had already resumed
     expect(recovered.statusCode).to.equal(200);
     expect(recovered.body).to.include('Approved');
-    const item = ((await h.table.snapshot()) as { status: { S: string }; audit: { L: { M: { type: { S: string } } }[] } }[])[0]!;
+    type Item = { status: { S: string }; decision: { S: string }; audit: { L: { M: { type: { S: string }; detail?: { S: string } } }[] } };
+    const item = ((await h.table.snapshot()) as Item[])[0]!;
     expect(item.status.S).to.equal('APPROVED');
-    expect(item.audit.L.map((e) => e.M.type.S)).to.include('recovered');
+    expect(item.decision.S).to.equal('approved');
+    const recoveredEvents = item.audit.L.filter((e) => e.M.type.S === 'recovered').map((e) => e.M.detail?.S);
+    expect(recoveredEvents).to.deep.equal(['approved; the workflow had already resumed']);
+    expect(item.audit.L.map((e) => e.M.type.S)).to.not.include('expired');
   });
 
   for (const [name, error] of [
