@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { expect } from 'chai';
 import { ApprovalError } from '../../src/domain/errors';
 import { keyringFromSecret } from '../../src/domain/mac-keyring';
-import { csrfToken, linkKeyVersion, linkQuery, parseLinkQuery, signLink, verifyCsrfToken, verifyLink, type LinkClaims } from '../../src/domain/review-link';
+import { csrfToken, linkFromParams, linkKeyVersion, linkQuery, parseLinkQuery, signLink, verifyCsrfToken, verifyLink, type LinkClaims } from '../../src/domain/review-link';
 
 const k1 = randomBytes(32).toString('base64');
 const k2 = randomBytes(32).toString('base64');
@@ -123,4 +123,95 @@ describe('MAC keyring secret', () => {
       }
     });
   }
+});
+
+describe('link shape (checked before the MAC)', () => {
+  const ring1234 = keyringFromSecret(JSON.stringify({ current: '1234', keys: { '1234': k1 } }));
+  const valid = (): Record<string, string> => Object.fromEntries(new URLSearchParams(linkQuery(signLink(claims, ring1))));
+  const shapeOf = (params: Record<string, string>) => codeOf(() => linkFromParams(params));
+
+  it('accepts the fields a signed link carries', () => {
+    expect(shapeOf(valid())).to.equal(undefined);
+    expect(linkFromParams(valid())).to.include({ ...claims, keyVersion: '1' });
+  });
+
+  const refused: [string, string, string][] = [
+    ['r', 'A'.repeat(21), 'a request id of 21 characters'],
+    ['r', 'A'.repeat(23), 'a request id of 23 characters'],
+    ['r', `${'A'.repeat(21)}+`, 'a request id with a character outside base64url'],
+    ['r', '', 'an empty request id'],
+    ['v', '01', 'a reviewer index with a leading zero'],
+    ['v', '1000', 'a reviewer index of four digits'],
+    ['v', '-1', 'a negative reviewer index'],
+    ['v', '1a', 'a reviewer index followed by a letter'],
+    ['v', 'a1', 'a reviewer index after a letter'],
+    ['v', '', 'an empty reviewer index'],
+    ['a', 'approved', 'an action other than approve or reject'],
+    ['a', '', 'an empty action'],
+    ['x', '0', 'an expiry of zero'],
+    ['x', '02000000000', 'an expiry with a leading zero'],
+    ['x', '1'.repeat(13), 'an expiry of 13 digits'],
+    ['x', '2000000000a', 'an expiry followed by a letter'],
+    ['x', 'a2000000000', 'an expiry after a letter'],
+    ['x', '', 'an empty expiry'],
+    ['k', '12345', 'a key version of five digits'],
+    ['k', '1a', 'a key version followed by a letter'],
+    ['k', 'a1', 'a key version after a letter'],
+    ['k', '', 'an empty key version'],
+    ['c', 'A'.repeat(4097), 'a ciphertext of 4,097 characters'],
+    ['c', 'abc+', 'a ciphertext with +'],
+    ['c', '+abc', 'a ciphertext starting with +'],
+    ['c', 'ab=', 'a ciphertext with padding'],
+    ['c', '', 'an empty ciphertext'],
+    ['m', 'A'.repeat(21), 'a MAC of 21 characters'],
+    ['m', 'A'.repeat(23), 'a MAC of 23 characters'],
+    ['m', `${'A'.repeat(21)}=`, 'a MAC ending in padding'],
+    ['m', `=${'A'.repeat(21)}`, 'a MAC starting with padding'],
+    ['m', '', 'an empty MAC'],
+  ];
+  for (const [param, value, what] of refused) {
+    it(`calls ${what} malformed`, () => {
+      expect(shapeOf({ ...valid(), [param]: value })).to.equal('LINK_MALFORMED');
+    });
+  }
+
+  it('accepts the edges of each field: reviewer 0 and 999, a 12-digit expiry, key versions 0 to 9999, a 4,096-character ciphertext', () => {
+    for (const [param, value] of [
+      ['v', '0'],
+      ['v', '9'],
+      ['v', '999'],
+      ['x', '9'.repeat(12)],
+      ['x', '1'],
+      ['k', '0'],
+      ['k', '9'],
+      ['k', '9999'],
+      ['c', 'A'.repeat(4096)],
+      ['c', 'z-_09'],
+    ] as const) {
+      expect(shapeOf({ ...valid(), [param]: value }), `${param}=${value.slice(0, 20)}`).to.equal(undefined);
+    }
+  });
+
+  it('verifies links signed with a four-digit key version', () => {
+    const link = parseLinkQuery(linkQuery(signLink(claims, ring1234)));
+    expect(link.keyVersion).to.equal('1234');
+    expect(codeOf(() => verifyLink(link, ring1234, now))).to.equal(undefined);
+    expect(linkKeyVersion(linkQuery(link))).to.equal('1234');
+  });
+
+  it('refuses a link whose key version was changed to another the keyring holds', () => {
+    const link = { ...signLink(claims, ring2), keyVersion: '1' };
+    expect(codeOf(() => verifyLink(link, ring2, now))).to.equal('LINK_INVALID');
+  });
+
+  it('refuses a CSRF token that is not a MAC text, or whose key version the keyring does not hold', () => {
+    const link = signLink(claims, ring1);
+    const token = csrfToken(link, ring1);
+    for (const bad of ['', token.slice(0, 21), `${token}A`, `${token.slice(0, 21)}=`, `=${token.slice(1)}`]) {
+      expect(codeOf(() => verifyCsrfToken(link, ring1, bad)), bad).to.equal('CSRF_REJECTED');
+    }
+    const newer = signLink(claims, ring2);
+    expect(codeOf(() => verifyCsrfToken(newer, ring1, csrfToken(newer, ring2)))).to.equal('CSRF_REJECTED');
+    expect(codeOf(() => csrfToken(newer, ring1))).to.equal('LINK_INVALID');
+  });
 });
