@@ -48,3 +48,53 @@ describe('approval task contract', () => {
     expect(refusal(task({ details: 'a\u0000b' }))?.details).to.deep.equal(['request.details: must not contain control characters other than tab and line breaks']);
   });
 });
+
+describe('approval task: reviewers', () => {
+  it('leaves out of escalateTo the requester, the reviewers already asked and repeats, keeping the order given', () => {
+    const parsed = parseApprovalTask(
+      task({
+        requestedBy: 'author@example.com',
+        reviewers: ['alice@example.com', 'bob@example.com'],
+        escalateTo: ['Author@Example.com', 'dana@example.com', 'BOB@example.com', 'erin@example.com', 'dana@example.com'],
+      }),
+    );
+    expect(parsed.request.escalateTo).to.deep.equal(['dana@example.com', 'erin@example.com']);
+  });
+
+  it('removes the requester and repeats from the reviewers, ignoring case', () => {
+    const parsed = parseApprovalTask(task({ requestedBy: 'Author@Example.com', reviewers: ['author@example.com', 'Alice@example.com', 'alice@EXAMPLE.com', 'bob@example.com'] }));
+    expect(parsed.request.reviewers).to.deep.equal(['alice@example.com', 'bob@example.com']);
+    expect(parsed.request.requestedBy).to.equal('Author@Example.com');
+  });
+
+  it('refuses a request whose only reviewer is its requester (NoReviewers), and more approvals than reviewers', () => {
+    expect(refusal(task({ requestedBy: 'alice@example.com' }))).to.deep.equal({
+      code: 'NO_REVIEWERS',
+      details: ['request.reviewers: no reviewer left once the requester is removed'],
+    });
+    expect(refusal(task({ reviewers: ['alice@example.com', 'bob@example.com'], requiredApprovals: 3 }))).to.deep.equal({
+      code: 'INVALID_APPROVAL_REQUEST',
+      details: ['request.requiredApprovals: 3 approvals cannot come from 2 reviewer(s)'],
+    });
+    expect(refusal(task({ reviewers: ['alice@example.com', 'bob@example.com'], requiredApprovals: 2 }))).to.equal(undefined);
+  });
+
+  it('fills in the defaults: one approval, seven days, no escalation, blank details dropped', () => {
+    const { request, executionId, idempotencyKey, taskToken } = parseApprovalTask(task({ details: '  \n ' }));
+    expect(taskToken).to.equal('TOKEN-1234567890');
+    expect(executionId).to.equal(undefined);
+    expect(idempotencyKey).to.equal(undefined);
+    expect(request).to.deep.equal({
+      subject: 'Publish',
+      summary: 'A post.',
+      details: undefined,
+      reviewers: ['alice@example.com'],
+      ttlSeconds: 7 * 24 * 3600,
+      requestedBy: undefined,
+      requiredApprovals: 1,
+      escalateTo: [],
+      escalateAfterSeconds: undefined,
+      remindBeforeSeconds: undefined,
+    });
+  });
+});

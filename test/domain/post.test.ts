@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { MAX_SUBJECT_CHARS, MAX_SUMMARY_CHARS } from '../../src/domain/approval-request';
-import { EXCERPT_CHARS, MAX_TITLE_CHARS, POST_SUBJECT_PREFIX, excerpt, parsePostSubmission } from '../../src/domain/post';
+import { EXCERPT_CHARS, MAX_TITLE_CHARS, POST_ID, POST_SUBJECT_PREFIX, excerpt, parsePostSubmission, postIdFor } from '../../src/domain/post';
 import { codePointLength } from '../../src/domain/validation';
 
 const FAMILY = '\u{1F469}\u200D\u{1F469}\u200D\u{1F467}\u200D\u{1F466}'; // one grapheme of 7 code points
@@ -96,6 +96,19 @@ describe('post', () => {
         }),
         { numRuns: 300 },
       );
+    });
+  });
+
+  describe('post ids', () => {
+    it('are p- and 22 base64url characters, random without an Idempotency-Key', () => {
+      expect(postIdFor(undefined)).to.match(POST_ID);
+      expect(postIdFor(undefined)).to.not.equal(postIdFor(undefined));
+    });
+
+    it('are the same for the same Idempotency-Key and differ between keys', () => {
+      expect(postIdFor('key-1')).to.match(POST_ID);
+      expect(postIdFor('key-1')).to.equal(postIdFor('key-1'));
+      expect(postIdFor('key-1')).to.not.equal(postIdFor('key-2'));
     });
   });
 });
