@@ -13,6 +13,8 @@ export interface ApprovalServiceArgs {
   senderEmail: pulumi.Input<string>;
   /** Optional custom domain with an ISSUED ACM certificate in the same region. */
   domain?: string;
+  /** The ACM certificate for `domain` (any certificate covering it: a wildcard, several names); looked up by primary name when absent. */
+  certificateArn?: string;
   logRetentionDays?: number;
   /** Create the SES email identity for the sender (false when it exists already). Default true. */
   createSenderIdentity?: boolean;
@@ -34,6 +36,17 @@ export interface ApprovalServiceArgs {
   throttle?: { burstLimit: number; rateLimit: number };
   /** Email address subscribed to the alarm topic (SNS asks it to confirm first). Without it, nobody is yet. */
   alarmEmail?: string;
+}
+
+/** An EventBridge rate expression: `rate(1 minute)`, `rate(15 minutes)` (EventBridge refuses `rate(1 minutes)`). */
+export function rateExpression(minutes: number): string {
+  if (!Number.isInteger(minutes) || minutes < 1) throw new RangeError(`a sweep interval is a whole number of minutes ≥ 1, got ${minutes}`);
+  return `rate(${minutes} ${minutes === 1 ? 'minute' : 'minutes'})`;
+}
+
+/** A KMS alias from any stack name: only letters, digits, `/`, `_` and `-`, at most 256 characters with `alias/`. */
+export function aliasName(base: string): string {
+  return `alias/${base.replace(/[^A-Za-z0-9/_-]/g, '-').slice(0, 250)}`;
 }
 
 /**
@@ -98,7 +111,14 @@ export class ApprovalService extends pulumi.ComponentResource implements Alarmin
         rangeKey: TABLE_KEY.sort,
         attributes: [TABLE_KEY.partition, TABLE_KEY.sort, PENDING_INDEX_KEY.partition, PENDING_INDEX_KEY.sort].map((n) => ({ name: n, type: 'S' })),
         globalSecondaryIndexes: [
-          { name: PENDING_INDEX_NAME, hashKey: PENDING_INDEX_KEY.partition, rangeKey: PENDING_INDEX_KEY.sort, projectionType: 'ALL' },
+          {
+            name: PENDING_INDEX_NAME,
+            keySchemas: [
+              { attributeName: PENDING_INDEX_KEY.partition, keyType: 'HASH' },
+              { attributeName: PENDING_INDEX_KEY.sort, keyType: 'RANGE' },
+            ],
+            projectionType: 'ALL',
+          },
         ],
         ttl: { attributeName: TTL_ATTRIBUTE, enabled: true },
         pointInTimeRecovery: { enabled: true },
@@ -134,7 +154,7 @@ export class ApprovalService extends pulumi.ComponentResource implements Alarmin
       },
       parent,
     );
-    new aws.kms.Alias(`${name}-token-key-alias`, { name: pulumi.interpolate`alias/${name}-task-token-${pulumi.getStack()}`, targetKeyId: this.tokenKey.keyId }, parent);
+    new aws.kms.Alias(`${name}-token-key-alias`, { name: aliasName(`${name}-task-token-${pulumi.getStack()}`), targetKeyId: this.tokenKey.keyId }, parent);
     this.arns = pulumi
       .all([partition, region.region, identity.accountId, this.table.arn, this.tokenKey.arn, this.macSecret.arn, args.senderEmail])
       .apply(([p, r, account, tableArn, tokenKeyArn, macSecretArn, senderEmail]): ServiceArns => ({
@@ -151,10 +171,11 @@ export class ApprovalService extends pulumi.ComponentResource implements Alarmin
     this.api = api;
     let apiUrl: pulumi.Output<string> = api.apiEndpoint;
     if (args.domain) {
-      const cert = aws.acm.getCertificateOutput({ domain: args.domain, statuses: ['ISSUED'], mostRecent: true }, parent);
+      // A lookup matches only a certificate's primary name; a wildcard or multi-name certificate is given by ARN.
+      const certificateArn = args.certificateArn ?? aws.acm.getCertificateOutput({ domain: args.domain, statuses: ['ISSUED'], mostRecent: true }, parent).arn;
       const domainName = new aws.apigatewayv2.DomainName(
         `${name}-domain`,
-        { domainName: args.domain, domainNameConfiguration: { certificateArn: cert.arn, endpointType: 'REGIONAL', securityPolicy: 'TLS_1_2' } },
+        { domainName: args.domain, domainNameConfiguration: { certificateArn, endpointType: 'REGIONAL', securityPolicy: 'TLS_1_2' } },
         parent,
       );
       this.domainTarget = domainName.domainNameConfiguration.targetDomainName;
@@ -264,7 +285,7 @@ export class ApprovalService extends pulumi.ComponentResource implements Alarmin
     );
     this.closerFunction = closer.fn;
     keepFailedInvocations(`${name}-closer-failures`, closer.fn, this.endedDeadLetters, this);
-    const schedule = new aws.cloudwatch.EventRule(`${name}-sweep-schedule`, { scheduleExpression: `rate(${args.sweepMinutes ?? 15} minutes)`, description: 'Runs the approval sweeper' }, parent);
+    const schedule = new aws.cloudwatch.EventRule(`${name}-sweep-schedule`, { scheduleExpression: rateExpression(args.sweepMinutes ?? 15), description: 'Runs the approval sweeper' }, parent);
     new aws.cloudwatch.EventTarget(`${name}-sweep-target`, { rule: schedule.name, arn: sweeper.fn.arn }, parent);
     new aws.lambda.Permission(`${name}-sweep-invoke`, { action: 'lambda:InvokeFunction', function: sweeper.fn.name, principal: 'events.amazonaws.com', sourceArn: schedule.arn }, parent);
 

@@ -23,6 +23,12 @@ export interface BlogModerationArgs {
   pendingShards?: number;
   /** Where operator alarms are emailed (optional). */
   alarmEmail?: string;
+  /** Create the SES identity for the sender (default true; false: it already exists, verified). */
+  createSenderIdentity?: boolean;
+  /** The ACM certificate for `domain`, used as given. */
+  certificateArn?: string;
+  /** Reserved concurrency of the public posts Lambda (undefined: none). */
+  postsConcurrency?: number;
 }
 
 /**
@@ -44,6 +50,8 @@ export class BlogModeration extends pulumi.ComponentResource implements Alarming
       {
         senderEmail: args.senderEmail,
         domain: args.domain,
+        certificateArn: args.certificateArn,
+        createSenderIdentity: args.createSenderIdentity,
         logRetentionDays: args.logRetentionDays,
         admins: args.admins,
         reminderHoursBeforeExpiry: args.reminderHoursBeforeExpiry,
@@ -148,6 +156,9 @@ export class BlogModeration extends pulumi.ComponentResource implements Alarming
           pulumi.all([approval.arns, logGroupArn, this.stateMachine.arn]).apply(([a, lg, stateMachineArn]) => postsFunctionPolicy({ ...a, logGroupArn: lg, stateMachineArn })),
         timeoutSeconds: 15,
         logRetentionDays: retention,
+        // Anyone can call POST /posts: bounded, so junk traffic neither runs up the bill beyond
+        // this nor takes the concurrency the reviewers' clicks and the request Lambda need.
+        reservedConcurrency: args.postsConcurrency,
       },
       this,
     );

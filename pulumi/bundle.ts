@@ -5,7 +5,7 @@
  * clients) in a chunk that a GET never loads.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildSync, type BuildOptions } from 'esbuild';
 
@@ -63,6 +63,9 @@ export function ensureTemplates(): void {
 export function bundleFunction(name: FunctionName, outRoot = join(ROOT, 'dist', 'lambda')): string {
   ensureTemplates();
   const outdir = join(outRoot, name);
+  // Emptied first: chunk names carry content hashes, so a rebuild would otherwise add new chunks
+  // beside the old ones, and every zip would carry every chunk ever built.
+  rmSync(outdir, { recursive: true, force: true });
   buildSync(bundleOptions(FUNCTIONS[name], outdir));
   return outdir;
 }

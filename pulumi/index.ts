@@ -26,6 +26,9 @@ const blog = new BlogModeration('email-approval', {
   auditRetentionDays: settings.auditRetentionDays,
   pendingShards: settings.pendingShards,
   alarmEmail: settings.alarmEmail,
+  createSenderIdentity: settings.createSenderIdentity,
+  certificateArn: settings.certificateArn,
+  postsConcurrency: settings.postsConcurrency,
 });
 
 export const apiUrl = blog.apiUrl;

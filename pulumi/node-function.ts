@@ -13,6 +13,8 @@ export interface NodeFunctionArgs {
   policy: (logGroupArn: pulumi.Output<string>) => pulumi.Output<PolicyDocument>;
   timeoutSeconds: number;
   memoryMb?: number;
+  /** Reserved concurrency: at most this many at once, and never starved by the account's other functions. */
+  reservedConcurrency?: number;
   logRetentionDays: number;
   /** A role created beforehand (when another resource, like a key policy, must name it first). */
   role?: aws.iam.Role;
@@ -54,6 +56,7 @@ export function nodeFunction(prefix: string, args: NodeFunctionArgs, parent: Ala
       code: new pulumi.asset.FileArchive(bundleFunction(args.code)),
       role: role.arn,
       memorySize: args.memoryMb ?? 512,
+      ...(args.reservedConcurrency !== undefined ? { reservedConcurrentExecutions: args.reservedConcurrency } : {}),
       timeout: args.timeoutSeconds,
       environment: { variables: { NODE_OPTIONS: '--enable-source-maps', ...args.environment } },
       loggingConfig: { logFormat: 'JSON', logGroup: logGroup.name },

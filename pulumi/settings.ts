@@ -3,7 +3,18 @@
  * with one message naming every missing or invalid key and how to set it.
  */
 import { isEmailAddress } from '../src/domain/email-address';
+import { MAX_REVIEWERS } from '../src/domain/approval-request';
 import { DEFAULT_PENDING_SHARDS, MAX_PENDING_SHARDS } from '../src/domain/pending-index';
+
+/**
+ * A STANDARD execution lasts at most a year (8,760 hours). The approval step's timeout (the link
+ * lifetime) must end before the execution does, or the execution ends first and the post never
+ * reaches EXPIRED nor its author a word.
+ */
+export const MAX_LINK_TTL_HOURS = 8759;
+/** Reserved concurrency of the public posts Lambda unless configured. */
+export const DEFAULT_POSTS_CONCURRENCY = 10;
+const CERTIFICATE_ARN = /^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[A-Za-z0-9-]{1,128}$/;
 
 export interface StackSettings {
   senderEmail: string;
@@ -21,6 +32,12 @@ export interface StackSettings {
   pendingShards: number;
   /** Where operator alarms are emailed; without it the alarm topic has no subscriber yet. */
   alarmEmail?: string;
+  /** Create the SES identity for the sender (false: it exists already, verified, perhaps shared with another stack). */
+  createSenderIdentity: boolean;
+  /** The ACM certificate for `domain`, used as given (a wildcard or multi-name certificate works). */
+  certificateArn?: string;
+  /** Reserved concurrency of the public posts Lambda, or undefined for none (`off`). */
+  postsConcurrency?: number;
 }
 
 const DOMAIN = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
@@ -50,11 +67,15 @@ export function readSettings(get: (key: string) => string | undefined): StackSet
   if (reviewerList && (reviewers.length === 0 || badReviewers.length > 0)) {
     problems.push(`email-approval:reviewers must be comma-separated email addresses${badReviewers.length ? `; not addresses: ${badReviewers.join(', ')}` : ''}`);
   }
+  // The same limit the request Lambda enforces: more would pass here and fail every request.
+  if (new Set(reviewers).size > MAX_REVIEWERS) problems.push(`email-approval:reviewers lists ${new Set(reviewers).size} addresses; an approval request takes at most ${MAX_REVIEWERS}`);
 
   const ttlText = get('email-approval:linkTtlHours')?.trim();
   const linkTtlHours = ttlText ? Number(ttlText) : 168;
-  if (!Number.isInteger(linkTtlHours) || linkTtlHours < 1 || linkTtlHours > 8760) {
-    problems.push(`email-approval:linkTtlHours must be a whole number of hours from 1 to 8760, got ${JSON.stringify(ttlText)}`);
+  if (!Number.isInteger(linkTtlHours) || linkTtlHours < 1 || linkTtlHours > MAX_LINK_TTL_HOURS) {
+    problems.push(
+      `email-approval:linkTtlHours must be a whole number of hours from 1 to ${MAX_LINK_TTL_HOURS} (a workflow execution lasts at most 8,760 hours, and the links must expire before it ends so that the post can expire and its author be told), got ${JSON.stringify(ttlText)}`,
+    );
   }
 
   const domain = get('email-approval:domain')?.trim() || undefined;
@@ -77,6 +98,7 @@ export function readSettings(get: (key: string) => string | undefined): StackSet
   };
   const admins = addresses('email-approval:admins');
   const escalateTo = addresses('email-approval:escalateTo');
+  if (escalateTo.length > MAX_REVIEWERS) problems.push(`email-approval:escalateTo lists ${escalateTo.length} addresses; at most ${MAX_REVIEWERS}`);
   const requiredApprovals = whole('email-approval:requiredApprovals', 1, 1, 50, 'approvals')!;
   const reviewerCount = new Set(reviewers).size;
   if (Number.isInteger(requiredApprovals) && reviewerCount > 0 && requiredApprovals > reviewerCount) {
@@ -88,6 +110,22 @@ export function readSettings(get: (key: string) => string | undefined): StackSet
   const pendingShards = whole('email-approval:pendingShards', DEFAULT_PENDING_SHARDS, 1, MAX_PENDING_SHARDS, 'shards')!;
   const alarmEmail = get('email-approval:alarmEmail')?.trim() || undefined;
   if (alarmEmail && !isEmailAddress(alarmEmail)) problems.push(`email-approval:alarmEmail must be an email address, got ${JSON.stringify(alarmEmail)}`);
+  const ttlValid = Number.isInteger(linkTtlHours) && linkTtlHours >= 1 && linkTtlHours <= MAX_LINK_TTL_HOURS;
+  if (ttlValid) {
+    if (escalateAfterHours !== undefined && escalateAfterHours >= linkTtlHours) problems.push(`email-approval:escalateAfterHours (${escalateAfterHours}) must be less than linkTtlHours (${linkTtlHours}), or nobody is ever added`);
+    if (reminderHoursBeforeExpiry >= linkTtlHours) problems.push(`email-approval:reminderHoursBeforeExpiry (${reminderHoursBeforeExpiry}) must be less than linkTtlHours (${linkTtlHours})`);
+  }
+
+  const identityText = get('email-approval:createSenderIdentity')?.trim().toLowerCase();
+  if (identityText && identityText !== 'true' && identityText !== 'false') problems.push(`email-approval:createSenderIdentity must be true or false, got ${JSON.stringify(identityText)}`);
+  const createSenderIdentity = identityText !== 'false';
+
+  const certificateArn = get('email-approval:certificateArn')?.trim() || undefined;
+  if (certificateArn && !CERTIFICATE_ARN.test(certificateArn)) problems.push(`email-approval:certificateArn must be an ACM certificate ARN (arn:aws:acm:<region>:<account>:certificate/<id>), got ${JSON.stringify(certificateArn)}`);
+  if (certificateArn && !domain) problems.push('email-approval:certificateArn is used only with email-approval:domain: set the domain too, or remove the certificate');
+
+  const concurrencyText = get('email-approval:postsConcurrency')?.trim().toLowerCase();
+  const postsConcurrency = concurrencyText === 'off' ? undefined : whole('email-approval:postsConcurrency', DEFAULT_POSTS_CONCURRENCY, 1, 1000, 'concurrent executions (or off)');
 
   if (problems.length > 0) throw new ConfigError(problems);
   return {
@@ -104,5 +142,8 @@ export function readSettings(get: (key: string) => string | undefined): StackSet
     auditRetentionDays,
     pendingShards,
     alarmEmail,
+    createSenderIdentity,
+    certificateArn,
+    postsConcurrency,
   };
 }

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
@@ -41,6 +41,14 @@ describe('Lambda bundles', function () {
       expect(printed.trim()).to.equal('function');
     });
   }
+
+  it('empties the function’s folder before building, so old chunks never ship in the zip', () => {
+    const dir = join(out, 'stale');
+    mkdirSync(join(dir, 'notify', 'chunks'), { recursive: true });
+    writeFileSync(join(dir, 'notify', 'chunks', 'chunk-OLD.mjs'), 'export {};');
+    bundleFunction('notify', dir);
+    expect(readdirSync(join(dir, 'notify')).concat(existsSync(join(dir, 'notify', 'chunks')) ? readdirSync(join(dir, 'notify', 'chunks')) : [])).to.not.include('chunk-OLD.mjs');
+  });
 
   it('keeps KMS and Step Functions out of what a review GET loads', () => {
     const dir = join(out, 'review');

@@ -13,6 +13,7 @@ interface Recorded {
   state: Record<string, unknown>;
 }
 const resources: Recorded[] = [];
+const invokes: { token: string; inputs: Record<string, unknown> }[] = [];
 const ACCOUNT = '123456789012';
 const REGION = 'eu-west-1';
 
@@ -38,6 +39,7 @@ pulumi.runtime.setMocks(
       return { id: `${args.name}-id`, state };
     },
     call(args) {
+      invokes.push({ token: args.token, inputs: args.inputs as Record<string, unknown> });
       if (args.token === 'aws:index/getCallerIdentity:getCallerIdentity') return { accountId: ACCOUNT, arn: `arn:aws:iam::${ACCOUNT}:user/dev`, userId: 'dev' };
       if (args.token === 'aws:index/getRegion:getRegion') return { name: REGION, region: REGION };
       if (args.token === 'aws:index/getPartition:getPartition') return { partition: 'aws', dnsSuffix: 'amazonaws.com', id: 'aws' };
@@ -199,6 +201,23 @@ describe('Pulumi program (mocked)', function () {
     expect(table.inputs.ttl).to.deep.equal({ attributeName: 'ttl', enabled: true });
     expect(table.inputs.pointInTimeRecovery).to.deep.equal({ enabled: true });
     expect((table.inputs.globalSecondaryIndexes as { name: string }[]).map((i) => i.name)).to.deep.equal(['pending']);
+    // keySchemas, not the deprecated hashKey/rangeKey.
+    expect((table.inputs.globalSecondaryIndexes as Record<string, unknown>[])[0]).to.deep.include({
+      keySchemas: [
+        { attributeName: 'pendingKey', keyType: 'HASH' },
+        { attributeName: 'pendingSort', keyType: 'RANGE' },
+      ],
+    });
+    expect((table.inputs.globalSecondaryIndexes as Record<string, unknown>[])[0]).to.not.have.any.keys('hashKey', 'rangeKey');
+  });
+
+  it('reserves concurrency for the public posts Lambda only (10 by default)', () => {
+    const reserved = ofType(LAMBDA).filter((f) => f.inputs.reservedConcurrentExecutions !== undefined);
+    expect(reserved.map((f) => [f.name, f.inputs.reservedConcurrentExecutions])).to.deep.equal([['email-approval-posts-fn', 10]]);
+  });
+
+  it('names the key alias after the stack, within what KMS accepts', () => {
+    expect(one('aws:kms/alias:Alias').inputs.name).to.equal('alias/email-approval-task-token-test');
   });
 
   it('runs eight Lambdas on nodejs24.x with bundled code and JSON logs into log groups with retention', () => {
@@ -359,5 +378,48 @@ describe('ApprovalService used on its own (mocked)', function () {
     for (const pendingShards of [0, 257, 2.5]) {
       expect(() => new ApprovalService(`bad-${pendingShards}`, { senderEmail: 'approvals@example.com', pendingShards }), String(pendingShards)).to.throw('pendingShards must be a whole number from 1 to 256');
     }
+  });
+});
+
+describe('ApprovalService with an existing sender identity and a given certificate (mocked)', function () {
+  this.timeout(60_000);
+  const NAME = 'shared';
+  const CERT = 'arn:aws:acm:eu-west-1:123456789012:certificate/0a1b2c3d-1111-2222-3333-444455556666';
+  let recorded: Recorded[];
+  let invokedBefore: number;
+
+  before(async () => {
+    const { ApprovalService } = await import('../../pulumi/approval-service.js');
+    invokedBefore = invokes.length;
+    new ApprovalService(NAME, { senderEmail: 'approvals@example.com', createSenderIdentity: false, domain: 'approvals.example.com', certificateArn: CERT });
+    await settle();
+    recorded = resources.filter((r) => r.name.startsWith(`${NAME}-`));
+  });
+
+  it('creates no SES identity (so a second stack, or a sender verified beforehand, is left alone)', () => {
+    expect(recorded.filter((r) => r.type === 'aws:sesv2/emailIdentity:EmailIdentity')).to.deep.equal([]);
+  });
+
+  it('uses the certificate ARN as given, without looking one up', () => {
+    const domain = recorded.find((r) => r.type === 'aws:apigatewayv2/domainName:DomainName')!;
+    expect((domain.inputs.domainNameConfiguration as { certificateArn: string }).certificateArn).to.equal(CERT);
+    expect(invokes.slice(invokedBefore).map((i) => i.token)).to.not.include('aws:acm/getCertificate:getCertificate');
+  });
+});
+
+describe('pieces of the program', () => {
+  it('writes a valid EventBridge rate for every sweep interval', async () => {
+    const { rateExpression } = await import('../../pulumi/approval-service.js');
+    expect(rateExpression(1)).to.equal('rate(1 minute)');
+    expect(rateExpression(15)).to.equal('rate(15 minutes)');
+    for (let m = 1; m <= 1440; m++) expect(rateExpression(m)).to.match(m === 1 ? /^rate\(1 minute\)$/ : /^rate\([1-9]\d* minutes\)$/);
+    expect(() => rateExpression(0)).to.throw(RangeError);
+  });
+
+  it('builds a KMS alias KMS accepts from any stack name', async () => {
+    const { aliasName } = await import('../../pulumi/approval-service.js');
+    expect(aliasName('email-approval-task-token-prod.eu')).to.equal('alias/email-approval-task-token-prod-eu');
+    expect(aliasName(`x-${'y'.repeat(400)}`)).to.match(/^alias\/[A-Za-z0-9/_-]{1,250}$/);
+    for (const stack of ['dev', 'my.stack', 'team@prod', 'a b']) expect(aliasName(`email-approval-task-token-${stack}`)).to.match(/^alias\/[A-Za-z0-9/_-]+$/);
   });
 });

@@ -33,7 +33,48 @@ describe('stack settings', () => {
       auditRetentionDays: 365,
       pendingShards: 16,
       alarmEmail: undefined,
+      createSenderIdentity: true,
+      certificateArn: undefined,
+      postsConcurrency: 10,
     });
+  });
+
+  it('refuses a link lifetime of a whole year, saying why, and accepts 8,759 hours', () => {
+    const [problem] = problems({ ...valid, 'email-approval:linkTtlHours': '8760' });
+    expect(problem).to.include('email-approval:linkTtlHours').and.include('8759').and.include('execution lasts at most 8,760 hours');
+    expect(read({ ...valid, 'email-approval:linkTtlHours': '8759', 'email-approval:reminderHoursBeforeExpiry': '24' }).linkTtlHours).to.equal(8759);
+  });
+
+  it('refuses more reviewers (or escalation reviewers) than an approval request takes', () => {
+    const many = (n: number) => Array.from({ length: n }, (_, i) => `r${i}@example.com`).join(',');
+    expect(problems({ ...valid, 'email-approval:reviewers': many(50) })).to.deep.equal([]);
+    expect(problems({ ...valid, 'email-approval:reviewers': many(51) })).to.deep.equal(['email-approval:reviewers lists 51 addresses; an approval request takes at most 50']);
+    expect(problems({ ...valid, 'email-approval:escalateTo': many(51) })[0]).to.include('email-approval:escalateTo');
+  });
+
+  it('refuses an escalation or a reminder that could never come before the links expire', () => {
+    const out = problems({ ...valid, 'email-approval:linkTtlHours': '24', 'email-approval:escalateTo': 'carol@example.com', 'email-approval:escalateAfterHours': '24', 'email-approval:reminderHoursBeforeExpiry': '30' });
+    expect(out.some((p) => p.startsWith('email-approval:escalateAfterHours (24) must be less than linkTtlHours (24)'))).to.equal(true);
+    expect(out.some((p) => p.startsWith('email-approval:reminderHoursBeforeExpiry (30) must be less than linkTtlHours (24)'))).to.equal(true);
+  });
+
+  it('uses an existing SES identity when createSenderIdentity is false', () => {
+    expect(read({ ...valid, 'email-approval:createSenderIdentity': 'false' }).createSenderIdentity).to.equal(false);
+    expect(read({ ...valid, 'email-approval:createSenderIdentity': 'TRUE' }).createSenderIdentity).to.equal(true);
+    expect(problems({ ...valid, 'email-approval:createSenderIdentity': 'no' })).to.deep.equal(['email-approval:createSenderIdentity must be true or false, got "no"']);
+  });
+
+  it('takes a certificate ARN for the custom domain, and only with a domain', () => {
+    const arn = 'arn:aws:acm:eu-west-1:123456789012:certificate/0a1b2c3d-1111-2222-3333-444455556666';
+    expect(read({ ...valid, 'email-approval:domain': 'approvals.example.com', 'email-approval:certificateArn': arn }).certificateArn).to.equal(arn);
+    expect(problems({ ...valid, 'email-approval:certificateArn': arn })).to.deep.equal(['email-approval:certificateArn is used only with email-approval:domain: set the domain too, or remove the certificate']);
+    expect(problems({ ...valid, 'email-approval:domain': 'approvals.example.com', 'email-approval:certificateArn': 'cert-1' })[0]).to.include('email-approval:certificateArn must be an ACM certificate ARN');
+  });
+
+  it('reserves 10 concurrent executions for the public posts Lambda unless told otherwise (a number, or off)', () => {
+    expect(read({ ...valid, 'email-approval:postsConcurrency': '25' }).postsConcurrency).to.equal(25);
+    expect(read({ ...valid, 'email-approval:postsConcurrency': 'off' }).postsConcurrency).to.equal(undefined);
+    expect(problems({ ...valid, 'email-approval:postsConcurrency': '0' })[0]).to.include('email-approval:postsConcurrency must be a whole number');
   });
 
   it('reads the address operator alarms are emailed to', () => {
@@ -72,7 +113,7 @@ describe('stack settings', () => {
     ['email-approval:senderEmail', 'not-an-address', 'must be an email address'],
     ['email-approval:reviewers', 'alice@example.com,bob', 'not addresses: bob'],
     ['email-approval:reviewers', ' , ', 'comma-separated'],
-    ['email-approval:linkTtlHours', '0', 'from 1 to 8760'],
+    ['email-approval:linkTtlHours', '0', 'from 1 to 8759'],
     ['email-approval:linkTtlHours', '1.5', 'whole number'],
     ['email-approval:linkTtlHours', 'week', 'whole number'],
     ['email-approval:domain', 'https://approvals.example.com', 'host name'],
