@@ -13,12 +13,12 @@ import { SfnTaskCallback } from '../adapters/sfn-task-callback';
 import { REQUEST_TABLE_OPTIONS, readEnv, requestTableConfig } from '../config';
 import type { MacKeyring } from '../domain/mac-keyring';
 import { createLogger, describeCause, type AppLogger } from '../logger';
-import { sweep, type SweepBudget, type SweeperDeps, type SweepSummary } from '../services/sweeper';
+import { DEFAULT_REMIND_BEFORE_SECONDS, sweep, type SweepBudget, type SweeperDeps, type SweepSummary } from '../services/sweeper';
 import type { ClientConfig } from './client-config';
 
 /** REMINDER_HOURS_BEFORE_EXPIRY (default 24; fractions allowed, at most a year) in seconds. */
 export function reminderSeconds(hours: string | undefined): number {
-  if (hours === undefined) return 24 * 3600;
+  if (hours === undefined) return DEFAULT_REMIND_BEFORE_SECONDS;
   const n = Number(hours);
   if (!Number.isFinite(n) || n <= 0 || n > 365 * 24) throw new Error(`REMINDER_HOURS_BEFORE_EXPIRY must be a number of hours above 0 and at most 8760, got ${JSON.stringify(hours)}`);
   return Math.round(n * 3600);
