@@ -17,6 +17,7 @@ import {
   verifySession,
   verifySignInToken,
 } from '../../src/domain/admin-auth';
+import { lengthPrefixed, purposeMac } from '../../src/domain/mac';
 import { keyringFromSecret } from '../../src/domain/mac-keyring';
 
 const k1 = randomBytes(32).toString('base64');
@@ -354,5 +355,92 @@ describe('admin CSRF tokens', () => {
     const session = verifySession(value, ring1, now);
     const cookieMac = Buffer.from(value, 'base64url').subarray(-16).toString('base64url');
     expect(adminCsrfToken(session, ring1)).to.not.equal(cookieMac);
+  });
+});
+
+/** A token or cookie value with any fields, correctly signed with `ring1`'s key: the MAC alone cannot refuse it. */
+function signedEnvelope(purpose: 'admin-sign-in' | 'admin-session', fields: [string, string, string, string]): string {
+  const key = ring1.get(fields[0])?.key ?? ring1.current.key;
+  return Buffer.concat([lengthPrefixed(fields), purposeMac(key, purpose, fields)]).toString('base64url');
+}
+
+describe('sign-in tokens and session cookies: fields checked after decoding', () => {
+  const id = 'A'.repeat(22);
+  const expiry = String(now + 60);
+  const good: [string, string, string, string] = ['1', id, 'ops@example.com', expiry];
+
+  it('accept a correctly signed envelope of well-formed fields (the baseline for the cases below)', () => {
+    expect(verifySignInToken(signedEnvelope('admin-sign-in', good), ring1, now)).to.deep.equal({ id, email: 'ops@example.com', expiresAt: now + 60 });
+    expect(verifySession(signedEnvelope('admin-session', good), ring1, now)).to.include({ sessionId: id, email: 'ops@example.com', keyVersion: '1' });
+  });
+
+  const bad: [string, [string, string, string, string]][] = [
+    ['an id of 21 characters', ['1', id.slice(1), 'ops@example.com', expiry]],
+    ['an id of 23 characters', ['1', `${id}A`, 'ops@example.com', expiry]],
+    ['an id with a character outside base64url', ['1', `${id.slice(1)}+`, 'ops@example.com', expiry]],
+    ['an id after a stray character', ['1', `+${id.slice(1)}`, 'ops@example.com', expiry]],
+    ['an expiry of zero', ['1', id, 'ops@example.com', '0']],
+    ['an expiry with a leading zero', ['1', id, 'ops@example.com', `0${expiry}`]],
+    ['an expiry of 13 digits', ['1', id, 'ops@example.com', '1'.repeat(13)]],
+    ['an expiry followed by a letter', ['1', id, 'ops@example.com', `${expiry}x`]],
+    ['an expiry after a letter', ['1', id, 'ops@example.com', `x${expiry}`]],
+    ['an address in capitals', ['1', id, 'Ops@example.com', expiry]],
+    ['an address with spaces around it', ['1', id, ' ops@example.com', expiry]],
+    ['text that is not an address', ['1', id, 'ops', expiry]],
+  ];
+  for (const [what, fields] of bad) {
+    it(`call ${what} malformed, even correctly signed`, () => {
+      expect(codeOf(() => verifySignInToken(signedEnvelope('admin-sign-in', fields), ring1, now))).to.equal('SIGN_IN_MALFORMED');
+      expect(codeOf(() => verifySession(signedEnvelope('admin-session', fields), ring1, now))).to.equal('SESSION_INVALID');
+      expect(keyVersionOfToken(signedEnvelope('admin-sign-in', fields))).to.equal(undefined);
+    });
+  }
+
+  it('call a key version that is not one to four digits malformed, before looking for its key', () => {
+    for (const version of ['12345', '1a', 'a1', '']) {
+      const token = signedEnvelope('admin-sign-in', [version, id, 'ops@example.com', expiry]);
+      expect(codeOf(() => verifySignInToken(token, ring1, now)), version).to.equal('SIGN_IN_MALFORMED');
+      expect(keyVersionOfToken(token), version).to.equal(undefined);
+    }
+    expect(keyVersionOfToken(signedEnvelope('admin-sign-in', ['9999', id, 'ops@example.com', expiry]))).to.equal('9999');
+    expect(keyVersionOfToken(signedEnvelope('admin-sign-in', ['0', id, 'ops@example.com', expiry]))).to.equal('0');
+  });
+
+  it('accept the widest fields: a 12-digit expiry and a 254-character address', () => {
+    const address = `${'a'.repeat(64)}@${'b'.repeat(185)}.com`;
+    expect(address).to.have.length(254);
+    const fields: [string, string, string, string] = ['1', id, address, '9'.repeat(12)];
+    expect(verifySignInToken(signedEnvelope('admin-sign-in', fields), ring1, now).email).to.equal(address);
+  });
+});
+
+describe('admin auth: clocks, lifetimes and keys', () => {
+  it('refuse to issue with a clock at or before the epoch, or a lifetime that is not a positive whole number', () => {
+    expect(() => issueSession('ops@example.com', ring1, 0)).to.throw(RangeError, 'now must be whole seconds');
+    expect(() => issueSession('ops@example.com', ring1, -1)).to.throw(RangeError, 'now must be whole seconds');
+    expect(() => issueSession('ops@example.com', ring1, now, 1.5)).to.throw(RangeError, 'lifetime must be a positive whole number');
+    expect(() => issueSession('ops@example.com', ring1, now, -60)).to.throw(RangeError, 'lifetime must be a positive whole number');
+    expect(issueSession('ops@example.com', ring1, 1, 1).expiresAt).to.equal(2);
+  });
+
+  it('set a session cookie with Max-Age=0 (it ends at once) but refuse a negative one', () => {
+    expect(sessionCookie('abc', 0)).to.match(/; Max-Age=0$/);
+    expect(() => sessionCookie('abc', -1)).to.throw(RangeError);
+    expect(() => sessionCookie('', 60)).to.throw(RangeError);
+  });
+
+  it("refuse the dashboard's CSRF token once the keyring no longer holds the session's key version", () => {
+    const session = verifySession(issueSession('ops@example.com', ring2, now).value, ring2, now);
+    const token = adminCsrfToken(session, ring2);
+    expect(codeOf(() => verifyAdminCsrf(session, ring1, token))).to.equal('CSRF_REJECTED');
+    expect(codeOf(() => adminCsrfToken(session, ring1))).to.equal('SESSION_INVALID');
+  });
+
+  it('refuse a CSRF token of the wrong length or with padding, without throwing anything else', () => {
+    const session = verifySession(issueSession('ops@example.com', ring1, now).value, ring1, now);
+    const token = adminCsrfToken(session, ring1);
+    for (const bad of [token.slice(1), `${token}A`, `${token.slice(1)}=`, `=${token.slice(1)}`]) {
+      expect(codeOf(() => verifyAdminCsrf(session, ring1, bad)), bad).to.equal('CSRF_REJECTED');
+    }
   });
 });
