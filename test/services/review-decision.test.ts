@@ -181,6 +181,22 @@ describe('review decisions (votes, claims, delivery)', () => {
     });
   });
 
+  it('records each vote in the audit trail with its voter, the decision and the client as keyed hashes', async () => {
+    const id = await h.submit(approvalTask({ reviewers: three, requiredApprovals: 2 }));
+    const client = { ip: '203.0.113.7', userAgent: 'UA-1' };
+    await decide({ requestId: id, voter: { kind: 'reviewer', index: 1 }, decision: 'approved' }, deps, h.clock.now, client);
+    await decide({ requestId: id, voter: { kind: 'admin', email: 'boss@example.com' }, decision: 'rejected' }, deps, h.clock.now);
+    const trail = (await store.get(id))!.audit.filter((e) => e.type === 'voted' || e.type === 'delivered');
+    expect(trail.map((e) => [e.type, e.actor, e.detail])).to.deep.equal([
+      ['voted', 'r1', 'approved'],
+      ['voted', 'boss@example.com', 'rejected'],
+      ['delivered', 'system', 'rejected'],
+    ]);
+    expect(trail[0]!.ipHash).to.match(/^[A-Za-z0-9_-]{12}$/);
+    expect(trail[0]!.uaHash).to.match(/^[A-Za-z0-9_-]{12}$/);
+    expect(trail[1]).to.not.have.any.keys('ipHash', 'uaHash');
+  });
+
   it('emails the reviewers who had not voted once decided, and nobody who voted', async () => {
     const id = await h.submit(approvalTask({ reviewers: three, requiredApprovals: 2 }));
     await vote({ requestId: id });
