@@ -147,6 +147,22 @@ describe('sweeper (reminders, escalation, expiry, crash recovery)', () => {
       const details = (await store.get(id))!.audit.filter((e) => e.type === 'reminded').map((e) => `${e.actor} ${e.detail}`);
       expect(details).to.deep.equal(['r0 reminder', 'r0 reminder email failed', 'r1 reminder']);
     });
+    it('reminds nobody when the item was decided after the index copy it read (the index lags)', async () => {
+      const id = await h.submit();
+      const stale = (await store.get(id))!;
+      expect((await h.confirm(sentEmails()[0]!.approveUrl)).statusCode).to.equal(200);
+      const lagging: DynamoRequestStore = Object.create(store);
+      const shard = `PENDING#${pendingShard(id, store.pendingShards)}`;
+      lagging.pendingPage = async (partition) => ({ items: partition === shard ? [{ record: stale, position: { pk: id } }] : [] });
+      deps = { ...deps, store: lagging };
+      h.clock.advance(6 * DAY);
+      const emails = ses.commandCalls(SendEmailCommand).length;
+
+      expect(await sweepNow()).to.include({ scanned: 1, reminded: 0 });
+      expect(ses.commandCalls(SendEmailCommand)).to.have.length(emails);
+      expect((await store.get(id))!.reminded).to.deep.equal([]);
+    });
+
   });
 
   describe('escalation', () => {
@@ -184,6 +200,19 @@ describe('sweeper (reminders, escalation, expiry, crash recovery)', () => {
       expect(await sweepNow()).to.include({ escalated: 0 });
       h.clock.advance(1);
       expect(await sweepNow()).to.include({ escalated: 1 });
+    });
+
+    it('emails every escalation reviewer when several are added, and only them', async () => {
+      const id = await h.submit(approvalTask({ escalateTo: ['dana@example.com', 'erin@example.com'], escalateAfterSeconds: 2 * DAY }));
+      h.clock.advance(2 * DAY);
+      expect(await sweepNow()).to.include({ escalated: 1 });
+      expect(sentEmails().slice(2).map((e) => e.to)).to.deep.equal(['dana@example.com', 'erin@example.com']);
+      expect((await store.get(id))!.notified).to.deep.equal([0, 1, 2, 3]);
+
+      // Their reminders come an hour after escalation at the earliest, and each of the four is reminded once.
+      h.clock.advance(4 * DAY);
+      expect(await sweepNow()).to.include({ reminded: 4 });
+      expect(sentEmails().slice(4).map((e) => e.to).sort()).to.deep.equal(['alice@example.com', 'bob@example.com', 'dana@example.com', 'erin@example.com']);
     });
 
     it('does not escalate a request without escalation reviewers', async () => {
@@ -299,6 +328,26 @@ describe('sweeper (reminders, escalation, expiry, crash recovery)', () => {
       expect(await sweepNow()).to.include({ recovered: 1 });
       expect(await store.get(id)).to.include({ status: 'REJECTED' });
       expect(successCalls()).to.have.length(3);
+    });
+    it("takes a recovery lease of leaseSeconds from the sweep's time: a failed recovery is retried once that lease ran out, not before", async () => {
+      deps = { ...deps, defaults: { ...deps.defaults, leaseSeconds: 90 } };
+      const id = await h.submit();
+      sfn.on(SendTaskSuccessCommand).rejects(networkError());
+      await h.confirm(sentEmails()[0]!.rejectUrl);
+      h.clock.advance(60);
+
+      expect((await sweepNow()).problems.map((p) => p.step)).to.deep.equal(['recover']);
+      const recoveredAt = Math.floor(h.clock.now.getTime() / 1000);
+      expect(await store.get(id)).to.include({ status: 'DECIDING', leaseUntil: recoveredAt + 90 });
+      expect(successCalls()).to.have.length(2);
+
+      sfn.on(SendTaskSuccessCommand).resolves({});
+      h.clock.advance(89);
+      expect(await sweepNow()).to.include({ recovered: 0 });
+      expect(successCalls()).to.have.length(2);
+      h.clock.advance(1);
+      expect(await sweepNow()).to.include({ recovered: 1 });
+      expect(await store.get(id)).to.include({ status: 'REJECTED' });
     });
   });
 
