@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { MAX_SUBJECT_CHARS, MAX_SUMMARY_CHARS } from '../../src/domain/approval-request';
-import { EXCERPT_CHARS, MAX_TITLE_CHARS, POST_ID, POST_SUBJECT_PREFIX, excerpt, parsePostSubmission, postIdFor } from '../../src/domain/post';
+import { EXCERPT_CHARS, MAX_TITLE_CHARS, POST_ID, POST_SUBJECT_PREFIX, excerpt, isIdempotencyKey, parsePostSubmission, postIdFor } from '../../src/domain/post';
 import { codePointLength } from '../../src/domain/validation';
 
 const FAMILY = '\u{1F469}\u200D\u{1F469}\u200D\u{1F467}\u200D\u{1F466}'; // one grapheme of 7 code points
@@ -109,6 +109,46 @@ describe('post', () => {
       expect(postIdFor('key-1')).to.match(POST_ID);
       expect(postIdFor('key-1')).to.equal(postIdFor('key-1'));
       expect(postIdFor('key-1')).to.not.equal(postIdFor('key-2'));
+    });
+  });
+
+  describe('Idempotency-Key', () => {
+    it('is 1 to 128 characters of A-Z a-z 0-9 _ . : -', () => {
+      for (const key of ['a', 'Z', '0', '9', '_', '.', ':', '-', 'k'.repeat(128), 'arn:aws:states:eu-west-1:1:execution:m:e#x'.replace('#', '.')]) {
+        expect(isIdempotencyKey(key), key).to.equal(true);
+      }
+    });
+
+    it('refuses empty, longer than 128, and any other character anywhere', () => {
+      for (const key of ['', 'k'.repeat(129), 'a b', 'a/b', '#a', 'a#', 'é', 'a\n']) {
+        expect(isIdempotencyKey(key), key).to.equal(false);
+      }
+    });
+  });
+
+  describe('post id shape', () => {
+    it('is p- and exactly 22 base64url characters, nothing before or after', () => {
+      expect(POST_ID.test(`p-${'A'.repeat(22)}`)).to.equal(true);
+      expect(POST_ID.test(`p-${'z_-9'.repeat(5)}az`)).to.equal(true);
+      for (const id of [`p-${'A'.repeat(21)}`, `p-${'A'.repeat(23)}`, `q-${'A'.repeat(22)}`, `xp-${'A'.repeat(22)}`, `p-${'A'.repeat(21)}+`, 'A'.repeat(24)]) {
+        expect(POST_ID.test(id), id).to.equal(false);
+      }
+    });
+  });
+
+  describe('excerpt length', () => {
+    it('is 280 characters for the reviewers', () => {
+      expect(EXCERPT_CHARS).to.equal(280);
+    });
+
+    it('keeps a body of exactly the limit whole, and cuts one character more to the limit, ellipsis included', () => {
+      expect(excerpt('a'.repeat(280))).to.equal('a'.repeat(280));
+      expect(excerpt('a'.repeat(281))).to.equal(`${'a'.repeat(279)}…`);
+      expect(excerpt(GRIN.repeat(281), 10)).to.equal(`${GRIN.repeat(9)}…`);
+    });
+
+    it('drops the space before the ellipsis', () => {
+      expect(excerpt('abcd efgh', 6)).to.equal('abcd…');
     });
   });
 });
