@@ -8,7 +8,7 @@
  * so the tests simulate exactly what `npm run deployer-policy` prints. Pulumi's state storage
  * (Pulumi Cloud, or an S3 bucket) is not in it.
  */
-import type { PolicyDocument, Statement } from './iam-policies';
+import { LOG_DELIVERY_ACTIONS, type PolicyDocument, type Statement } from './iam-policies';
 
 export interface DeployerScope {
   /** `aws`, `aws-cn` or `aws-us-gov` (or `*`). */
@@ -130,16 +130,7 @@ const PLACES: Place[] = [
 ];
 
 /** CloudWatch Logs delivery, set up with the caller's permissions (HTTP API access logs, Step Functions logging). */
-const VENDED_LOGS = [
-  'logs:CreateLogDelivery',
-  'logs:GetLogDelivery',
-  'logs:UpdateLogDelivery',
-  'logs:DeleteLogDelivery',
-  'logs:ListLogDeliveries',
-  'logs:PutResourcePolicy',
-  'logs:DescribeResourcePolicies',
-  'logs:DescribeLogGroups',
-];
+const VENDED_LOGS = LOG_DELIVERY_ACTIONS;
 /** API Gateway's management API is REST verbs on paths: create (POST), read (GET), update (PATCH), delete (DELETE). */
 const API_VERBS = ['apigateway:GET', 'apigateway:POST', 'apigateway:PATCH', 'apigateway:DELETE'];
 

@@ -175,6 +175,18 @@ export function notifyFunctionPolicy(a: ServiceArns & { logGroupArn: string }): 
   return doc(sendEmail(a), writeLogs(a.logGroupArn));
 }
 
+/** CloudWatch Logs delivery (vended logs), set up with the caller's permissions: Step Functions logging, API access logs. */
+export const LOG_DELIVERY_ACTIONS = [
+  'logs:CreateLogDelivery',
+  'logs:GetLogDelivery',
+  'logs:UpdateLogDelivery',
+  'logs:DeleteLogDelivery',
+  'logs:ListLogDeliveries',
+  'logs:PutResourcePolicy',
+  'logs:DescribeResourcePolicies',
+  'logs:DescribeLogGroups',
+];
+
 /** The state machine: invoke its two Lambdas, store posts and their status, deliver its logs. */
 export function stateMachinePolicy(a: ServiceArns & { requestFunctionArn: string; notifyFunctionArn: string }): PolicyDocument {
   return doc(
@@ -189,16 +201,7 @@ export function stateMachinePolicy(a: ServiceArns & { requestFunctionArn: string
       Sid: 'LogDelivery',
       Effect: 'Allow',
       // CloudWatch Logs delivery for Step Functions is account-level: AWS requires "*".
-      Action: [
-        'logs:CreateLogDelivery',
-        'logs:GetLogDelivery',
-        'logs:UpdateLogDelivery',
-        'logs:DeleteLogDelivery',
-        'logs:ListLogDeliveries',
-        'logs:PutResourcePolicy',
-        'logs:DescribeResourcePolicies',
-        'logs:DescribeLogGroups',
-      ],
+      Action: LOG_DELIVERY_ACTIONS,
       Resource: '*',
     },
   );
