@@ -4,7 +4,16 @@
  * ADMINS (admin@example.com), LINK_TTL_HOURS (168), LOG_LEVEL (WARN), SWEEP_SECONDS (60),
  * REMINDER_HOURS_BEFORE_EXPIRY (24), PENDING_SHARDS (16).
  */
-import { startLocalStack } from './local-stack';
+// The local Step Functions (aws-local-stepfunctions) needs Node 22+: on an older Node the server
+// would start and then answer every decision "closed". `npm start` runs on the project's own
+// Node 24 (the `node` devDependency, first on PATH in npm scripts), so this only stops a direct run.
+const major = Number(process.versions.node.split('.')[0]);
+if (major < 22) {
+  console.error(
+    `Local mode needs Node.js 22 or newer, and this is ${process.version}. Run it with \`npm start\`: npm scripts use the Node 24 that \`npm install\` put in node_modules.`,
+  );
+  process.exit(1);
+}
 
 function list(value: string | undefined, fallback: string[]): string[] {
   const items = (value ?? '').split(',').map((s) => s.trim()).filter(Boolean);
@@ -20,6 +29,8 @@ function port(name: string, fallback: number): number {
 }
 
 async function main(): Promise<void> {
+  // Loaded after the version check: on an old Node its dependencies may not even load.
+  const { startLocalStack } = await import('./local-stack.js');
   const stack = await startLocalStack({
     port: port('PORT', 3000),
     inboxPort: port('INBOX_PORT', 8005),
