@@ -105,7 +105,10 @@ export function readSettings(get: (key: string) => string | undefined): StackSet
     problems.push(`email-approval:requiredApprovals (${requiredApprovals}) cannot exceed the number of reviewers (${reviewerCount})`);
   }
   const escalateAfterHours = whole('email-approval:escalateAfterHours', escalateTo.length > 0 ? 48 : undefined, 1, 8760, 'hours');
-  const reminderHoursBeforeExpiry = whole('email-approval:reminderHoursBeforeExpiry', 24, 1, 8760, 'hours')!;
+  // Unset: 24 hours before expiry, or halfway through a shorter review period.
+  const reminderSet = Boolean(get('email-approval:reminderHoursBeforeExpiry')?.trim());
+  const reminderDefault = Number.isInteger(linkTtlHours) ? Math.max(1, Math.min(24, Math.floor(linkTtlHours / 2))) : 24;
+  const reminderHoursBeforeExpiry = whole('email-approval:reminderHoursBeforeExpiry', reminderDefault, 1, 8760, 'hours')!;
   const auditRetentionDays = whole('email-approval:auditRetentionDays', 365, 1, 3650, 'days')!;
   const pendingShards = whole('email-approval:pendingShards', DEFAULT_PENDING_SHARDS, 1, MAX_PENDING_SHARDS, 'shards')!;
   const alarmEmail = get('email-approval:alarmEmail')?.trim() || undefined;
@@ -113,7 +116,7 @@ export function readSettings(get: (key: string) => string | undefined): StackSet
   const ttlValid = Number.isInteger(linkTtlHours) && linkTtlHours >= 1 && linkTtlHours <= MAX_LINK_TTL_HOURS;
   if (ttlValid) {
     if (escalateAfterHours !== undefined && escalateAfterHours >= linkTtlHours) problems.push(`email-approval:escalateAfterHours (${escalateAfterHours}) must be less than linkTtlHours (${linkTtlHours}), or nobody is ever added`);
-    if (reminderHoursBeforeExpiry >= linkTtlHours) problems.push(`email-approval:reminderHoursBeforeExpiry (${reminderHoursBeforeExpiry}) must be less than linkTtlHours (${linkTtlHours})`);
+    if (reminderSet && reminderHoursBeforeExpiry >= linkTtlHours) problems.push(`email-approval:reminderHoursBeforeExpiry (${reminderHoursBeforeExpiry}) must be less than linkTtlHours (${linkTtlHours})`);
   }
 
   const identityText = get('email-approval:createSenderIdentity')?.trim().toLowerCase();

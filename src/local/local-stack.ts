@@ -46,6 +46,33 @@ export interface LocalStackOptions {
   reminderHoursBeforeExpiry?: number;
   /** Shards of the pending index (default 16); every Lambda gets the same value, as on AWS. */
   pendingShards?: number;
+  /** Distinct approvals that approve a post (default 1), as the stack key requiredApprovals. */
+  requiredApprovals?: number;
+  /** Reviewers added when nobody has decided after `escalateAfterHours` (default 48 with them). */
+  escalateTo?: string[];
+  escalateAfterHours?: number;
+}
+
+/** The team settings, checked as `pulumi up` checks them: a mistake stops local mode before it starts. */
+export function teamSettings(options: LocalStackOptions, reviewers: string[]) {
+  const problems: string[] = [];
+  const ttlHours = options.linkTtlHours ?? 168;
+  const required = options.requiredApprovals ?? 1;
+  if (!Number.isInteger(required) || required < 1 || required > reviewers.length) problems.push(`REQUIRED_APPROVALS must be a whole number from 1 to the number of reviewers (${reviewers.length})`);
+  const escalateTo = options.escalateTo ?? [];
+  const after = options.escalateAfterHours ?? (escalateTo.length > 0 ? 48 : undefined);
+  if (after !== undefined && (!(after * 3600 >= 60) || after >= ttlHours)) problems.push(`ESCALATE_AFTER_HOURS must be at least a minute (0.0167) and less than LINK_TTL_HOURS (${ttlHours})`);
+  // Unset, the reminder comes 24 hours before expiry, or halfway through a shorter review period.
+  const remind = options.reminderHoursBeforeExpiry ?? Math.min(24, ttlHours / 2);
+  if (options.reminderHoursBeforeExpiry !== undefined && (!(remind * 3600 >= 60) || remind >= ttlHours)) {
+    problems.push(`REMINDER_HOURS_BEFORE_EXPIRY must be at least a minute and less than LINK_TTL_HOURS (${ttlHours})`);
+  }
+  if (problems.length > 0) throw new Error(problems.join('; '));
+  return {
+    requiredApprovals: required,
+    ...(escalateTo.length > 0 ? { escalateTo, escalateAfterSeconds: Math.round(after! * 3600) } : {}),
+    remindBeforeSeconds: Math.round(remind * 3600),
+  };
 }
 
 export interface LocalStack {
@@ -54,6 +81,8 @@ export interface LocalStack {
   /** Where each local AWS service listens, for the AWS CLI or SDK (`--endpoint-url`). */
   endpoints: { dynamodb: string; kms: string; secretsManager: string; ses: string; stepFunctions: string };
   stepFunctions: LocalStepFunctions;
+  /** Runs one sweep now, as the schedule would (reminders, escalation, expiry, recovery). */
+  sweep(): Promise<unknown>;
   stop(): Promise<void>;
 }
 
@@ -78,6 +107,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const admins = options.admins ?? ['admin@example.com'];
   const linkTtlSeconds = (options.linkTtlHours ?? 168) * 3600;
   const stops: (() => Promise<void>)[] = [];
+  let sweepNow: () => Promise<unknown> = () => Promise.resolve();
   const stop = async () => {
     for (const s of stops.reverse()) await s().catch(() => undefined);
   };
@@ -115,7 +145,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     stops.push(() => close(api));
     const apiUrl = `http://127.0.0.1:${apiPort}`;
 
-    const definition = moderationWorkflow({ requestFunctionArn: fn('request'), notifyFunctionArn: fn('notify'), tableName: TABLE, reviewers, linkTtlSeconds });
+    const team = teamSettings(options, reviewers);
+    const definition = moderationWorkflow({ requestFunctionArn: fn('request'), notifyFunctionArn: fn('notify'), tableName: TABLE, reviewers, linkTtlSeconds, ...team });
     // Task states call these; they are wired just below, before any execution runs.
     let requestHandler: ReturnType<typeof requestLambda> = () => Promise.reject(new Error('not wired'));
     let notifyHandler: ReturnType<typeof notifyLambda> = () => Promise.reject(new Error('not wired'));
@@ -163,8 +194,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     void stepFunctions.redeliverEnded();
     // The same sweeper the EventBridge rule runs on AWS, on an interval.
     const sweepSeconds = options.sweepSeconds ?? 60;
+    const sweeper = sweeperLambda({ ...env, REMINDER_HOURS_BEFORE_EXPIRY: String(team.remindBeforeSeconds / 3600) }, clients, logger('approval-sweeper'));
+    sweepNow = () => sweeper();
     if (sweepSeconds > 0) {
-      const sweeper = sweeperLambda({ ...env, REMINDER_HOURS_BEFORE_EXPIRY: String(options.reminderHoursBeforeExpiry ?? 24) }, clients, logger('approval-sweeper'));
       stops.push(sweepEvery(() => sweeper(), sweepSeconds * 1000));
     }
 
@@ -222,7 +254,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     };
 
     const endpoints = { dynamodb: dynamoEndpoint, kms: kms.url, secretsManager: kms.url, ses: inboxUrl, stepFunctions: stepFunctions.url };
-    return { apiUrl, inboxUrl, endpoints, stepFunctions, stop };
+    return { apiUrl, inboxUrl, endpoints, stepFunctions, sweep: () => sweepNow(), stop };
   } catch (err) {
     await stop();
     throw err;

@@ -2,7 +2,8 @@
  * `npm start`: the whole moderation flow locally. Settings from the environment:
  * PORT (3000), INBOX_PORT (8005), DATA_DIR (.data), REVIEWERS (reviewer@example.com),
  * ADMINS (admin@example.com), LINK_TTL_HOURS (168), LOG_LEVEL (WARN), SWEEP_SECONDS (60),
- * REMINDER_HOURS_BEFORE_EXPIRY (24), PENDING_SHARDS (16).
+ * REMINDER_HOURS_BEFORE_EXPIRY (24), PENDING_SHARDS (16), REQUIRED_APPROVALS (1), ESCALATE_TO (none),
+ * ESCALATE_AFTER_HOURS (48 with ESCALATE_TO).
  */
 // The local Step Functions (aws-local-stepfunctions) needs Node 22+: on an older Node the server
 // would start and then answer every decision "closed". `npm start` runs on the project's own
@@ -38,10 +39,13 @@ async function main(): Promise<void> {
     reviewers: list(process.env.REVIEWERS, ['reviewer@example.com']),
     admins: list(process.env.ADMINS, ['admin@example.com']),
     sweepSeconds: process.env.SWEEP_SECONDS ? Number(process.env.SWEEP_SECONDS) : 60,
-    reminderHoursBeforeExpiry: process.env.REMINDER_HOURS_BEFORE_EXPIRY ? Number(process.env.REMINDER_HOURS_BEFORE_EXPIRY) : 24,
+    reminderHoursBeforeExpiry: process.env.REMINDER_HOURS_BEFORE_EXPIRY ? Number(process.env.REMINDER_HOURS_BEFORE_EXPIRY) : undefined,
     linkTtlHours: process.env.LINK_TTL_HOURS ? Number(process.env.LINK_TTL_HOURS) : 168,
     logLevel: process.env.LOG_LEVEL || 'WARN',
     pendingShards: process.env.PENDING_SHARDS ? Number(process.env.PENDING_SHARDS) : undefined,
+    requiredApprovals: process.env.REQUIRED_APPROVALS ? Number(process.env.REQUIRED_APPROVALS) : undefined,
+    escalateTo: list(process.env.ESCALATE_TO, []),
+    escalateAfterHours: process.env.ESCALATE_AFTER_HOURS ? Number(process.env.ESCALATE_AFTER_HOURS) : undefined,
   });
   const pending = [...stack.stepFunctions.executions.values()].filter((e) => e.status === 'RUNNING').length;
   console.log(`

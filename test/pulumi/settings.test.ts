@@ -58,6 +58,12 @@ describe('stack settings', () => {
     expect(out.some((p) => p.startsWith('email-approval:reminderHoursBeforeExpiry (30) must be less than linkTtlHours (24)'))).to.equal(true);
   });
 
+  it('reminds 24 hours before expiry by default, or halfway through a shorter review period', () => {
+    expect(read({ ...valid, 'email-approval:linkTtlHours': '24' }).reminderHoursBeforeExpiry).to.equal(12);
+    expect(read({ ...valid, 'email-approval:linkTtlHours': '1' }).reminderHoursBeforeExpiry).to.equal(1);
+    expect(read({ ...valid, 'email-approval:linkTtlHours': '168' }).reminderHoursBeforeExpiry).to.equal(24);
+  });
+
   it('uses an existing SES identity when createSenderIdentity is false', () => {
     expect(read({ ...valid, 'email-approval:createSenderIdentity': 'false' }).createSenderIdentity).to.equal(false);
     expect(read({ ...valid, 'email-approval:createSenderIdentity': 'TRUE' }).createSenderIdentity).to.equal(true);
