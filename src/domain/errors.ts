@@ -32,6 +32,8 @@ export type ErrorCode =
   | 'SIGN_IN_USED'
   | 'SESSION_REQUIRED'
   | 'NOT_ADMIN'
+  | 'RATE_LIMITED'
+  | 'IDEMPOTENCY_KEY_REUSED'
   | 'INTERNAL';
 
 export interface ErrorEntry {
@@ -71,6 +73,12 @@ export const ERROR_TABLE: Record<ErrorCode, ErrorEntry> = {
   SIGN_IN_USED: { status: 410, title: 'This sign-in link was already used', message: 'Each sign-in link works once. Ask for a new one.' },
   SESSION_REQUIRED: { status: 401, title: 'Please sign in', message: 'You are not signed in, or your session has ended. Sign in again.' },
   NOT_ADMIN: { status: 403, title: 'Not an admin', message: 'This address is not on the list of admins any more.' },
+  RATE_LIMITED: { status: 429, title: 'Too many requests', message: 'Too many requests for this address or from this network. Nothing was sent: please try again later.', retryable: true },
+  IDEMPOTENCY_KEY_REUSED: {
+    status: 422,
+    title: 'Idempotency-Key already used',
+    message: 'This Idempotency-Key was already used for a different post by this author. Use a new key for a new post.',
+  },
   INTERNAL: { status: 500, title: 'Something went wrong', message: 'Something went wrong on our side. Nothing was changed; please try again later.' },
 };
 
@@ -86,13 +94,16 @@ export class ApprovalError extends Error {
   /** Safe, caller-facing details (validation messages, who decided). Never secrets. */
   readonly details?: string[];
   readonly decided?: DecisionFacts;
+  /** When trying again may work, in whole seconds (RATE_LIMITED: until the counting window ends). */
+  readonly retryAfterSeconds?: number;
 
-  constructor(code: ErrorCode, options: { details?: string[]; decided?: DecisionFacts; cause?: unknown } = {}) {
+  constructor(code: ErrorCode, options: { details?: string[]; decided?: DecisionFacts; cause?: unknown; retryAfterSeconds?: number } = {}) {
     super(ERROR_TABLE[code].message, { cause: options.cause });
     this.name = 'ApprovalError';
     this.code = code;
     this.details = options.details;
     this.decided = options.decided;
+    this.retryAfterSeconds = options.retryAfterSeconds;
   }
 
   get status(): number {
@@ -111,6 +122,16 @@ export function taskErrorName(code: ErrorCode): string {
     .split('_')
     .map((word) => word.charAt(0).toUpperCase() + word.slice(1))
     .join('');
+}
+
+/**
+ * The Retry-After header (seconds) for an error, when trying again later may work: the error's own
+ * wait (a rate limit's window), else 5 s for a throttle and 30 s for any other 503.
+ */
+export function retryAfter(err: ApprovalError): string | undefined {
+  if (err.retryAfterSeconds !== undefined) return String(Math.max(1, Math.ceil(err.retryAfterSeconds)));
+  if (ERROR_TABLE[err.code].status !== 503) return undefined;
+  return err.code === 'THROTTLED' ? '5' : '30';
 }
 
 /** Any thrown value as an ApprovalError: unknown faults become a generic INTERNAL. */

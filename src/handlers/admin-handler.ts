@@ -1,6 +1,6 @@
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { SESSION_COOKIE, clearSessionCookie, keyVersionOfToken, readCookie, type AdminSession, type SignInLedger } from '../domain/admin-auth';
-import { ApprovalError, ERROR_TABLE, toApprovalError, type ErrorCode } from '../domain/errors';
+import { ApprovalError, ERROR_TABLE, retryAfter, toApprovalError, type ErrorCode } from '../domain/errors';
 import type { KeyringSource } from '../domain/mac-keyring';
 import type { Mailer, RequestStore } from '../domain/ports';
 import { MAX_ENCODED_COMMENT_CHARS } from '../domain/review-form';
@@ -224,7 +224,8 @@ function errorResponse(error: ApprovalError, cookieSent: boolean): HttpResult {
   const words = ADMIN_WORDS[error.code] ?? entry;
   const decided = error.decided ? ` It was ${error.decided.decision} by ${error.decided.decidedBy} at ${error.decided.decidedAt}.` : '';
   const headers: Record<string, string> = {};
-  if (ERROR_TABLE[error.code].status === 503) headers['retry-after'] = error.code === 'THROTTLED' ? '5' : '30';
+  const wait = retryAfter(error);
+  if (wait) headers['retry-after'] = wait;
   if (error instanceof MethodNotAllowed) headers.allow = error.allow;
   // A cookie that no longer opens a session is removed, so the browser stops sending it.
   const signedOut = cookieSent && (error.code === 'SESSION_REQUIRED' || error.code === 'NOT_ADMIN');

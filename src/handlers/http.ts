@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { ApprovalError, ERROR_TABLE, type ErrorCode } from '../domain/errors';
+import { ApprovalError, ERROR_TABLE, retryAfter, type ErrorCode } from '../domain/errors';
 import { PAGE_HEADERS, errorPage } from '../pages/review-page';
 
 export type HttpResult = APIGatewayProxyStructuredResultV2 & { statusCode: number; headers: Record<string, string> };
@@ -11,7 +11,8 @@ export function htmlResponse(statusCode: number, body: string, extraHeaders: Rec
 /** The error page for a person, with Retry-After when trying again later may work. */
 export function htmlError(err: ApprovalError, extraHeaders: Record<string, string> = {}): HttpResult {
   const headers = { ...extraHeaders };
-  if (ERROR_TABLE[err.code].status === 503) headers['retry-after'] = err.code === 'THROTTLED' ? '5' : '30';
+  const wait = retryAfter(err);
+  if (wait) headers['retry-after'] = wait;
   if (err.code === 'METHOD_NOT_ALLOWED') headers.allow = 'GET, HEAD, POST';
   return htmlResponse(ERROR_TABLE[err.code].status, errorPage(err), headers);
 }

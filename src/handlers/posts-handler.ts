@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
-import { ApprovalError, ERROR_TABLE, toApprovalError } from '../domain/errors';
+import { ApprovalError, ERROR_TABLE, retryAfter, toApprovalError } from '../domain/errors';
 import { MAX_POST_BYTES, type Post, type PostDecision } from '../domain/post';
 import { POST_FAILURE_REASONS, isPostFailureReason, type PostFailureReason } from '../domain/post-failure';
 import { logFailure, type AppLogger } from '../logger';
@@ -15,7 +15,8 @@ function json(statusCode: number, body: unknown, extra: Record<string, string> =
 /** `{ error: { code, message, details? } }` with the table's status; never exception text. */
 function jsonError(err: ApprovalError): HttpResult {
   const extra: Record<string, string> = {};
-  if (ERROR_TABLE[err.code].status === 503) extra['retry-after'] = err.code === 'THROTTLED' ? '5' : '30';
+  const wait = retryAfter(err);
+  if (wait) extra['retry-after'] = wait;
   if (err.code === 'METHOD_NOT_ALLOWED') extra.allow = 'GET, POST';
   const body = { error: { code: err.code, message: ERROR_TABLE[err.code].message, ...(err.details ? { details: err.details } : {}) } };
   return json(ERROR_TABLE[err.code].status, body, extra);

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { ApprovalError, ERROR_TABLE, taskErrorName, toApprovalError, type ErrorCode } from '../../src/domain/errors';
+import { ApprovalError, ERROR_TABLE, retryAfter, taskErrorName, toApprovalError, type ErrorCode } from '../../src/domain/errors';
 
 describe('errors', () => {
   it('give every code an HTTP error status and a title and message a person can read', () => {
@@ -46,5 +46,17 @@ describe('errors', () => {
     expect(wrapped.code).to.equal('INTERNAL');
     expect(wrapped.cause).to.equal(fault);
     expect(wrapped.message).to.not.include('boom');
+  });
+
+  it('say when to try again: a rate limit until its window ends (whole seconds, at least 1), a throttle in 5 s, any other 503 in 30 s', () => {
+    expect(ERROR_TABLE.RATE_LIMITED.status).to.equal(429);
+    expect(ERROR_TABLE.IDEMPOTENCY_KEY_REUSED.status).to.equal(422);
+    expect(retryAfter(new ApprovalError('RATE_LIMITED', { retryAfterSeconds: 1800 }))).to.equal('1800');
+    expect(retryAfter(new ApprovalError('RATE_LIMITED', { retryAfterSeconds: 0.2 }))).to.equal('1');
+    expect(retryAfter(new ApprovalError('RATE_LIMITED', { retryAfterSeconds: 59.5 }))).to.equal('60');
+    expect(retryAfter(new ApprovalError('THROTTLED'))).to.equal('5');
+    expect(retryAfter(new ApprovalError('UNAVAILABLE'))).to.equal('30');
+    expect(retryAfter(new ApprovalError('IDEMPOTENCY_KEY_REUSED'))).to.equal(undefined);
+    expect(retryAfter(new ApprovalError('NOT_FOUND'))).to.equal(undefined);
   });
 });
