@@ -22,18 +22,25 @@ function jsonError(err: ApprovalError): HttpResult {
   return json(ERROR_TABLE[err.code].status, body, extra);
 }
 
-/** The public view: no author or reviewer address; a FAILED post says why, as a code and in words. */
+/**
+ * The public view (anyone who has the id may read it): status, title and outcome, never an
+ * address. A FAILED post says why, as a code and in words.
+ */
 const view = (post: Post) => ({
   id: post.id,
   title: post.title,
   status: post.status,
-  // Who decided is a reviewer's address: the public view says what and when, not who.
   ...(post.decision ? { decision: publicDecision(post.decision) } : {}),
   ...(post.status === 'FAILED' ? failure(post.failureReason) : {}),
 });
 
+/**
+ * What and when, not who: who decided is a reviewer's or an admin's address. A rejection keeps
+ * its comment (the reason the post is not published); an approval's comment is a note to the
+ * author, who has it by email, and stays out of the public view.
+ */
 function publicDecision({ decision, decidedAt, comment }: PostDecision) {
-  return { decision, decidedAt, ...(comment ? { comment } : {}) };
+  return { decision, decidedAt, ...(decision === 'rejected' && comment ? { comment } : {}) };
 }
 
 function failure(reason: PostFailureReason | undefined) {

@@ -57,6 +57,7 @@ describe('posts API', () => {
     expect(body).to.include({ id, status: 'FAILED', reason: 'NO_REVIEWERS' });
     expect(body.message).to.include('nobody may review their own post').and.include('add another reviewer');
     expect(res.body).to.not.include('author@example.com');
+    expect(res.body, 'no address of any kind').to.not.match(/@/);
   });
 
   it('reports an unknown stored reason as INTERNAL rather than echoing it', async () => {
@@ -153,6 +154,39 @@ describe('posts API', () => {
     expect(json(read)).to.deep.equal({ id, title: 'Hello world', status: 'PUBLISHED', decision: { decision: 'approved', decidedAt: '2026-11-28T10:00:00Z' } });
     // The public view names no reviewer: their address stays out of it.
     expect(read.body).to.not.include('alice@example.com');
+  });
+
+  it('shows the public no address: a rejection with its comment, an approval without its note, an admin’s decision without the admin', async () => {
+    const decide = async (decision: Record<string, unknown>, status: string) => {
+      const { id } = json(await handler(event('POST', '/posts', JSON.stringify(post))));
+      // What the workflow writes: the approval step's whole output, votes with reviewers' addresses included.
+      await table.client.send(
+        new UpdateItemCommand({
+          TableName: table.tableName,
+          Key: { pk: { S: `POST#${id}` }, sk: { S: 'POST' } },
+          UpdateExpression: 'SET #s = :s, decisionJson = :d',
+          ExpressionAttributeNames: { '#s': 'status' },
+          ExpressionAttributeValues: { ':s': { S: status }, ':d': { S: JSON.stringify(decision) } },
+        }),
+      );
+      return handler(event('GET', `/posts/${id}`));
+    };
+    const votes = [{ reviewer: 'alice@example.com', decision: 'approved', at: '2026-11-28T09:30:00Z' }];
+
+    const rejected = await decide({ decision: 'rejected', decidedBy: 'bob@example.com', decidedAt: '2026-11-28T10:00:00Z', comment: 'Please add sources', votes }, 'REJECTED');
+    expect(json(rejected)).to.deep.equal({
+      id: json(rejected).id,
+      title: 'Hello world',
+      status: 'REJECTED',
+      decision: { decision: 'rejected', decidedAt: '2026-11-28T10:00:00Z', comment: 'Please add sources' },
+    });
+    const published = await decide({ decision: 'approved', decidedBy: 'boss@example.com', decidedAt: '2026-11-28T10:00:00Z', comment: 'Fine, though thin', votes }, 'PUBLISHED');
+    expect(json(published).decision).to.deep.equal({ decision: 'approved', decidedAt: '2026-11-28T10:00:00Z' });
+
+    for (const res of [rejected, published]) {
+      expect(res.statusCode).to.equal(200);
+      expect(res.body).to.not.match(/@/);
+    }
   });
 
   it('refuses 60,000-character values of every field in linear time (the old address check took seconds)', async () => {

@@ -29,6 +29,8 @@ describe('local mode, end to end over HTTP', function () {
   async function reviewEmail(s: LocalStack, title: string) {
     return waitFor('the review email', async () => emailsWithSubject(await inbox(s.inboxUrl), `Review requested: New post: ${title}`)[0]);
   }
+  /** GET /posts/{id} as anyone may read it, as text. */
+  const publicView = async (s: LocalStack, id: string) => (await fetch(`${s.apiUrl}/posts/${id}`)).text();
   const postStatus = (s: LocalStack, id: string, status: string) =>
     waitFor(`post ${status}`, async () => {
       const post = await getPost(s.apiUrl, id);
@@ -50,8 +52,11 @@ describe('local mode, end to end over HTTP', function () {
     expect(result.html).to.include('Approved');
 
     const post = await postStatus(s, submitted.body.id, 'PUBLISHED');
-    expect(post.decision).to.deep.include({ decision: 'approved', comment: 'Ship it' });
+    expect(post.decision).to.deep.include({ decision: 'approved' });
+    // Public: who decided is an address, and an approval's comment is a note to the author (emailed).
     expect(post.decision).to.not.have.property('decidedBy');
+    expect(post.decision).to.not.have.property('comment');
+    expect(await publicView(s, submitted.body.id)).to.not.match(/@/);
     const author = await waitFor('the author email', async () => emailsWithSubject(await inbox(s.inboxUrl), `Your post is published: ${title}`)[0]);
     expect(author.destination.to).to.deep.equal(['author@example.com']);
   });
@@ -67,7 +72,10 @@ describe('local mode, end to end over HTTP', function () {
     expect(result.html).to.include('Rejected');
 
     const post = await postStatus(s, body.id, 'REJECTED');
+    expect(post).to.have.all.keys('id', 'title', 'status', 'decision');
+    expect(post.decision).to.have.all.keys('decision', 'decidedAt', 'comment');
     expect(post.decision).to.deep.include({ decision: 'rejected', comment: 'Please add sources' });
+    expect(await publicView(s, body.id), 'neither the author nor the reviewer').to.not.match(/@/);
     const author = await waitFor('the author email', async () => emailsWithSubject(await inbox(s.inboxUrl), `Your post was not accepted: ${title}`)[0]);
     expect(author.destination.to).to.deep.equal(['writer@example.com']);
     expect(author.body.text).to.include('Please add sources');

@@ -51,6 +51,8 @@ describe('local mode, when a review cannot happen', function () {
     const post = await postStatus(s, body.id, 'FAILED');
     expect(post).to.deep.include({ reason: 'NO_REVIEWERS' });
     expect(post.message).to.include('nobody may review their own post');
+    expect(post).to.have.all.keys('id', 'title', 'status', 'reason', 'message');
+    expect(await (await fetch(`${s.apiUrl}/posts/${body.id}`)).text(), 'the public view names no address').to.not.match(/@/);
     const told = await waitFor('the author email', async () => (await authorEmails(s, title))[0]);
     expect(told.destination.to).to.deep.equal(['alice@example.com']);
     expect(told.body.text).to.include(`"${title}" could not be reviewed.`);
