@@ -7,7 +7,7 @@
  */
 import { apiEvent } from '../src/handlers/api-event';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import type { PostStore, WorkflowStarter } from '../src/domain/ports';
+import type { IdempotencyKeys, PostStore, WorkflowStarter } from '../src/domain/ports';
 import { createPostsHandler } from '../src/handlers/posts-handler';
 import type { AppLogger } from '../src/logger';
 
@@ -35,6 +35,10 @@ const quiet = { info() {}, warn() {}, error() {}, addContext() {} } as unknown a
 const posts: Pick<PostStore, 'createIfAbsent' | 'get'> = {
   createIfAbsent: async () => undefined,
   get: async () => undefined,
+};
+const keys: IdempotencyKeys = {
+  find: async () => undefined,
+  claim: async () => undefined,
 };
 const workflow: WorkflowStarter = {
   start: async () => {
@@ -76,7 +80,7 @@ async function microsPerRequest(handle: (event: APIGatewayProxyEventV2) => Promi
 
 /** Rows: µs per refused request for each field and size, and the growth from 1 K to 60 K. */
 export async function benchInputChecks(): Promise<{ rows: Row[]; notes: string[] }> {
-  const handle = createPostsHandler({ posts, workflow, logger: quiet });
+  const handle = createPostsHandler({ posts, workflow, keys, logger: quiet });
   const rows: Row[] = [];
   const notes: string[] = [];
   for (const [field, shape] of Object.entries(SHAPES) as [keyof typeof valid, (typeof SHAPES)[keyof typeof valid]][]) {

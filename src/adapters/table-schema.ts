@@ -12,6 +12,8 @@ export const requestKey = (requestId: string) => ({ pk: `REQ#${requestId}`, sk: 
 export const postKey = (postId: string) => ({ pk: `POST#${postId}`, sk: 'POST' });
 export const POST_PK_PREFIX = 'POST#';
 export const POST_SK = 'POST';
+/** An Idempotency-Key of `POST /posts`, by its hash with the author's address: the post it stands for, until its TTL. */
+export const idempotencyKey = (keyHash: string) => ({ pk: `IDEM#${keyHash}`, sk: 'IDEM' });
 /** One item per execution that asked for approval: the requests it made, and whether it ended. */
 export const executionKey = (executionId: string) => ({ pk: `EXEC#${executionId}`, sk: 'EXECUTION' });
 /** A used admin sign-in token: written once, kept until its TTL, so a second use is refused. */

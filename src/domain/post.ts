@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { lengthPrefixed } from './mac';
 import { strictObject, type output } from 'zod/mini';
 import type { PostFailureReason } from './post-failure';
 import { MAX_SUBJECT_CHARS, MAX_SUMMARY_CHARS } from './approval-request';
@@ -62,13 +63,27 @@ export function isIdempotencyKey(value: string): boolean {
   return IDEMPOTENCY_KEY.test(value);
 }
 
+/** The post id, also the execution name: random, so knowing an Idempotency-Key tells nothing about it. */
+export function newPostId(): string {
+  return `p-${randomBytes(16).toString('base64url')}`;
+}
+
+/** How long an Idempotency-Key stands for its post: retries come within minutes, a day is ample. */
+export const IDEMPOTENCY_TTL_SECONDS = 24 * 3600;
+
+const sha256 = (fields: readonly string[]) => createHash('sha256').update(lengthPrefixed(fields)).digest('base64url');
+
 /**
- * The post id, also the execution name: derived from the Idempotency-Key when there is one,
- * so a retried submission maps to the same post and the same (idempotent) StartExecution.
+ * Where an Idempotency-Key is kept: a hash of the key and the author's address together, so the
+ * same key from two authors names two different posts, and the stored item names neither.
  */
-export function postIdFor(idempotencyKey: string | undefined): string {
-  const bytes = idempotencyKey ? createHash('sha256').update(`post:${idempotencyKey}`).digest() : randomBytes(16);
-  return `p-${bytes.subarray(0, 16).toString('base64url')}`;
+export function idempotencyKeyHash(authorEmail: string, idempotencyKey: string): string {
+  return sha256(['post-idempotency-key', authorEmail, idempotencyKey]);
+}
+
+/** A hash of what was submitted (the validated fields), to tell a retry from a different post sent with the same key. */
+export function submissionHash(submission: PostSubmission): string {
+  return sha256(['post-submission', submission.title, submission.body, submission.authorEmail]);
 }
 
 // Built on the first cut, not at load: constructing a Segmenter costs ~9 ms (ICU data), which

@@ -1,10 +1,23 @@
 import { ApprovalError } from '../domain/errors';
-import { POST_ID, excerpt, isIdempotencyKey, parsePostSubmission, postIdFor, type Post } from '../domain/post';
-import type { PostStore, WorkflowStarter } from '../domain/ports';
+import {
+  IDEMPOTENCY_TTL_SECONDS,
+  POST_ID,
+  excerpt,
+  idempotencyKeyHash,
+  isIdempotencyKey,
+  newPostId,
+  parsePostSubmission,
+  submissionHash,
+  type Post,
+  type PostSubmission,
+} from '../domain/post';
+import type { IdempotencyKeys, IdempotencyRecord, PostStore, WorkflowStarter } from '../domain/ports';
 
 export interface PostsDeps {
   posts: Pick<PostStore, 'createIfAbsent' | 'get'>;
   workflow: WorkflowStarter;
+  /** Idempotency-Keys, scoped to their author and their submission. */
+  keys: IdempotencyKeys;
 }
 
 /**
@@ -34,8 +47,14 @@ export const moderationInput = (post: Post): ModerationInput => ({
  * its input), then store the post. The execution's first state also stores it (conditionally),
  * so a post exists exactly when its execution does: a failed start stores nothing (the caller
  * may simply retry), and a crash or a failed write after the start still leaves the execution
- * to create the post. The same Idempotency-Key returns the same post and never starts a second
- * execution.
+ * to create the post.
+ *
+ * An Idempotency-Key belongs to its author and its submission. Before anything starts, the key
+ * is stored (`IdempotencyKeys.claim`) with a random post id, the submission's hash and createdAt;
+ * a request that finds the key in force continues that same post (same id, same execution input,
+ * so StartExecution never starts a second execution), and one with another submission is refused
+ * (IDEMPOTENCY_KEY_REUSED). Whatever failed in between (the key stored and the process dead before
+ * StartExecution, StartExecution's answer lost), a retry with the key brings back the same post.
  */
 export async function submitPost(input: unknown, idempotencyKey: string | undefined, deps: PostsDeps, now: Date): Promise<Post> {
   if (idempotencyKey !== undefined && !isIdempotencyKey(idempotencyKey)) {
@@ -43,15 +62,32 @@ export async function submitPost(input: unknown, idempotencyKey: string | undefi
   }
   const parsed = parsePostSubmission(input);
   if (!parsed.ok) throw new ApprovalError('INVALID_INPUT', { details: parsed.problems });
-  const id = postIdFor(idempotencyKey);
-  if (idempotencyKey !== undefined) {
-    // A repeat: its execution started before its post was stored (or the workflow stored it).
-    const stored = await deps.posts.get(id);
-    if (stored) return stored;
-  }
-  const fresh: Post = { id, ...parsed.value, status: 'IN_REVIEW', createdAt: now.toISOString() };
+  const submission = parsed.value;
+  const nowSeconds = Math.floor(now.getTime() / 1000);
+
+  if (idempotencyKey === undefined) return startPost({ id: newPostId(), ...submission, status: 'IN_REVIEW', createdAt: now.toISOString() }, deps);
+
+  const keyHash = idempotencyKeyHash(submission.authorEmail, idempotencyKey);
+  const bodyHash = submissionHash(submission);
+  const found = await deps.keys.find(keyHash, nowSeconds);
+  if (found) return continuePost(found, bodyHash, submission, deps);
+  const record = { postId: newPostId(), bodyHash, createdAt: now.toISOString(), expiresAt: nowSeconds + IDEMPOTENCY_TTL_SECONDS };
+  const winner = await deps.keys.claim(keyHash, record, nowSeconds);
+  return continuePost(winner ?? record, bodyHash, submission, deps);
+}
+
+/** The post an Idempotency-Key stands for: stored already, or started again exactly as the first time. */
+async function continuePost(record: IdempotencyRecord, bodyHash: string, submission: PostSubmission, deps: PostsDeps): Promise<Post> {
+  if (record.bodyHash !== bodyHash) throw new ApprovalError('IDEMPOTENCY_KEY_REUSED');
+  const stored = await deps.posts.get(record.postId);
+  if (stored) return stored;
+  return startPost({ id: record.postId, ...submission, status: 'IN_REVIEW', createdAt: record.createdAt }, deps);
+}
+
+/** Starts the execution (the same name and input again is the same execution), then stores the post. */
+async function startPost(fresh: Post, deps: PostsDeps): Promise<Post> {
   // ExecutionAlreadyExists (a concurrent repeat with the same key) counts as started.
-  await deps.workflow.start(id, moderationInput(fresh));
+  await deps.workflow.start(fresh.id, moderationInput(fresh));
   try {
     return (await deps.posts.createIfAbsent(fresh)) ?? fresh;
   } catch {

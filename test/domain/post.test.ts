@@ -1,7 +1,18 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { MAX_SUBJECT_CHARS, MAX_SUMMARY_CHARS } from '../../src/domain/approval-request';
-import { EXCERPT_CHARS, MAX_TITLE_CHARS, POST_ID, POST_SUBJECT_PREFIX, excerpt, isIdempotencyKey, parsePostSubmission, postIdFor } from '../../src/domain/post';
+import {
+  EXCERPT_CHARS,
+  MAX_TITLE_CHARS,
+  POST_ID,
+  POST_SUBJECT_PREFIX,
+  excerpt,
+  idempotencyKeyHash,
+  isIdempotencyKey,
+  newPostId,
+  parsePostSubmission,
+  submissionHash,
+} from '../../src/domain/post';
 import { codePointLength } from '../../src/domain/validation';
 
 const FAMILY = '\u{1F469}\u200D\u{1F469}\u200D\u{1F467}\u200D\u{1F466}'; // one grapheme of 7 code points
@@ -100,15 +111,30 @@ describe('post', () => {
   });
 
   describe('post ids', () => {
-    it('are p- and 22 base64url characters, random without an Idempotency-Key', () => {
-      expect(postIdFor(undefined)).to.match(POST_ID);
-      expect(postIdFor(undefined)).to.not.equal(postIdFor(undefined));
+    it('are p- and 22 base64url characters, random every time (an Idempotency-Key tells nothing about them)', () => {
+      const ids = new Set(Array.from({ length: 100 }, () => newPostId()));
+      for (const id of ids) expect(id).to.match(POST_ID);
+      expect(ids.size).to.equal(100);
+    });
+  });
+
+  describe('Idempotency-Key and submission hashes', () => {
+    it('scope a key to its author: the same key from two authors is two keys, the same author and key one', () => {
+      expect(idempotencyKeyHash('a@example.com', 'key-1')).to.equal(idempotencyKeyHash('a@example.com', 'key-1'));
+      expect(idempotencyKeyHash('a@example.com', 'key-1')).to.not.equal(idempotencyKeyHash('b@example.com', 'key-1'));
+      expect(idempotencyKeyHash('a@example.com', 'key-1')).to.not.equal(idempotencyKeyHash('a@example.com', 'key-2'));
+      // Length-prefixed: moving characters between the address and the key is another key.
+      expect(idempotencyKeyHash('a@example.co', 'mkey')).to.not.equal(idempotencyKeyHash('a@example.com', 'key'));
+      expect(idempotencyKeyHash('a@example.com', 'key-1')).to.match(/^[A-Za-z0-9_-]{43}$/);
+      expect(idempotencyKeyHash('a@example.com', 'key-1')).to.not.include('example');
     });
 
-    it('are the same for the same Idempotency-Key and differ between keys', () => {
-      expect(postIdFor('key-1')).to.match(POST_ID);
-      expect(postIdFor('key-1')).to.equal(postIdFor('key-1'));
-      expect(postIdFor('key-1')).to.not.equal(postIdFor('key-2'));
+    it('tell any change to the title, the body or the author apart', () => {
+      const base = submissionHash(post);
+      expect(submissionHash({ ...post })).to.equal(base);
+      for (const changed of [{ title: 'Hello world!' }, { body: 'My first post' }, { authorEmail: 'other@example.com' }, { title: 'Hello', body: `world${post.body}` }]) {
+        expect(submissionHash({ ...post, ...changed }), JSON.stringify(changed)).to.not.equal(base);
+      }
     });
   });
 

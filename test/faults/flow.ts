@@ -13,6 +13,7 @@ import { SESClient, SendEmailCommand, type SendEmailCommandInput } from '@aws-sd
 import { SFNClient, SendTaskFailureCommand, SendTaskSuccessCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { DynamoExecutionRegistry } from '../../src/adapters/dynamo-execution-registry';
+import { DynamoIdempotencyKeys } from '../../src/adapters/dynamo-idempotency-keys';
 import { DynamoPostStore } from '../../src/adapters/dynamo-post-store';
 import { DynamoRequestStore } from '../../src/adapters/dynamo-request-store';
 import { DynamoSweepCursor } from '../../src/adapters/dynamo-sweep-cursor';
@@ -127,7 +128,7 @@ export class Flow {
     this.definition = definition;
     this.machine = new StateMachine(definition as never, { validationOptions: { noValidate: true } });
     this.handlers = {
-      posts: createPostsHandler({ posts: this.posts, workflow: new SfnWorkflowStarter(new SFNClient(region), MACHINE), logger: quiet, now }),
+      posts: createPostsHandler({ posts: this.posts, keys: new DynamoIdempotencyKeys(client, table.tableName), workflow: new SfnWorkflowStarter(new SFNClient(region), MACHINE), logger: quiet, now }),
       request: createRequestHandler({ store: this.store, executions, cipher, mailer, keyring: () => keyring, reviewUrl: REVIEW_URL, logger: quiet, now }),
       review: createReviewHandler({ store: this.store, decider: () => ({ cipher, callback, mailer }), keyring: () => keyring, logger: quiet, now, leaseSeconds: 60 }),
       notify: createNotifyHandler({ mailer, logger: quiet }),

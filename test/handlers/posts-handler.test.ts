@@ -3,9 +3,11 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { SFNClient, StartExecutionCommand, ExecutionAlreadyExists } from '@aws-sdk/client-sfn';
 import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoIdempotencyKeys } from '../../src/adapters/dynamo-idempotency-keys';
 import { DynamoPostStore } from '../../src/adapters/dynamo-post-store';
 import { SfnWorkflowStarter } from '../../src/adapters/sfn-workflow-starter';
 import { apiEvent } from '../../src/handlers/api-event';
+import { ERROR_TABLE } from '../../src/domain/errors';
 import { createPostsHandler } from '../../src/handlers/posts-handler';
 import { sfn } from '../support/approval-harness';
 import { startTestTable, type TestTable } from '../support/dynalite';
@@ -22,16 +24,19 @@ const json = (res: { body?: string }) => JSON.parse(res.body ?? '{}') as Record<
 describe('posts API', () => {
   let table: TestTable;
   let handler: ReturnType<typeof createPostsHandler>;
+  let clock: Date;
   beforeEach(async () => {
+    clock = new Date('2026-11-28T09:00:00Z');
     sfn.reset();
     sfn.on(StartExecutionCommand).resolves({ executionArn: `${MACHINE}:x`, startDate: new Date() });
     table = await startTestTable();
     const region = { region: 'eu-west-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } };
     handler = createPostsHandler({
       posts: new DynamoPostStore(table.client, table.tableName),
+      keys: new DynamoIdempotencyKeys(table.client, table.tableName),
       workflow: new SfnWorkflowStarter(new SFNClient(region), MACHINE),
       logger: new Logger({ serviceName: 'test' }),
-      now: () => new Date('2026-11-28T09:00:00Z'),
+      now: () => clock,
     });
   });
   afterEach(() => table.stop());
@@ -89,22 +94,30 @@ describe('posts API', () => {
     expect(json(await handler(event('GET', `/posts/${id}`)))).to.include({ id, status: 'IN_REVIEW' });
   });
 
-  it('stores nothing when the execution cannot be started, so a retry simply submits again', async () => {
+  /** Items of one kind (`POST`, `IDEM`, …) in the table, unmarshalled enough to read. */
+  const items = async (kind: string) =>
+    ((await table.snapshot()) as Record<string, { S?: string; N?: string }>[]).filter((item) => item.pk!.S!.startsWith(`${kind}#`));
+
+  it('stores no post when the execution cannot be started, so a retry simply submits again', async () => {
     sfn.on(StartExecutionCommand).rejects(Object.assign(new Error('slow down'), { name: 'ThrottlingException', $metadata: {} }));
     const throttled = await handler(event('POST', '/posts', JSON.stringify(post), { 'idempotency-key': 'retry-me' }));
     expect(throttled.statusCode).to.equal(503);
-    expect(await table.snapshot()).to.deep.equal([]);
+    expect(await items('POST')).to.deep.equal([]);
 
     sfn.on(StartExecutionCommand).rejects(Object.assign(new Error('boom'), { name: 'InternalServerError', $fault: 'server', $metadata: {} }));
     const failed = await handler(event('POST', '/posts', JSON.stringify(post), { 'idempotency-key': 'retry-me' }));
     expect(failed.statusCode).to.equal(503);
     expect(json(failed).error).to.include({ code: 'UNAVAILABLE' });
-    expect(await table.snapshot()).to.deep.equal([]);
+    expect(await items('POST')).to.deep.equal([]);
 
     sfn.on(StartExecutionCommand).resolves({ executionArn: `${MACHINE}:x`, startDate: new Date() });
     const ok = await handler(event('POST', '/posts', JSON.stringify(post), { 'idempotency-key': 'retry-me' }));
     expect(ok.statusCode).to.equal(202);
-    expect(await table.snapshot()).to.have.length(1);
+    expect(await items('POST')).to.have.length(1);
+    // Every attempt asked for the one execution the key stands for.
+    const names = sfn.commandCalls(StartExecutionCommand).map((c) => c.args[0].input.name);
+    expect(names).to.have.length(3);
+    expect(new Set(names)).to.deep.equal(new Set([json(ok).id]));
   });
 
   it('answers 202 when the execution started but storing the post failed: the execution stores it', async () => {
@@ -117,16 +130,142 @@ describe('posts API', () => {
     expect(JSON.parse(sfn.commandCalls(StartExecutionCommand)[0]!.args[0].input.input!)).to.include({ body: post.body, createdAt: '2026-11-28T09:00:00.000Z' });
   });
 
-  it('returns the same post for the same Idempotency-Key and never starts a second execution', async () => {
+  it('returns the same post for the same Idempotency-Key and body, and never starts a second execution', async () => {
     const headers = { 'idempotency-key': 'client-42' };
     const first = json(await handler(event('POST', '/posts', JSON.stringify(post), headers)));
-    const again = json(await handler(event('POST', '/posts', JSON.stringify({ ...post, title: 'Changed' }), headers)));
-    expect(again.id).to.equal(first.id);
-    const names = sfn.commandCalls(StartExecutionCommand).map((c) => c.args[0].input.name);
-    expect(new Set(names).size).to.equal(1);
-    // Same name and same input: Step Functions answers with the existing execution, not a new one.
-    expect(sfn.commandCalls(StartExecutionCommand).map((c) => c.args[0].input.input)).to.satisfy((inputs: string[]) => inputs.every((i) => i === inputs[0]));
-    expect((await table.snapshot()).length).to.equal(1);
+    clock = new Date(clock.getTime() + 60_000);
+    const again = await handler(event('POST', '/posts', JSON.stringify(post), headers));
+    expect(again.statusCode).to.equal(202);
+    expect(json(again).id).to.equal(first.id);
+    expect(sfn.commandCalls(StartExecutionCommand)).to.have.length(1);
+    expect(await items('POST')).to.have.length(1);
+  });
+
+  it('refuses the same Idempotency-Key from the same author with another body: 422 IDEMPOTENCY_KEY_REUSED, nothing started or stored', async () => {
+    const headers = { 'idempotency-key': 'client-42' };
+    const first = json(await handler(event('POST', '/posts', JSON.stringify(post), headers)));
+    const before = await table.snapshot();
+
+    for (const changed of [{ title: 'Changed' }, { body: 'Another body.' }, { title: 'Changed', body: 'Another body.' }]) {
+      const res = await handler(event('POST', '/posts', JSON.stringify({ ...post, ...changed }), headers));
+      expect(res.statusCode, JSON.stringify(changed)).to.equal(422);
+      expect(res.headers['content-type']).to.include('application/json');
+      expect(json(res)).to.deep.equal({ error: { code: 'IDEMPOTENCY_KEY_REUSED', message: ERROR_TABLE.IDEMPOTENCY_KEY_REUSED.message } });
+      expect(res.body, 'the first post is not named').to.not.include(String(first.id));
+    }
+    expect(await table.snapshot()).to.deep.equal(before);
+    expect(sfn.commandCalls(StartExecutionCommand)).to.have.length(1);
+    // The author's address is compared as validated (lower-cased): the same author, the same key.
+    expect(json(await handler(event('POST', '/posts', JSON.stringify({ ...post, authorEmail: 'AUTHOR@example.com' }), headers))).id).to.equal(first.id);
+  });
+
+  it('keeps two authors with the same Idempotency-Key apart: two posts, two executions, random ids', async () => {
+    const headers = { 'idempotency-key': 'shared-key' };
+    const a = await handler(event('POST', '/posts', JSON.stringify(post), headers));
+    const b = await handler(event('POST', '/posts', JSON.stringify({ ...post, authorEmail: 'someone@example.com', title: 'Mine' }), headers));
+    expect([a.statusCode, b.statusCode]).to.deep.equal([202, 202]);
+    expect(json(a).id).to.not.equal(json(b).id);
+    expect(sfn.commandCalls(StartExecutionCommand).map((c) => c.args[0].input.name)).to.deep.equal([json(a).id, json(b).id]);
+    const stored = await items('POST');
+    expect(stored.map((item) => item.title!.S).sort()).to.deep.equal(['Hello world', 'Mine']);
+  });
+
+  it('keeps the key as a small item: hashes, the post id and createdAt, expiring after a day; neither the key nor the address', async () => {
+    const { id } = json(await handler(event('POST', '/posts', JSON.stringify(post), { 'idempotency-key': 'client-42' })));
+    const [item, ...more] = await items('IDEM');
+    expect(more).to.deep.equal([]);
+    expect(Object.keys(item!).sort()).to.deep.equal(['bodyHash', 'createdAt', 'pk', 'postId', 'sk', 'ttl']);
+    expect(item).to.deep.include({ postId: { S: id }, createdAt: { S: '2026-11-28T09:00:00.000Z' }, ttl: { N: String(Date.parse('2026-11-29T09:00:00Z') / 1000) } });
+    expect(JSON.stringify(item)).to.not.match(/client-42|author@|Hello world/i);
+  });
+
+  it('frees an Idempotency-Key after a day: the same key then submits a new post', async () => {
+    const headers = { 'idempotency-key': 'daily' };
+    const first = json(await handler(event('POST', '/posts', JSON.stringify(post), headers)));
+    clock = new Date(clock.getTime() + 24 * 3600 * 1000 - 1000);
+    expect(json(await handler(event('POST', '/posts', JSON.stringify({ ...post, title: 'Next day' }), headers))).error?.code).to.equal('IDEMPOTENCY_KEY_REUSED');
+    clock = new Date(clock.getTime() + 1000);
+    // The old item is still there (TTL removes it late): the key is free all the same.
+    const next = await handler(event('POST', '/posts', JSON.stringify({ ...post, title: 'Next day' }), headers));
+    expect(next.statusCode).to.equal(202);
+    expect(json(next).id).to.not.equal(first.id);
+    expect(await items('IDEM')).to.have.length(1);
+  });
+
+  it('brings the same post back when the key was stored and the process died before StartExecution', async () => {
+    const headers = { 'idempotency-key': 'crash-before-start' };
+    // The Lambda dies between the key's write and the call: the call is never carried out.
+    sfn.on(StartExecutionCommand).rejectsOnce(Object.assign(new Error('Runtime exited'), { name: 'Crash' }));
+    const died = await handler(event('POST', '/posts', JSON.stringify(post), headers));
+    expect(died.statusCode).to.equal(500);
+    expect(await items('IDEM')).to.have.length(1);
+    expect(await items('POST')).to.deep.equal([]);
+
+    clock = new Date(clock.getTime() + 5000);
+    const retry = await handler(event('POST', '/posts', JSON.stringify(post), headers));
+    expect(retry.statusCode).to.equal(202);
+    const [idem] = await items('IDEM');
+    expect(json(retry).id).to.equal(idem!.postId!.S);
+    const starts = sfn.commandCalls(StartExecutionCommand).map((c) => c.args[0].input);
+    expect(starts.map((i) => i.name)).to.deep.equal([json(retry).id, json(retry).id]);
+    // The retry's input is the first attempt's, createdAt included: the same execution, not a second one.
+    expect(starts[1]!.input).to.equal(starts[0]!.input);
+    expect(JSON.parse(starts[1]!.input!)).to.include({ createdAt: '2026-11-28T09:00:00.000Z' });
+    const [stored] = await items('POST');
+    expect(stored!.createdAt!.S).to.equal('2026-11-28T09:00:00.000Z');
+  });
+
+  it('brings the same post back when StartExecution’s answer was lost, whether or not its first state stored the post yet', async () => {
+    // A Step Functions stand-in: it keeps executions by name, and refuses a second start with other input.
+    const executions = new Map<string, string>();
+    let loseAnswers = 1;
+    sfn.on(StartExecutionCommand).callsFake((input: { name: string; input: string }) => {
+      const existing = executions.get(input.name);
+      if (existing !== undefined && existing !== input.input) throw new ExecutionAlreadyExists({ message: 'exists', $metadata: {} });
+      executions.set(input.name, input.input);
+      if (loseAnswers-- > 0) throw Object.assign(new Error('socket timeout'), { name: 'TimeoutError', $metadata: {} });
+      return { executionArn: `${MACHINE}:${input.name}`, startDate: new Date() };
+    });
+    const headers = { 'idempotency-key': 'lost-answer' };
+    const lost = await handler(event('POST', '/posts', JSON.stringify(post), headers));
+    expect(lost.statusCode).to.equal(503);
+    expect(executions.size).to.equal(1);
+
+    const retry = await handler(event('POST', '/posts', JSON.stringify(post), headers));
+    expect(retry.statusCode).to.equal(202);
+    expect([...executions.keys()]).to.deep.equal([json(retry).id]);
+    expect(sfn.commandCalls(StartExecutionCommand)).to.have.length(2);
+
+    // Once stored (by the API or the execution's StorePost), a retry reads it and starts nothing.
+    const third = await handler(event('POST', '/posts', JSON.stringify(post), headers));
+    expect(json(third).id).to.equal(json(retry).id);
+    expect(sfn.commandCalls(StartExecutionCommand)).to.have.length(2);
+    expect(executions.size).to.equal(1);
+  });
+
+  it('gives requests racing with one key one post and one execution name between them', async () => {
+    const headers = { 'idempotency-key': 'race' };
+    const results = await Promise.all([1, 2, 3, 4].map(() => handler(event('POST', '/posts', JSON.stringify(post), headers))));
+    expect(results.map((r) => r.statusCode)).to.deep.equal([202, 202, 202, 202]);
+    expect(new Set(results.map((r) => json(r).id)).size).to.equal(1);
+    expect(new Set(sfn.commandCalls(StartExecutionCommand).map((c) => c.args[0].input.name)).size).to.equal(1);
+    expect(new Set(sfn.commandCalls(StartExecutionCommand).map((c) => c.args[0].input.input)).size).to.equal(1);
+    expect(await items('POST')).to.have.length(1);
+  });
+
+  it('answers 503 and starts nothing when the key cannot be read or stored (throttled)', async () => {
+    const throttle = () => Object.assign(new Error('slow down'), { name: 'ProvisionedThroughputExceededException', $metadata: {} });
+    table.failNext('GetItemCommand', throttle());
+    const read = await handler(event('POST', '/posts', JSON.stringify(post), { 'idempotency-key': 'k1' }));
+    table.failNext('PutItemCommand', throttle());
+    const write = await handler(event('POST', '/posts', JSON.stringify(post), { 'idempotency-key': 'k2' }));
+    for (const res of [read, write]) {
+      expect(res.statusCode).to.equal(503);
+      expect(json(res).error?.code).to.equal('THROTTLED');
+      expect(res.headers['retry-after']).to.equal('5');
+    }
+    expect(sfn.commandCalls(StartExecutionCommand)).to.have.length(0);
+    expect(await table.snapshot()).to.deep.equal([]);
   });
 
   it('treats ExecutionAlreadyExists as already started', async () => {

@@ -12,7 +12,7 @@ import { SESClient } from '@aws-sdk/client-ses';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { SesMailer } from '../../src/adapters/ses-mailer';
 import { MAX_SUBJECT_CHARS, MAX_SUMMARY_CHARS, parseApprovalTask } from '../../src/domain/approval-request';
-import type { PostStore, WorkflowStarter } from '../../src/domain/ports';
+import type { IdempotencyKeys, PostStore, WorkflowStarter } from '../../src/domain/ports';
 import { MAX_BODY_CHARS, MAX_POST_BYTES, MAX_TITLE_CHARS, POST_SUBJECT_PREFIX, excerpt, type Post } from '../../src/domain/post';
 import { codePointLength } from '../../src/domain/validation';
 import { renderAuthorEmail, type Outcome } from '../../src/email/author-email';
@@ -53,6 +53,9 @@ class CapturingStarter implements WorkflowStarter {
     this.input = input as ModerationInput;
   }
 }
+
+/** No Idempotency-Key is sent here: a key store that is never consulted. */
+const noKeys: IdempotencyKeys = { find: async () => undefined, claim: async () => undefined };
 
 const quietLogger: AppLogger = { info() {}, warn() {}, error() {}, addContext() {} } as unknown as AppLogger;
 
@@ -225,7 +228,7 @@ describe('a post accepted with 202 reaches its reviewers and its author', () => 
       fc.asyncProperty(fc.record({ title, body, authorEmail }), outcome, comment, async (submitted, end, said) => {
         runs++;
         const starter = new CapturingStarter();
-        const handler = createPostsHandler({ posts: new MemoryPostStore(), workflow: starter, logger: quietLogger, now: () => new Date('2026-11-28T09:00:00Z') });
+        const handler = createPostsHandler({ posts: new MemoryPostStore(), workflow: starter, keys: noKeys, logger: quietLogger, now: () => new Date('2026-11-28T09:00:00Z') });
         const json = JSON.stringify(submitted);
         expect(Buffer.byteLength(json), 'the generator stays within the request size').to.be.at.most(MAX_POST_BYTES);
 

@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
+import { ERROR_TABLE } from '../../src/domain/errors';
 import { startLocalStack, type LocalStack } from '../../src/local/local-stack';
 import { confirm, emailsWithSubject, getPost, inbox, linksOf, submitPost, waitFor } from '../support/local-client';
 
@@ -157,8 +158,17 @@ describe('local mode, end to end over HTTP', function () {
     const a = await submitPost(s.apiUrl, post, 'key-1');
     const b = await submitPost(s.apiUrl, post, 'key-1');
     expect(b.body.id).to.equal(a.body.id);
-    await reviewEmail(s, post.title);
+    // The key belongs to its author and its post: another body is refused, another author is another post.
+    const reused = await submitPost(s.apiUrl, { ...post, body: 'Another body.' }, 'key-1');
+    expect(reused.status).to.equal(422);
+    expect(reused.body).to.deep.include({ error: { code: 'IDEMPOTENCY_KEY_REUSED', message: ERROR_TABLE.IDEMPOTENCY_KEY_REUSED.message } });
+    const other = await submitPost(s.apiUrl, { ...post, authorEmail: 'other@example.com' }, 'key-1');
+    expect(other.status).to.equal(202);
+    expect(other.body.id).to.not.equal(a.body.id);
+    const subject = `Review requested: New post: ${post.title}`;
+    await waitFor('two review emails', async () => (emailsWithSubject(await inbox(s.inboxUrl), subject).length >= 2 ? true : undefined));
     expect([...s.stepFunctions.executions.values()].filter((e) => e.name === a.body.id)).to.have.length(1);
-    expect(emailsWithSubject(await inbox(s.inboxUrl), `Review requested: New post: ${post.title}`)).to.have.length(1);
+    expect(emailsWithSubject(await inbox(s.inboxUrl), subject)).to.have.length(2);
+    expect([...s.stepFunctions.executions.values()].filter((e) => e.name === other.body.id)).to.have.length(1);
   });
 });
