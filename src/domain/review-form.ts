@@ -14,11 +14,18 @@ export const MAX_COMMENT_CHARS = 2000;
  */
 export const MAX_VOTE_COMMENTS_CHARS = 50_000;
 /**
- * The most a comment of MAX_COMMENT_CHARS code points takes in a urlencoded form: 4 UTF-8 bytes
- * each, escaped as %XX. Form size limits leave room for it, so every comment we accept fits (a
- * line break sent as CR LF is 6 bytes for what is kept as one character).
+ * The comment field's `maxlength`. Browsers count it in UTF-16 units (an emoji is two), so twice
+ * MAX_COMMENT_CHARS always lets 2,000 characters through; a longer comment still reaches the
+ * server, which shows the form again with the text and says how much to cut.
  */
-export const MAX_ENCODED_COMMENT_CHARS = 12 * MAX_COMMENT_CHARS;
+export const MAX_COMMENT_FIELD_UNITS = 2 * MAX_COMMENT_CHARS;
+/**
+ * The most the comment field can take in a urlencoded form: 9 bytes per UTF-16 unit (a 3-byte
+ * character escaped as %XX%XX%XX; an emoji is 12 bytes for two units; a line break, one unit,
+ * is sent as %0D%0A). Form size limits leave room for it, so whatever the field lets through is
+ * read and answered with the form, never refused unread.
+ */
+export const MAX_ENCODED_COMMENT_CHARS = 9 * MAX_COMMENT_FIELD_UNITS;
 /** Control characters other than tab, LF and CR (C0, DEL, C1): none belongs in text a person wrote. */
 const COMMENT_FORBIDDEN = /[\u0000-\u0008\v\f\u000e-\u001f\u007f-\u009f]/;
 /** CR LF and a lone CR: browsers send a textarea's line breaks as CR LF; a comment keeps LF. */

@@ -1,4 +1,6 @@
 import { noActionNeededHtml, noActionNeededText, reviewClosedHtml, reviewClosedText, reviewRequestHtml, reviewRequestText } from './compiled-templates.generated';
+import { humanEpochTime, humanIsoTime, utcDateTime } from '../domain/human-time';
+import { quoteBlock } from './quote';
 import { compileTemplate } from './template';
 
 // Parsed once per container; every email after that is a walk over the tokens.
@@ -19,7 +21,7 @@ export interface ReviewEmailView {
   reviewer: string;
   approveUrl: string;
   rejectUrl: string;
-  /** Human-readable expiry, e.g. "on 5 Dec 2026, 14:00 UTC". */
+  /** Human-readable expiry, e.g. "Sat 5 Dec 2026, 14:00 UTC (in 7 days)" (see `formatExpiry`). */
   expiresAt: string;
 }
 
@@ -43,29 +45,38 @@ const SUBJECT_PREFIX: Record<ReviewEmailKind, string> = {
   escalation: 'Review requested (escalated)',
 };
 
-/** Fills the precompiled MJML (every value HTML-escaped by mustache) and the plain-text part. */
+/**
+ * Fills the precompiled MJML (every value HTML-escaped) and the plain-text part, where the real
+ * links come first and the request's own words follow, quoted (`> `), so text an author wrote
+ * cannot put a look-alike link above ours.
+ */
 export function renderReviewEmail(view: ReviewEmailView): RenderedEmail {
+  const filled = { ...view, reminder: view.kind === 'reminder' };
   return {
     subject: assertHeaderSafe(`${SUBJECT_PREFIX[view.kind ?? 'request']}: ${view.subject}`),
-    html: html.html({ ...view, reminder: view.kind === 'reminder' }),
-    text: text.text({ ...view, reminder: view.kind === 'reminder' }),
+    html: html.html(filled),
+    text: text.text({ ...filled, quoted: quoteBlock([view.subject, view.summary, view.details]) }),
   };
 }
 
-/** "Sat, 05 Dec 2026 14:00 UTC": unambiguous for reviewers anywhere. */
-export function formatExpiry(epochSeconds: number): string {
-  return new Date(epochSeconds * 1000).toUTCString().replace(/:\d\d GMT$/, ' UTC');
+/**
+ * "Sat 5 Dec 2026, 14:00 UTC (in 7 days)": unambiguous for reviewers anywhere, and how far off it
+ * is when the email is written; without `now`, the date and time alone.
+ */
+export function formatExpiry(epochSeconds: number, now?: Date): string {
+  return now ? humanEpochTime(epochSeconds, now) : utcDateTime(new Date(epochSeconds * 1000));
 }
 
 const noActionHtml = compileTemplate(noActionNeededHtml);
 const noActionText = compileTemplate(noActionNeededText);
 
-/** The short note to reviewers who had not answered when the request was decided. */
-export function renderNoActionEmail(view: { subject: string; decision: string; decidedBy: string; decidedAt: string }): RenderedEmail {
+/** The short note to reviewers who had not answered when the request was decided (`decidedAt` ISO, shown for people). */
+export function renderNoActionEmail(view: { subject: string; decision: string; decidedBy: string; decidedAt: string }, now: Date): RenderedEmail {
+  const filled = { ...view, decidedAt: humanIsoTime(view.decidedAt, now) };
   return {
     subject: assertHeaderSafe(`No action needed: ${view.subject}`),
-    html: noActionHtml.html(view),
-    text: noActionText.text(view),
+    html: noActionHtml.html(filled),
+    text: noActionText.text(filled),
   };
 }
 

@@ -8,13 +8,16 @@ export function htmlResponse(statusCode: number, body: string, extraHeaders: Rec
   return { statusCode, headers: { ...PAGE_HEADERS, ...extraHeaders }, body };
 }
 
-/** The error page for a person, with Retry-After when trying again later may work. */
-export function htmlError(err: ApprovalError, extraHeaders: Record<string, string> = {}): HttpResult {
+/**
+ * The error page for a person, with Retry-After when trying again later may work. `page` gives
+ * the time "decided at" is told from, and a comment the person sent that was not recorded.
+ */
+export function htmlError(err: ApprovalError, extraHeaders: Record<string, string> = {}, page: { now?: Date; typed?: string } = {}): HttpResult {
   const headers = { ...extraHeaders };
   const wait = retryAfter(err);
   if (wait) headers['retry-after'] = wait;
   if (err.code === 'METHOD_NOT_ALLOWED') headers.allow = 'GET, HEAD, POST';
-  return htmlResponse(ERROR_TABLE[err.code].status, errorPage(err), headers);
+  return htmlResponse(ERROR_TABLE[err.code].status, errorPage(err, page), headers);
 }
 
 export function header(event: APIGatewayProxyEventV2, name: string): string | undefined {

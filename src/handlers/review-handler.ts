@@ -7,7 +7,7 @@ import { MAX_ENCODED_COMMENT_CHARS } from '../domain/review-form';
 import { linkKeyVersion } from '../domain/review-link';
 import { logFailure, type AppLogger } from '../logger';
 import { confirmationPage, resultPage } from '../pages/review-page';
-import { checkReviewLink, decideReview, viewReview } from '../services/review-decision';
+import { FormRefused, checkReviewLink, decideReview, viewReview } from '../services/review-decision';
 import { assertSameOrigin, header, htmlError, htmlResponse, readBody, type HttpResult } from './http';
 
 /** What only a POST needs: KMS, Step Functions, and the mailer for "no action needed" notes. */
@@ -38,12 +38,20 @@ const MAX_QUERY_CHARS = 6144;
 export const MAX_REVIEW_FORM_BYTES = MAX_QUERY_CHARS + 256 + MAX_ENCODED_COMMENT_CHARS;
 const FORM_TYPE = 'application/x-www-form-urlencoded';
 
+/** The comment field of a form body, read leniently (it is only shown back, escaped), or undefined. */
+function typedComment(body: string): string | undefined {
+  return new URLSearchParams(body).get('comment')?.trim() || undefined;
+}
+
 /**
  * The link handler behind `/review` (API Gateway HTTP API, payload 2.0). GET shows the
  * confirmation page, HEAD only checks the link, POST records the decision; nothing else is allowed.
  */
 export function createReviewHandler(deps: ReviewHandlerDeps) {
   const now = deps.now ?? (() => new Date());
+
+  /** The comment a POST carried, shown back on an error page so it is not lost there. */
+  let typed: string | undefined;
 
   async function route(event: APIGatewayProxyEventV2): Promise<HttpResult> {
     const method = event.requestContext.http.method.toUpperCase();
@@ -63,22 +71,26 @@ export function createReviewHandler(deps: ReviewHandlerDeps) {
     const contentType = header(event, 'content-type')?.split(';')[0]?.trim().toLowerCase();
     if (contentType !== FORM_TYPE) throw new ApprovalError('LINK_MALFORMED');
     const body = readBody(event, MAX_REVIEW_FORM_BYTES);
+    typed = typedComment(body);
     assertSameOrigin(event);
     const keyring = await deps.keyring(linkKeyVersion(body));
     const decider = await deps.decider();
     const result = await decideReview(body, { store: deps.store, keyring, ...decider, leaseSeconds: deps.leaseSeconds }, now(), clientOf(event));
     deps.logger.info(result.progress ? 'vote recorded' : 'decision delivered', { decision: result.decision });
-    return htmlResponse(200, resultPage(result));
+    return htmlResponse(200, resultPage(result, now()));
   }
 
   return async (event: APIGatewayProxyEventV2, context?: Context): Promise<HttpResult> => {
     if (context) deps.logger.addContext(context);
+    typed = undefined;
     try {
       return await route(event);
     } catch (err) {
       const error = toApprovalError(err);
       logFailure(deps.logger, 'review', error, { method: event.requestContext.http.method });
-      const response = htmlError(error);
+      // No decision, or a comment refused: the form again, with what was typed and why.
+      if (error instanceof FormRefused) return htmlResponse(error.status, confirmationPage(error.form));
+      const response = htmlError(error, {}, { now: now(), typed });
       return event.requestContext.http.method.toUpperCase() === 'HEAD' ? { ...response, body: '' } : response;
     }
   };

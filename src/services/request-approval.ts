@@ -78,7 +78,7 @@ export async function emailReviewers(
       reviewer,
       approveUrl: reviewLink(deps, record, i, 'approve'),
       rejectUrl: reviewLink(deps, record, i, 'reject'),
-      expiresAt: formatExpiry(record.expiresAt),
+      expiresAt: formatExpiry(record.expiresAt, now),
       required: record.requiredApprovals > 1 ? record.requiredApprovals : undefined,
     });
     try {

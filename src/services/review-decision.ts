@@ -1,5 +1,5 @@
 import { auditEvent, type ClientInfo } from '../domain/audit';
-import { ApprovalError, toApprovalError, type DecisionFacts } from '../domain/errors';
+import { ApprovalError, ERROR_TABLE, toApprovalError, type DecisionFacts, type ErrorCode } from '../domain/errors';
 import type { MacKeyring } from '../domain/mac-keyring';
 import {
   decisionFromAction,
@@ -13,10 +13,11 @@ import {
   type TokenCipher,
   type Voter,
 } from '../domain/ports';
-import { checkComment, checkDecision, parseReviewForm } from '../domain/review-form';
+import { humanEpochTime } from '../domain/human-time';
+import { checkComment, checkDecision, maxCommentChars, parseReviewForm, type ReviewForm } from '../domain/review-form';
 import { csrfToken, linkQuery, parseLinkQuery, verifyCsrfToken, verifyLink, type SignedLink } from '../domain/review-link';
 import { openToken } from '../domain/sealed-token';
-import { formatExpiry, renderNoActionEmail } from '../email/review-email';
+import { renderNoActionEmail } from '../email/review-email';
 import type { ConfirmView, ResultView } from '../pages/review-page';
 
 export interface ReviewDeps {
@@ -70,46 +71,87 @@ export function checkReviewLink(rawQuery: string, keyring: MacKeyring, now: Date
 }
 
 /**
- * GET: verify the link (before reading anything), then read the request and describe the
- * confirmation page. Never decrypts and never changes the request; the first open per reviewer
- * is added to the audit trail.
+ * A form that cannot be used as sent: no decision chosen, or a comment refused. Nothing was
+ * decided or written; `form` is the confirmation form again, with the comment as typed and why.
  */
-export async function viewReview(rawQuery: string, deps: Pick<ReviewDeps, 'store' | 'keyring'>, now: Date, client: ClientInfo = {}): Promise<ConfirmView> {
-  const link = checkReviewLink(rawQuery, deps.keyring, now);
-  const record = await deps.store.get(link.requestId);
-  const voter: Voter = { kind: 'reviewer', index: link.reviewer };
-  if (!record || record.status !== 'PENDING' || record.votes[voteKey(voter)]) throw refusal(record, seconds(now), voter);
+export class FormRefused extends ApprovalError {
+  constructor(
+    reason: ApprovalError,
+    readonly form: ConfirmView,
+  ) {
+    super(reason.code, { details: reason.details, cause: reason });
+  }
+}
+
+/** What a pending request shows on its confirmation form, for this link and this reviewer. */
+function confirmView(record: ApprovalRecord, link: SignedLink, keyring: MacKeyring, now: Date): ConfirmView {
   const reviewer = record.reviewers[link.reviewer];
   if (!reviewer) throw new ApprovalError('LINK_INVALID');
-  if (!record.opened.includes(link.reviewer)) {
-    // Best effort: a lost audit line must not cost the reviewer the page.
-    await deps.store.recordOpened(record.requestId, link.reviewer, auditEvent('opened', now, `r${link.reviewer}`, deps.keyring, client, link.action)).catch(() => undefined);
-  }
   const hidden: Record<string, string> = Object.fromEntries(new URLSearchParams(linkQuery(link)));
-  hidden.t = csrfToken(link, deps.keyring);
+  hidden.t = csrfToken(link, keyring);
   return {
     subject: record.subject,
     summary: record.summary,
     details: record.details,
     requestedBy: record.requestedBy,
     reviewer,
-    action: link.action,
-    expiresAt: formatExpiry(record.expiresAt),
+    expiresAt: humanEpochTime(record.expiresAt, now),
     hidden,
+    commentLimit: maxCommentChars(record.requiredApprovals),
     ...(record.requiredApprovals > 1 ? { progress: { approvals: record.requiredApprovals - record.approvalsNeeded, required: record.requiredApprovals } } : {}),
   };
 }
 
+/** A pending request this reviewer has not voted on yet, or the refusal to show instead. */
+async function openRecord(link: SignedLink, store: RequestStore, now: Date): Promise<ApprovalRecord> {
+  const record = await store.get(link.requestId);
+  const voter: Voter = { kind: 'reviewer', index: link.reviewer };
+  if (!record || record.status !== 'PENDING' || record.votes[voteKey(voter)]) throw refusal(record, seconds(now), voter);
+  return record;
+}
+
 /**
- * POST from a review link: verify link and CSRF token, then vote (see `decide`).
+ * GET: verify the link (before reading anything), then read the request and describe the
+ * confirmation page. Never decrypts and never changes the request; the first open per reviewer
+ * is added to the audit trail.
+ */
+export async function viewReview(rawQuery: string, deps: Pick<ReviewDeps, 'store' | 'keyring'>, now: Date, client: ClientInfo = {}): Promise<ConfirmView> {
+  const link = checkReviewLink(rawQuery, deps.keyring, now);
+  const record = await openRecord(link, deps.store, now);
+  const view = confirmView(record, link, deps.keyring, now);
+  if (!record.opened.includes(link.reviewer)) {
+    // Best effort: a lost audit line must not cost the reviewer the page.
+    await deps.store.recordOpened(record.requestId, link.reviewer, auditEvent('opened', now, `r${link.reviewer}`, deps.keyring, client, link.action)).catch(() => undefined);
+  }
+  return view;
+}
+
+/** The form again, with what was typed and the reason in plain words, when the request still takes a vote. */
+async function formAgain(form: ReviewForm, reason: ApprovalError, deps: Pick<ReviewDeps, 'store' | 'keyring'>, now: Date): Promise<FormRefused> {
+  const record = await openRecord(form.link, deps.store, now);
+  const problem = reason.details?.[0] ?? ERROR_TABLE[reason.code].message;
+  return new FormRefused(reason, { ...confirmView(record, form.link, deps.keyring, now), comment: form.comment ?? '', problem });
+}
+
+const FORM_PROBLEMS = new Set<ErrorCode>(['INVALID_DECISION', 'INVALID_COMMENT']);
+
+/**
+ * POST from a review link: verify link and CSRF token, then vote (see `decide`). A form sent
+ * without a decision (no button pressed) or with a comment that cannot be used decides nothing
+ * and is answered with FormRefused: the form again, the comment as typed.
  */
 export async function decideReview(body: string, deps: ReviewDeps, now: Date, client: ClientInfo = {}): Promise<ResultView> {
   const form = parseReviewForm(body);
   verifyLink(form.link, deps.keyring, seconds(now));
   verifyCsrfToken(form.link, deps.keyring, form.csrf);
-  const decision = decisionFromAction(checkDecision(form.decision));
-  const comment = checkComment(form.comment);
-  return decide({ requestId: form.link.requestId, voter: { kind: 'reviewer', index: form.link.reviewer }, decision, comment, linkCiphertext: form.link.ciphertext }, deps, now, client);
+  try {
+    const decision = decisionFromAction(checkDecision(form.decision));
+    const comment = checkComment(form.comment);
+    return await decide({ requestId: form.link.requestId, voter: { kind: 'reviewer', index: form.link.reviewer }, decision, comment, linkCiphertext: form.link.ciphertext }, deps, now, client);
+  } catch (err) {
+    if (err instanceof ApprovalError && FORM_PROBLEMS.has(err.code)) throw await formAgain(form, err, deps, now);
+    throw err;
+  }
 }
 
 export interface VoteInput {
@@ -162,6 +204,8 @@ export async function decide(input: VoteInput, deps: ReviewDeps, now: Date, clie
       !current.votes[voteKey(voter)] &&
       current.approvalsNeeded > 1;
     if (openApproval) {
+      // Approvals that do not decide share the quorum's comment budget (see maxCommentChars).
+      checkComment(comment, maxCommentChars(current.requiredApprovals));
       const voted = await deps.store.recordVote({ ...claim, voter });
       if (voted.recorded) {
         const { record } = voted;
@@ -225,15 +269,15 @@ export async function deliver(
     throw error;
   }
   await deps.store.completeDecision(requestId, lease, facts.decision, auditEvent(undo ? 'delivered' : 'recovered', now, 'system', deps.keyring, {}, facts.decision));
-  await tellTheOthers(record, facts, deps);
+  await tellTheOthers(record, facts, deps, now);
   return { subject: record.subject, ...facts, comment: record.comment };
 }
 
 /** Reviewers who had not voted learn that no action is needed. Best effort, after the decision. */
-async function tellTheOthers(record: ApprovalRecord, facts: DecisionFacts, deps: ReviewDeps): Promise<void> {
+async function tellTheOthers(record: ApprovalRecord, facts: DecisionFacts, deps: ReviewDeps, now: Date): Promise<void> {
   if (!deps.mailer) return;
   const voted = new Set(Object.keys(record.votes));
-  const email = renderNoActionEmail({ subject: record.subject, ...facts });
+  const email = renderNoActionEmail({ subject: record.subject, ...facts }, now);
   for (const [i, reviewer] of record.reviewers.entries()) {
     if (voted.has(`r${i}`)) continue;
     await deps.mailer.send({ to: reviewer, ...email }).catch(() => undefined);

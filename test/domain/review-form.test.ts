@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { ApprovalError } from '../../src/domain/errors';
-import { MAX_COMMENT_CHARS, MAX_ENCODED_COMMENT_CHARS, MAX_VOTE_COMMENTS_CHARS, checkComment, checkDecision, maxCommentChars, parseReviewForm } from '../../src/domain/review-form';
+import { MAX_COMMENT_CHARS, MAX_COMMENT_FIELD_UNITS, MAX_ENCODED_COMMENT_CHARS, MAX_VOTE_COMMENTS_CHARS, checkComment, checkDecision, maxCommentChars, parseReviewForm } from '../../src/domain/review-form';
 
 const GRIN = '\u{1F600}';
 
@@ -108,8 +108,12 @@ describe('review form', () => {
       expect(form).to.deep.include({ decision: 'reject', comment: 'a <b>\r\n& "c"' });
     });
 
-    it('leaves room in the form for the longest comment of 4-byte characters', () => {
-      expect(new URLSearchParams({ comment: GRIN.repeat(MAX_COMMENT_CHARS) }).toString().length).to.be.at.most(MAX_ENCODED_COMMENT_CHARS + 'comment='.length);
+    it('leaves room in the form for whatever the comment field lets through (maxlength counts UTF-16 units)', () => {
+      const encoded = (text: string) => new URLSearchParams({ comment: text }).toString().length - 'comment='.length;
+      expect(encoded(GRIN.repeat(MAX_COMMENT_CHARS))).to.be.at.most(MAX_ENCODED_COMMENT_CHARS);
+      expect(encoded('\u20ac'.repeat(MAX_COMMENT_FIELD_UNITS))).to.equal(MAX_ENCODED_COMMENT_CHARS);
+      expect(encoded('\r\n'.repeat(MAX_COMMENT_FIELD_UNITS))).to.be.at.most(MAX_ENCODED_COMMENT_CHARS);
+      expect(GRIN.repeat(MAX_COMMENT_CHARS).length).to.equal(MAX_COMMENT_FIELD_UNITS);
     });
   });
 });

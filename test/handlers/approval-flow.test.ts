@@ -76,8 +76,9 @@ describe('approval flow (request Lambda → email → link handler)', () => {
     await h.submit();
     const [alice] = sentEmails();
     await h.confirm(alice!.approveUrl);
-    const decidedAt = h.clock.now.toISOString();
-    h.clock.advance(30);
+    const decidedAt = 'Sat 28 Nov 2026, 09:00 UTC (1 minute ago)';
+    expect(h.clock.now.toISOString()).to.equal('2026-11-28T09:00:00.000Z');
+    h.clock.advance(60);
 
     const again = await h.confirm(alice!.approveUrl);
     expect(again.statusCode).to.equal(409);

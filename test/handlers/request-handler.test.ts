@@ -41,8 +41,8 @@ describe('request Lambda', () => {
     const [email] = sentEmails();
 
     expect(email!.html).to.not.include('<script>alert(1)</script>').and.not.include('<img src=x');
-    expect(email!.html).to.include('&lt;script&gt;alert(1)&lt;&#x2F;script&gt;');
-    expect(email!.text).to.include('<script>alert(1)</script> & "quotes"');
+    expect(email!.html).to.include('&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;quotes&quot;');
+    expect(email!.text).to.include('> <script>alert(1)</script> & "quotes"');
     expect(email!.subject).to.equal('Review requested: <script>alert(1)</script> & "quotes"');
   });
 
@@ -56,8 +56,9 @@ describe('request Lambda', () => {
     const anchors = alice!.html.match(/<a\s[^>]*>/g) ?? [];
     expect(anchors).to.have.length(2);
     for (const a of anchors) expect(a).to.include('ses:no-track');
-    const hrefs = anchors.map((a) => /href="([^"]+)"/.exec(a)![1]!.replace(/&#x2F;/g, '/').replace(/&#x3D;/g, '=').replace(/&amp;/g, '&'));
-    expect(hrefs).to.deep.equal([alice!.approveUrl, alice!.rejectUrl]);
+    // Attribute values escape only & and ": the link reads as itself, no &#x2F; or &#x3D;.
+    const hrefs = anchors.map((a) => /href="([^"]+)"/.exec(a)![1]!);
+    expect(hrefs).to.deep.equal([alice!.approveUrl, alice!.rejectUrl].map((url) => url.replace(/&/g, '&amp;')));
   });
 
   it('opens both links from the email on the link handler', async () => {
@@ -66,7 +67,7 @@ describe('request Lambda', () => {
     for (const url of [alice!.approveUrl, alice!.rejectUrl]) {
       const page = await h.open(url);
       expect(page.statusCode).to.equal(200);
-      expect(page.body).to.include('Confirm decision');
+      expect(page.body).to.include('<textarea id="comment"').and.include('value="approve"').and.include('value="reject"');
     }
   });
 
