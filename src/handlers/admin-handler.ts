@@ -1,6 +1,7 @@
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { SESSION_COOKIE, clearSessionCookie, keyVersionOfToken, readCookie, type AdminSession, type SignInLedger } from '../domain/admin-auth';
 import { ApprovalError, ERROR_TABLE, retryAfter, toApprovalError, type ErrorCode } from '../domain/errors';
+import { humanIsoTime } from '../domain/human-time';
 import type { KeyringSource } from '../domain/mac-keyring';
 import type { Mailer, RequestStore } from '../domain/ports';
 import { MAX_ENCODED_COMMENT_CHARS } from '../domain/review-form';
@@ -158,7 +159,12 @@ export function createAdminHandler(deps: AdminHandlerDeps) {
         return respond(200, signInConfirmPage({ token: checked }));
       }
       if (method !== 'POST') throw new MethodNotAllowed('GET, HEAD, POST');
-      const form = readForm(event, { optional: ['token'] });
+      const form = readForm(event, { optional: ['token', 'confirm'] });
+      if (form.confirm !== 'sign-in') {
+        // Sent without pressing the button (a scanner submitting the form): nothing is used up.
+        const token = checkSignInLink(form.token, { keyring: await deps.keyring(keyVersionOfToken(form.token)), admins }, now());
+        return respond(400, signInConfirmPage({ token, message: 'Press Sign in to continue: nothing has happened yet.' }));
+      }
       const signedIn = await completeSignIn(form.token, { keyring: await deps.keyring(keyVersionOfToken(form.token)), admins, ledger: deps.ledger }, now());
       deps.logger.info('admin signed in');
       return seeOther(ADMIN_PATHS.dashboard, [signedIn.setCookie]);
@@ -166,17 +172,28 @@ export function createAdminHandler(deps: AdminHandlerDeps) {
 
     if (path === ADMIN_PATHS.decide) {
       if (method !== 'POST') throw new MethodNotAllowed('POST');
-      const form = readForm(event, { required: ['requestId', 'decision'], optional: ['csrf', 'comment'] });
+      // `decision` is the pressed button: absent when none was, which decides nothing.
+      const form = readForm(event, { required: ['requestId'], optional: ['csrf', 'comment', 'decision'] });
       const signedIn = await session(event);
       const keyring = await deps.keyring(signedIn.keyVersion);
       const decider = await deps.decider();
-      const result = await adminDecide(
-        signedIn,
-        { requestId: form.requestId!, csrf: form.csrf, decision: form.decision!, comment: form.comment },
-        { store: deps.store, keyring, admins, ...decider, leaseSeconds: deps.leaseSeconds },
-        now(),
-        clientOf(event),
-      );
+      let result;
+      try {
+        result = await adminDecide(
+          signedIn,
+          { requestId: form.requestId!, csrf: form.csrf, decision: form.decision ?? '', comment: form.comment },
+          { store: deps.store, keyring, admins, ...decider, leaseSeconds: deps.leaseSeconds },
+          now(),
+          clientOf(event),
+        );
+      } catch (err) {
+        // No decision chosen, or a comment refused (checked after the CSRF token): the request's
+        // page again, with the comment as typed and why, rather than an error page that loses it.
+        if (!(err instanceof ApprovalError) || (err.code !== 'INVALID_DECISION' && err.code !== 'INVALID_COMMENT')) throw err;
+        deps.logger.warn('admin decision refused', { code: err.code });
+        const detail = await requestDetail(form.requestId!, signedIn, { store: deps.store, keyring }, now());
+        return respond(400, requestPage({ ...detail, comment: form.comment ?? '', problem: err.details?.[0] ?? ERROR_TABLE[err.code].message }));
+      }
       deps.logger.info('admin decision delivered', { decision: result.decision });
       return seeOther(ADMIN_PATHS.dashboard);
     }
@@ -212,17 +229,17 @@ export function createAdminHandler(deps: AdminHandlerDeps) {
     } catch (err) {
       const error = toApprovalError(err);
       logFailure(deps.logger, 'admin request', error, { method });
-      response = errorResponse(error, sentSessionCookie(event));
+      response = errorResponse(error, sentSessionCookie(event), now());
     }
     return method === 'HEAD' ? { ...response, body: '' } : response;
   };
 }
 
 /** The error page: stable code, plain words, who decided when that is the news; never exception text. */
-function errorResponse(error: ApprovalError, cookieSent: boolean): HttpResult {
+function errorResponse(error: ApprovalError, cookieSent: boolean, now: Date): HttpResult {
   const entry = ERROR_TABLE[error.code];
   const words = ADMIN_WORDS[error.code] ?? entry;
-  const decided = error.decided ? ` It was ${error.decided.decision} by ${error.decided.decidedBy} at ${error.decided.decidedAt}.` : '';
+  const decided = error.decided ? ` It was ${error.decided.decision} by ${error.decided.decidedBy} at ${humanIsoTime(error.decided.decidedAt, now)}.` : '';
   const headers: Record<string, string> = {};
   const wait = retryAfter(error);
   if (wait) headers['retry-after'] = wait;

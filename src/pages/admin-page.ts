@@ -4,6 +4,8 @@
  * Every inserted value goes through mustache's `{{…}}` escaping; only the style is inserted raw.
  */
 import Mustache from 'mustache';
+import { humanIsoTime, humanTime, utcDateTime } from '../domain/human-time';
+import { MAX_COMMENT_FIELD_UNITS } from '../domain/review-form';
 import { pageHeaders } from './page-headers';
 import { STYLE as BASE_STYLE } from './review-page';
 
@@ -12,8 +14,8 @@ main.wide{max-width:72rem}table{border-collapse:collapse;width:100%;margin:1rem 
 th,td{text-align:left;padding:.45rem .5rem;border-bottom:1px solid #e4e7eb;vertical-align:top}
 input[type=email]{width:100%;box-sizing:border-box;padding:.5rem;font:inherit}
 nav{display:flex;gap:1rem;align-items:center;margin-bottom:1rem}nav form{margin-left:auto}
-form.decide{display:flex;gap:.4rem;margin:0 0 .3rem}form.decide input[type=text]{padding:.3rem;min-width:9rem}
-form.decide button,nav button{padding:.3rem .8rem;font-size:.9rem}form.decide button{min-width:5.5rem}button.reject{background:#b42318}
+form.decide{margin:0 0 .3rem}form.decide textarea{padding:.3rem;min-width:12rem}form.decide p{display:flex;gap:.4rem;margin:.3rem 0 0}
+form.decide button,nav button{padding:.3rem .8rem;font-size:.9rem}form.decide button{min-width:5.5rem}
 .notice{background:#fef3c7;padding:.6rem;border-radius:4px}.nowrap{white-space:nowrap}`;
 
 /** Headers for every admin page: the CSP allows exactly ADMIN_STYLE, no scripts, forms to this origin. */
@@ -74,6 +76,10 @@ export interface RequestView {
   now?: number;
   request: RequestSummary;
   audit: AuditEntry[];
+  /** When a decision was refused: the comment as typed, shown again in the form. */
+  comment?: string;
+  /** When a decision was refused: why nothing was decided, in plain words. */
+  problem?: string;
 }
 
 const LAYOUT = `<!doctype html>
@@ -100,21 +106,21 @@ const SIGN_IN_SENT = `<h1>Check your email</h1>
 <p>{{text}}</p>
 <p class="muted">You can close this page.</p>`;
 
+// Only the pressed button sends `confirm`: a scanner that submits the form as it stands signs nobody in.
 const SIGN_IN_CONFIRM = `<h1>Admin sign-in</h1>
+{{#message}}<p class="notice" role="alert">{{message}}</p>{{/message}}
 <form method="post" action="${ADMIN_PATHS.session}">
 <input type="hidden" name="token" value="{{token}}">
-<p><button type="submit">Sign in</button></p>
+<p><button type="submit" name="confirm" value="sign-in">Sign in</button></p>
 </form>
 <p class="muted">The link works once: continue here, not from another copy of it.</p>`;
 
+// One form, two buttons: the pressed one sends the decision, and the comment goes with either.
 const DECIDE = `<form method="post" action="${ADMIN_PATHS.decide}" class="decide">
-<input type="hidden" name="requestId" value="{{requestId}}"><input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="decision" value="approve">
-<input type="text" name="comment" maxlength="1000" autocomplete="off" placeholder="Comment (optional)" aria-label="Comment with approval">
-<button type="submit">Approve</button></form>
-<form method="post" action="${ADMIN_PATHS.decide}" class="decide">
-<input type="hidden" name="requestId" value="{{requestId}}"><input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="decision" value="reject">
-<input type="text" name="comment" maxlength="1000" autocomplete="off" placeholder="Comment (optional)" aria-label="Comment with rejection">
-<button type="submit" class="reject">Reject</button></form>`;
+<input type="hidden" name="requestId" value="{{requestId}}"><input type="hidden" name="csrf" value="{{csrf}}">
+{{#problem}}<p class="problem" id="problem-{{requestId}}" role="alert"><strong>Nothing was decided yet.</strong> {{problem}}</p>{{/problem}}
+<textarea name="comment" rows="2" maxlength="${MAX_COMMENT_FIELD_UNITS}" autocomplete="off" placeholder="Comment (optional)" aria-label="Comment on {{subject}} (optional)">{{comment}}</textarea>
+<p><button type="submit" name="decision" value="approve" class="approve">Approve</button><button type="submit" name="decision" value="reject" class="reject">Reject</button></p></form>`;
 
 const DASHBOARD = `<h1>Approval requests</h1>
 <h2>Pending</h2>
@@ -126,7 +132,7 @@ const DASHBOARD = `<h1>Approval requests</h1>
 {{^pending}}<p class="muted">Nothing is waiting for a decision.</p>{{/pending}}
 <h2>Decided</h2>
 {{#decided.length}}<table><thead><tr><th>Request</th><th>Outcome</th><th>By</th><th>When</th></tr></thead><tbody>
-{{#decided}}<tr><td><a href="{{href}}">{{subject}}</a></td><td>{{outcome}}</td><td>{{decidedBy}}</td><td class="nowrap">{{decidedAt}}</td></tr>
+{{#decided}}<tr><td><a href="{{href}}">{{subject}}</a></td><td>{{outcome}}</td><td>{{decidedBy}}</td><td>{{decidedAt}}</td></tr>
 {{/decided}}</tbody></table>{{/decided.length}}
 {{^decided}}<p class="muted">No decided requests.</p>{{/decided}}`;
 
@@ -136,19 +142,19 @@ const REQUEST = `<p class="muted">Request {{requestId}}{{#requestedBy}} · by {{
 <tr><th>Status</th><td>{{status}}</td></tr>
 <tr><th>Reviewers</th><td>{{reviewers}}</td></tr>
 <tr><th>Created</th><td>{{createdAt}}</td></tr>
-<tr><th>Expires</th><td>{{expiresAt}}{{#timeLeft}} ({{timeLeft}} left){{/timeLeft}}</td></tr>
+<tr><th>Expires</th><td>{{expiresAt}}</td></tr>
 <tr><th>Approvals</th><td>{{approvals}}</td></tr>
 {{#outcome}}<tr><th>Outcome</th><td>{{outcome}}{{#decidedBy}} by {{decidedBy}}{{/decidedBy}}{{#decidedAt}} at {{decidedAt}}{{/decidedAt}}</td></tr>{{/outcome}}
 </tbody></table>
 {{#open}}<h2>Decide</h2>{{> decide}}{{/open}}
 <h2>Votes</h2>
 {{#votes.length}}<table><thead><tr><th>Reviewer</th><th>Vote</th><th>When</th><th>Comment</th></tr></thead><tbody>
-{{#votes}}<tr><td>{{reviewer}}</td><td>{{decision}}</td><td class="nowrap">{{at}}</td><td>{{comment}}</td></tr>
+{{#votes}}<tr><td>{{reviewer}}</td><td>{{decision}}</td><td>{{at}}</td><td class="details">{{comment}}</td></tr>
 {{/votes}}</tbody></table>{{/votes.length}}
 {{^votes}}<p class="muted">No votes yet.</p>{{/votes}}
 <h2>Audit trail</h2>
 {{#audit.length}}<table><thead><tr><th>When</th><th>Event</th><th>Actor</th><th>Detail</th></tr></thead><tbody>
-{{#audit}}<tr><td class="nowrap">{{at}}</td><td>{{type}}</td><td>{{actor}}</td><td>{{detail}}</td></tr>
+{{#audit}}<tr><td>{{at}}</td><td>{{type}}</td><td>{{actor}}</td><td>{{detail}}</td></tr>
 {{/audit}}</tbody></table>{{/audit.length}}
 {{^audit}}<p class="muted">No events recorded.</p>{{/audit}}`;
 
@@ -179,17 +185,23 @@ export function humanDuration(seconds: number): string {
   return `${Math.floor(s / 86_400)} d`;
 }
 
-/** Seconds since the epoch as "2026-05-01 10:00 UTC": the same for every reader, whatever their zone. */
-function utcTime(epochSeconds: number): string {
-  const date = new Date(epochSeconds * 1000);
-  return Number.isNaN(date.getTime()) ? String(epochSeconds) : `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+/**
+ * A time as people read it, "Fri 1 May 2026, 10:00 UTC (3 days ago)": the same for every reader,
+ * whatever their zone, and how far it is from `now` (seconds since the epoch) when that is known.
+ * Text that is not a time is shown as it is (escaped).
+ */
+function when(iso: string | undefined, now: number | undefined): string {
+  if (!iso) return '';
+  if (now !== undefined) return humanIsoTime(iso, new Date(now * 1000));
+  const ms = Date.parse(iso);
+  return Number.isNaN(ms) ? iso : utcDateTime(new Date(ms));
 }
 
-/** An ISO time in the same form; text that is not a time is shown as it is (escaped). */
-function isoTime(iso: string | undefined): string {
-  if (!iso) return '';
-  const ms = Date.parse(iso);
-  return Number.isNaN(ms) ? iso : utcTime(ms / 1000);
+/** Seconds since the epoch, as `when` writes it. */
+function whenEpoch(epochSeconds: number, now: number | undefined): string {
+  const date = new Date(epochSeconds * 1000);
+  if (Number.isNaN(date.getTime())) return String(epochSeconds);
+  return now === undefined ? utcDateTime(date) : humanTime(date, new Date(now * 1000));
 }
 
 function timeLeft(expiresAt: number, now: number): string {
@@ -212,7 +224,7 @@ function outcome(r: RequestSummary): string {
  * The fields a template reads for one request. Every key is set (to '' when absent) so mustache
  * never falls back to a same-named value from the page around it.
  */
-function requestRow(r: RequestSummary, now: number) {
+function requestRow(r: RequestSummary, now: number | undefined) {
   const created = Date.parse(r.createdAt);
   return {
     requestId: r.requestId,
@@ -222,12 +234,15 @@ function requestRow(r: RequestSummary, now: number) {
     reviewers: r.reviewers.join(', '),
     status: r.status,
     open: r.status === 'PENDING',
-    age: Number.isNaN(created) ? '' : humanDuration(now - created / 1000),
-    timeLeft: timeLeft(r.expiresAt, now),
+    age: Number.isNaN(created) || now === undefined ? '' : humanDuration(now - created / 1000),
+    timeLeft: now === undefined ? '' : timeLeft(r.expiresAt, now),
     approvals: approvals(r),
     outcome: outcome(r),
     decidedBy: r.decidedBy ?? '',
-    decidedAt: isoTime(r.decidedAt),
+    decidedAt: when(r.decidedAt, now),
+    // Set for the decide form (a partial): a refused decision's text and reason, never the page's.
+    comment: '',
+    problem: '',
   };
 }
 
@@ -248,8 +263,8 @@ export function signInSentPage(): string {
  * so mail scanners that fetch links do not use up the single-use token; and the session cookie is
  * set in answer to a same-site POST, so the SameSite=Strict cookie is sent on the redirect after it.
  */
-export function signInConfirmPage(view: { token: string }): string {
-  return page('Admin sign-in', SIGN_IN_CONFIRM, { token: view.token });
+export function signInConfirmPage(view: { token: string; message?: string }): string {
+  return page('Admin sign-in', SIGN_IN_CONFIRM, { token: view.token, message: view.message ?? '' });
 }
 
 /** Pending requests with approve/reject forms, and decided ones with outcome, who and when. */
@@ -262,19 +277,23 @@ export function dashboardPage(view: DashboardView): string {
   });
 }
 
-/** One request: its facts, votes, decide forms while pending, and the audit trail. */
+/**
+ * One request: its facts, votes, decide form while pending (with a refused decision's comment
+ * and reason, when there was one), and the audit trail. Every time is written for people.
+ */
 export function requestPage(view: RequestView): string {
   const r = view.request;
-  const row = requestRow(r, view.now ?? 0);
+  const row = requestRow(r, view.now);
   return signedInPage(`Request: ${r.subject}`, REQUEST, {
     admin: view.admin,
     csrf: view.csrf,
     ...row,
-    timeLeft: view.now === undefined || !row.open ? '' : row.timeLeft,
-    createdAt: isoTime(r.createdAt),
-    expiresAt: utcTime(r.expiresAt),
-    votes: r.votes.map((v) => ({ reviewer: v.reviewer, decision: v.decision, at: isoTime(v.at), comment: v.comment ?? '' })),
-    audit: view.audit.map((e) => ({ type: e.type, at: isoTime(e.at), actor: e.actor, detail: e.detail ?? '' })),
+    comment: view.comment ?? '',
+    problem: view.problem ?? '',
+    createdAt: when(r.createdAt, view.now),
+    expiresAt: whenEpoch(r.expiresAt, view.now),
+    votes: r.votes.map((v) => ({ reviewer: v.reviewer, decision: v.decision, at: when(v.at, view.now), comment: v.comment ?? '' })),
+    audit: view.audit.map((e) => ({ type: e.type, at: when(e.at, view.now), actor: e.actor, detail: e.detail ?? '' })),
   });
 }
 

@@ -111,7 +111,7 @@ export async function requestSignIn(email: string, deps: SignInRequestDeps, now:
   const message = renderAdminSignInEmail({
     admin: issued.email,
     signInUrl: `${deps.baseUrl}${ADMIN_PATHS.session}?token=${issued.token}`,
-    expiresAt: formatExpiry(issued.expiresAt),
+    expiresAt: formatExpiry(issued.expiresAt, now),
   });
   if (!address) return 'not-admin';
   try {

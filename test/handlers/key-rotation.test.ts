@@ -250,7 +250,7 @@ describe('key rotation across warm and fresh containers', () => {
     async function signIn(token: string, opener: Admin, confirmer = opener): Promise<string> {
       const page = await opener(adminEvent('GET', '/admin/session', { query: `token=${token}` }));
       expect(page.statusCode, bodyOf(page)).to.equal(200);
-      const res = await confirmer(adminEvent('POST', '/admin/session', { form: { token } }));
+      const res = await confirmer(adminEvent('POST', '/admin/session', { form: { token, confirm: 'sign-in' } }));
       expect(res.statusCode, bodyOf(res)).to.equal(303);
       const pair = res.cookies![0]!.split(';')[0]!;
       rememberSecret(pair.slice(pair.indexOf('=') + 1));

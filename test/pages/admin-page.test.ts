@@ -57,12 +57,13 @@ const decided = summary({
   decidedAt: '2030-03-17T17:46:40.000Z',
 });
 
-/** The forms of a page: action and hidden fields by name. */
-function formsOf(html: string): { action: string; hidden: Record<string, string>; inputs: string[] }[] {
+/** The forms of a page: action, hidden fields by name, the fields a person fills, and what each named button sends. */
+function formsOf(html: string): { action: string; hidden: Record<string, string>; inputs: string[]; buttons: string[] }[] {
   return [...html.matchAll(/<form method="post" action="([^"]*)"[^>]*>([\s\S]*?)<\/form>/g)].map(([, action, body]) => ({
     action: action!,
     hidden: Object.fromEntries([...body!.matchAll(/<input type="hidden" name="([^"]*)" value="([^"]*)">/g)].map(([, n, v]) => [n!, v!])),
-    inputs: [...body!.matchAll(/<input type="(?:text|email)"[^>]* name="([^"]*)"/g)].map(([, n]) => n!),
+    inputs: [...body!.matchAll(/<(?:input type="(?:text|email)"|textarea)[^>]* name="([^"]*)"/g)].map(([, n]) => n!),
+    buttons: [...body!.matchAll(/<button type="submit" name="([^"]*)" value="([^"]*)"/g)].map(([, n, v]) => `${n!}=${v!}`),
   }));
 }
 
@@ -94,7 +95,7 @@ describe('admin pages', () => {
     it('posts the email field to /admin/sign-in, with no CSRF field (it needs no session)', () => {
       const forms = formsOf(signInPage());
       expect(forms).to.have.length(1);
-      expect(forms[0]).to.deep.equal({ action: '/admin/sign-in', hidden: {}, inputs: ['email'] });
+      expect(forms[0]).to.deep.equal({ action: '/admin/sign-in', hidden: {}, inputs: ['email'], buttons: [] });
     });
 
     it('escapes the message', () => {
@@ -111,9 +112,10 @@ describe('admin pages', () => {
       expect(html).to.not.include('@');
     });
 
-    it('confirms a sign-in link with a POST of the token, escaped, to /admin/session', () => {
+    it('confirms a sign-in link with a POST of the token, escaped, to /admin/session, only from its pressed button', () => {
       const forms = formsOf(signInConfirmPage({ token: 'abc_-123' }));
-      expect(forms).to.deep.equal([{ action: '/admin/session', hidden: { token: 'abc_-123' }, inputs: [] }]);
+      expect(forms).to.deep.equal([{ action: '/admin/session', hidden: { token: 'abc_-123' }, inputs: [], buttons: ['confirm=sign-in'] }]);
+      expect(signInConfirmPage({ token: 'x', message: 'Press Sign in <now>' })).to.include('role="alert">Press Sign in &lt;now&gt;');
       expectNoRawMarkup(signInConfirmPage({ token: EVIL }));
     });
   });
@@ -135,18 +137,17 @@ describe('admin pages', () => {
       expect(html).to.include('href="&#x2F;admin&#x2F;requests&#x2F;BBBBBBBBBBBBBBBBBBBBBB"');
     });
 
-    it('gives each pending row an approve and a reject form posting to /admin/decide with requestId, csrf, decision and a comment', () => {
-      const forms = formsOf(dashboardPage(view)).filter((f) => f.action === '/admin/decide');
+    it('gives each pending row one form posting to /admin/decide: requestId, csrf, a comment box, and the decision only from the pressed button', () => {
+      const html = dashboardPage(view);
+      const forms = formsOf(html).filter((f) => f.action === '/admin/decide');
       const common = { requestId: 'AAAAAAAAAAAAAAAAAAAAAA', csrf: 'CSRF_token-1234567890ab' };
-      expect(forms).to.deep.equal([
-        { action: '/admin/decide', hidden: { ...common, decision: 'approve' }, inputs: ['comment'] },
-        { action: '/admin/decide', hidden: { ...common, decision: 'reject' }, inputs: ['comment'] },
-      ]);
+      expect(forms).to.deep.equal([{ action: '/admin/decide', hidden: common, inputs: ['comment'], buttons: ['decision=approve', 'decision=reject'] }]);
+      expect(html).to.match(/<textarea name="comment"[^>]*aria-label="Comment on Publish &quot;Spring sale&quot; \(optional\)"/);
     });
 
     it('carries the csrf field in the sign-out form too', () => {
       const signOut = formsOf(dashboardPage(view)).filter((f) => f.action === '/admin/sign-out');
-      expect(signOut).to.deep.equal([{ action: '/admin/sign-out', hidden: { csrf: 'CSRF_token-1234567890ab' }, inputs: [] }]);
+      expect(signOut).to.deep.equal([{ action: '/admin/sign-out', hidden: { csrf: 'CSRF_token-1234567890ab' }, inputs: [], buttons: [] }]);
     });
 
     it('offers no decide forms for a request that is already being decided', () => {
@@ -157,7 +158,7 @@ describe('admin pages', () => {
 
     it('shows outcome, who and when for decided requests', () => {
       const html = dashboardPage(view);
-      expect(html).to.include('<td>Rejected</td><td>carol@example.com</td><td class="nowrap">2030-03-17 17:46 UTC</td>');
+      expect(html).to.include('<td>Rejected</td><td>carol@example.com</td><td>Sun 17 Mar 2030, 17:46 UTC (just now)</td>');
     });
 
     it('says so when there is nothing pending or decided', () => {
@@ -197,7 +198,10 @@ describe('admin pages', () => {
     it('shows the facts, the votes and the audit trail as a table', () => {
       const html = requestPage({ admin: 'ops@example.com', csrf: 'c', request: summary(), audit, now });
       expect(html).to.include('<tr><th>Approvals</th><td>1 of 2</td></tr>');
-      expect(html).to.include('(2 d left)');
+      expect(html).to.include('<tr><th>Expires</th><td>Tue 19 Mar 2030, 17:56 UTC (in 2 days)</td></tr>');
+      expect(html).to.include('<tr><th>Created</th><td>Sun 17 Mar 2030, 14:44 UTC (3 hours ago)</td></tr>');
+      expect(html).to.include('<td>alice@example.com</td><td>approved</td><td>Sun 17 Mar 2030, 16:46 UTC (1 hour ago)</td><td class="details">fine</td>');
+      expect(html).to.not.match(/\d{4}-\d\d-\d\dT/);
       expect(html).to.include('<td>alice@example.com</td><td>approved</td>');
       expect(html).to.match(/<th>When<\/th><th>Event<\/th><th>Actor<\/th><th>Detail<\/th>/);
       expect(html).to.include('<td>created</td><td>system</td><td></td>').and.include('<td>voted</td><td>r0</td><td>approved</td>');
@@ -205,13 +209,19 @@ describe('admin pages', () => {
 
     it('offers the decide forms with the csrf field while pending, and not once decided', () => {
       const pending = formsOf(requestPage({ admin: 'a@example.com', csrf: 'tok', request: summary(), audit }));
-      expect(pending.filter((f) => f.action === '/admin/decide').map((f) => f.hidden)).to.deep.equal([
-        { requestId: 'AAAAAAAAAAAAAAAAAAAAAA', csrf: 'tok', decision: 'approve' },
-        { requestId: 'AAAAAAAAAAAAAAAAAAAAAA', csrf: 'tok', decision: 'reject' },
+      expect(pending.filter((f) => f.action === '/admin/decide').map((f) => [f.hidden, f.buttons])).to.deep.equal([
+        [{ requestId: 'AAAAAAAAAAAAAAAAAAAAAA', csrf: 'tok' }, ['decision=approve', 'decision=reject']],
       ]);
       const html = requestPage({ admin: 'a@example.com', csrf: 'tok', request: decided, audit });
       expect(formsOf(html).filter((f) => f.action === '/admin/decide')).to.have.length(0);
-      expect(html).to.include('Rejected by carol@example.com at 2030-03-17 17:46 UTC');
+      expect(html).to.include('Rejected by carol@example.com at Sun 17 Mar 2030, 17:46 UTC');
+    });
+
+    it('shows a refused decision again: the comment as typed (escaped) and why, nothing preselected', () => {
+      const html = requestPage({ admin: 'a@example.com', csrf: 'tok', request: summary(), audit, now, comment: 'two\nlines <b>&</b>', problem: 'Choose Approve or Reject.' });
+      expect(html).to.include('Nothing was decided yet.</strong> Choose Approve or Reject.');
+      expect(/<textarea[^>]*>([^<]*)<\/textarea>/.exec(html)?.[1]).to.equal('two\nlines &lt;b&gt;&amp;&lt;&#x2F;b&gt;');
+      expect(html).to.not.include('checked');
     });
 
     it('escapes every inserted value, audit entries included', () => {
