@@ -3,10 +3,13 @@
  * limit, built by the real code on dynalite: the request Lambda's handler takes the largest task
  * the contract accepts (50 reviewers at the 254-character address limit, a 200-character subject,
  * 2,000-character summary and 10,000-character details all of 4-byte characters, a 2,048-character
- * task token, a 2,048-character execution id, 50 escalation reviewers); the sweeper escalates,
+ * task token, a 500-character execution ARN, 50 escalation reviewers); the sweeper escalates,
  * then reminds all 100 reviewers with every reminder failing (one more audit line each); every
- * reviewer opens a link; and 50 approvals with a 1,000-character comment of 4-byte characters
- * each decide it (requiredApprovals is at most 50, and the 50th approval closes the vote).
+ * reviewer opens a link; and 50 approvals decide it (requiredApprovals is at most 50, and the
+ * 50th approval closes the vote): 49 with the longest comment an approval that does not decide
+ * may carry at that quorum (maxCommentChars(50) = 1,000 characters), the 50th with the longest
+ * comment of all (2,000), all 4-byte characters. Comments are 2,000 characters, but 50 of those
+ * would be 400 KB on their own: that is why the approvals of a large quorum share 50,000.
  *
  * Sizes follow DynamoDB's rules: attribute names plus values, strings in UTF-8 bytes, 3 bytes
  * plus 1 per element for lists and maps. Dynalite checks the limit too, but counts a string's
@@ -21,12 +24,12 @@ import { DynamoExecutionRegistry } from '../src/adapters/dynamo-execution-regist
 import { DynamoRequestStore } from '../src/adapters/dynamo-request-store';
 import { DynamoSweepCursor } from '../src/adapters/dynamo-sweep-cursor';
 import { createTableInput, requestKey } from '../src/adapters/table-schema';
-import { MAX_DETAILS_CHARS, MAX_REVIEWERS, MAX_SUBJECT_CHARS, MAX_SUMMARY_CHARS, MAX_TOKEN_CHARS } from '../src/domain/approval-request';
+import { MAX_DETAILS_CHARS, MAX_EXECUTION_ID_CHARS, MAX_REVIEWERS, MAX_SUBJECT_CHARS, MAX_SUMMARY_CHARS, MAX_TOKEN_CHARS } from '../src/domain/approval-request';
 import { auditEvent } from '../src/domain/audit';
 import { MAX_EMAIL_CHARS, MAX_LOCAL_PART_CHARS } from '../src/domain/email-address';
 import type { MacKeyring } from '../src/domain/mac-keyring';
 import type { DecisionOutput, Mailer, OutgoingEmail, TokenCipher } from '../src/domain/ports';
-import { MAX_COMMENT_CHARS } from '../src/domain/review-form';
+import { MAX_COMMENT_CHARS, maxCommentChars } from '../src/domain/review-form';
 import { createRequestHandler } from '../src/handlers/request-handler';
 import type { AppLogger } from '../src/logger';
 import { requestIdFor } from '../src/services/request-approval';
@@ -40,7 +43,6 @@ export const ITEM_LIMIT_BYTES = 400 * 1024;
 const TASK_OUTPUT_LIMIT_BYTES = 256 * 1024;
 const REVIEW_URL = 'https://abcdef1234.execute-api.eu-west-1.amazonaws.com/review';
 const DAY = 24 * 3600;
-const MAX_EXECUTION_ID_STORED = 2048 - 'EXEC#'.length;
 /** A 4-byte UTF-8 character (one code point, two UTF-16 units): the most bytes a counted character can take. */
 const WIDE = '😀';
 
@@ -128,9 +130,8 @@ export async function benchItemSize(keyring: MacKeyring): Promise<{ rows: BenchR
     const token = printable(MAX_TOKEN_CHARS);
     const task = {
       taskToken: token,
-      // The contract takes up to 2,048 characters, but the execution registry's key EXEC#<id> holds
-      // at most 2,048 bytes (DynamoDB's partition key limit): 2,043 is the longest that is stored.
-      executionId: `arn:aws:states:eu-west-1:123456789012:execution:${'m'.repeat(80)}:`.padEnd(MAX_EXECUTION_ID_STORED, 'x'),
+      // The longest execution ARN the contract takes.
+      executionId: `arn:aws:states:eu-west-1:123456789012:execution:${'m'.repeat(80)}:`.padEnd(MAX_EXECUTION_ID_CHARS, 'x'),
       idempotencyKey: 'k'.repeat(512),
       request: {
         subject: WIDE.repeat(MAX_SUBJECT_CHARS),
@@ -184,15 +185,16 @@ export async function benchItemSize(keyring: MacKeyring): Promise<{ rows: BenchR
     for (let i = 0; i < 2 * MAX_REVIEWERS; i++) await store.recordOpened(requestId, i, auditEvent('opened', clock, `r${i}`, keyring, client0, 'approve'));
     await measure('100 links opened');
 
-    const comment = WIDE.repeat(MAX_COMMENT_CHARS);
+    const quorumComment = WIDE.repeat(maxCommentChars(MAX_REVIEWERS));
     const reviewDeps = { store, cipher: envelopeCipher, callback, keyring, mailer };
     // The escalation reviewers (two-digit indices, the longest vote keys) approve; the 50th decides.
     for (let i = MAX_REVIEWERS; i < 2 * MAX_REVIEWERS; i++) {
       clock = new Date(clock.getTime() + 1000);
+      const comment = i === 2 * MAX_REVIEWERS - 1 ? WIDE.repeat(MAX_COMMENT_CHARS) : quorumComment;
       await decide({ requestId, voter: { kind: 'reviewer', index: i }, decision: 'approved', comment }, reviewDeps, clock, client0);
-      if (i === 2 * MAX_REVIEWERS - 2) await measure('49 approvals, each with a 1,000-character comment');
+      if (i === 2 * MAX_REVIEWERS - 2) await measure(`49 approvals, each with a ${maxCommentChars(MAX_REVIEWERS).toLocaleString('en-GB')}-character comment`);
     }
-    const final = await measure('the 50th approval decides; delivered');
+    const final = await measure(`the 50th approval (a ${MAX_COMMENT_CHARS.toLocaleString('en-GB')}-character comment) decides; delivered`);
     if (final.status?.S !== 'APPROVED' || !output) throw new Error(`item size: ended ${final.status?.S}`);
 
     const largest = steps.reduce((a, b) => (b.bytes > a.bytes ? b : a));
@@ -209,10 +211,9 @@ export async function benchItemSize(keyring: MacKeyring): Promise<{ rows: BenchR
     ];
     const notes = [
       `Largest attributes: ${attributes.map(([name, bytes]) => `${name} ${kb(bytes)}`).join(', ')}. ${(final.audit?.L ?? []).length} audit events.`,
-      `Built through the request handler (contract validation included), the sweeper, recordOpened and decide, on dynalite; the item read back after each step and sized by DynamoDB's rules (strings in UTF-8 bytes). Text is all 4-byte characters: ${MAX_COMMENT_CHARS.toLocaleString('en-GB')} characters of comment are ${(4 * MAX_COMMENT_CHARS).toLocaleString('en-GB')} bytes.`,
+      `Built through the request handler (contract validation included), the sweeper, recordOpened and decide, on dynalite; the item read back after each step and sized by DynamoDB's rules (strings in UTF-8 bytes). Text is all 4-byte characters: ${MAX_COMMENT_CHARS.toLocaleString('en-GB')} characters of comment are ${(4 * MAX_COMMENT_CHARS).toLocaleString('en-GB')} bytes, so 50 full comments would be ${kb(50 * 4 * MAX_COMMENT_CHARS)} on their own; an approval that does not decide carries at most ${maxCommentChars(MAX_REVIEWERS).toLocaleString('en-GB')} at a quorum of 50 (50,000 shared), and up to a quorum of 25 every vote takes ${MAX_COMMENT_CHARS.toLocaleString('en-GB')} (25 × 2,000 is the same 50,000).`,
       `Dynalite's own 400 KB check counts a string's UTF-16 units: it sizes this item at ${kb(largest.dynalite)}, so it would let through items DynamoDB refuses; the limit is checked here by size, not by a write failing in tests.`,
       `What still grows without a bound: each delivery attempt that fails before Step Functions is reached (throttled, say) keeps its "voted" audit line (~100 bytes) when the vote is taken back, so about ${Math.floor((ITEM_LIMIT_BYTES - largest.bytes) / 100).toLocaleString('en-GB')} such failures on one request would fill the headroom.`,
-      `executionId: the contract takes up to 2,048 characters, but the execution registry's key EXEC#<id> holds at most 2,048 bytes, so an id over ${MAX_EXECUTION_ID_STORED.toLocaleString('en-GB')} characters fails the request (INTERNAL); this item uses ${MAX_EXECUTION_ID_STORED.toLocaleString('en-GB')}. Step Functions' own ARNs are far shorter (names are at most 80 characters).`,
     ];
     return { rows, notes };
   } finally {

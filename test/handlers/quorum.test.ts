@@ -96,6 +96,30 @@ describe('several reviewers (quorum)', () => {
     expect(notes[0]!.Message!.Body!.Text!.Data).to.include('approved by alice@example.com');
   });
 
+  it('bounds the comments of approvals that do not decide on a large quorum (50: 1,000 each), keeping the text when refused', async () => {
+    const fifty = Array.from({ length: 50 }, (_, i) => `reviewer${i}@example.com`);
+    await h.submit(approvalTask({ reviewers: fifty, requiredApprovals: 50 }));
+    const [first, second] = reviewEmails();
+
+    const page = await h.open(first!.approveUrl);
+    expect(page.body).to.include('Up to 1,000 characters');
+
+    const tooLong = 'x'.repeat(1001);
+    const refused = await h.confirm(first!.approveUrl, 'approve', tooLong);
+    expect(refused.statusCode).to.equal(400);
+    expect(refused.body).to.include('Your comment has 1,001 characters; at most 1,000 fit.').and.include(`>${tooLong}</textarea>`);
+
+    const fits = await h.confirm(first!.approveUrl, 'approve', 'x'.repeat(1000));
+    expect(fits.statusCode).to.equal(200);
+    expect(fits.body).to.include('1 of 50');
+    // A rejection decides, so it takes the full 2,000 characters.
+    const rejected = await h.confirm(second!.rejectUrl, 'reject', 'y'.repeat(2000));
+    expect(rejected.statusCode).to.equal(200);
+    const output = JSON.parse(successCalls()[0]!.args[0].input.output!) as { comment: string; votes: { comment?: string }[] };
+    expect(output.comment).to.have.length(2000);
+    expect(output.votes.map((v) => v.comment?.length)).to.deep.equal([1000, 2000]);
+  });
+
   it('never asks the author to review their own request', async () => {
     await h.submit(approvalTask({ reviewers: ['author@example.com', 'alice@example.com'], requestedBy: 'Author@Example.com' }));
     expect(reviewEmails().map((e) => e.to)).to.deep.equal(['alice@example.com']);
