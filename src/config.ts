@@ -1,4 +1,5 @@
 import { DEFAULT_PENDING_SHARDS, MAX_PENDING_SHARDS, isShardCount } from './domain/pending-index';
+import { MAX_RATE_LIMIT } from './domain/rate-limit';
 
 /**
  * Reads the named environment variables once (at cold start) and fails fast,
@@ -51,4 +52,12 @@ export interface RequestTableConfig {
  */
 export function requestTableConfig(config: { TABLE_NAME: string } & Partial<Record<(typeof REQUEST_TABLE_OPTIONS)[number], string>>): RequestTableConfig {
   return { tableName: config.TABLE_NAME, retentionSeconds: retentionSeconds(config.AUDIT_RETENTION_DAYS), pendingShards: pendingShards(config.PENDING_SHARDS) };
+}
+
+/** An abuse limit (`POSTS_PER_AUTHOR_PER_HOUR`, …): a whole number from 0 (off) to 1,000,000; `fallback` when unset. */
+export function rateLimitSetting(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > MAX_RATE_LIMIT) throw new Error(`${name} must be a whole number from 0 (no limit) to ${MAX_RATE_LIMIT}, got ${JSON.stringify(value)}`);
+  return n;
 }

@@ -14,6 +14,12 @@ export const POST_PK_PREFIX = 'POST#';
 export const POST_SK = 'POST';
 /** An Idempotency-Key of `POST /posts`, by its hash with the author's address: the post it stands for, until its TTL. */
 export const idempotencyKey = (keyHash: string) => ({ pk: `IDEM#${keyHash}`, sk: 'IDEM' });
+/**
+ * An abuse-limit counter: one per kind, keyed hash of what is counted (an address, a client's
+ * network) and fixed window (its start in epoch seconds), removed by TTL once the window is over.
+ */
+export const RATE_PK_PREFIX = 'RATE#';
+export const rateKey = (kind: string, subject: string, windowStart: number) => ({ pk: `${RATE_PK_PREFIX}${kind}#${subject}#${windowStart}`, sk: 'RATE' });
 /** One item per execution that asked for approval: the requests it made, and whether it ended. */
 export const executionKey = (executionId: string) => ({ pk: `EXEC#${executionId}`, sk: 'EXECUTION' });
 /** A used admin sign-in token: written once, kept until its TTL, so a second use is refused. */

@@ -72,7 +72,7 @@ export function createPostsHandler(deps: PostsHandlerDeps) {
       } catch {
         throw new ApprovalError('INVALID_INPUT', { details: ['(body): must be JSON'] });
       }
-      const post = await submitPost(input, header(event, 'idempotency-key'), deps, now());
+      const post = await submitPost(input, header(event, 'idempotency-key'), deps, now(), { ip: event.requestContext.http.sourceIp });
       deps.logger.info('post submitted', { postId: post.id });
       return json(202, { id: post.id, status: post.status });
     }

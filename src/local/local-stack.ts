@@ -51,6 +51,10 @@ export interface LocalStackOptions {
   /** Reviewers added when nobody has decided after `escalateAfterHours` (default 48 with them). */
   escalateTo?: string[];
   escalateAfterHours?: number;
+  /** Abuse limits, as the Lambdas' variables of the same names; 0 (the default here) turns one off. */
+  postsPerAuthorPerHour?: number;
+  postsPerClientPerHour?: number;
+  signInsPerAddressPer15Minutes?: number;
 }
 
 /** The team settings, checked as `pulumi up` checks them: a mistake stops local mode before it starts. */
@@ -177,6 +181,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       BASE_URL: apiUrl,
       // One value for every Lambda, as the Pulumi program passes it.
       ...(options.pendingShards !== undefined ? { PENDING_SHARDS: String(options.pendingShards) } : {}),
+      // Off unless asked for: a person trying it, the bench and the tests all post from loopback.
+      POSTS_PER_AUTHOR_PER_HOUR: String(options.postsPerAuthorPerHour ?? 0),
+      POSTS_PER_CLIENT_PER_HOUR: String(options.postsPerClientPerHour ?? 0),
+      SIGN_INS_PER_ADDRESS_PER_15_MINUTES: String(options.signInsPerAddressPer15Minutes ?? 0),
+      CLIENT_HASH_SECRET_ID: LOCAL_MAC_SECRET,
     };
 
     requestHandler = requestLambda(env, clients, logger('approval-request'));

@@ -3,7 +3,8 @@
  * PORT (3000), INBOX_PORT (8005), DATA_DIR (.data), REVIEWERS (reviewer@example.com),
  * ADMINS (admin@example.com), LINK_TTL_HOURS (168), LOG_LEVEL (WARN), SWEEP_SECONDS (60),
  * REMINDER_HOURS_BEFORE_EXPIRY (24), PENDING_SHARDS (16), REQUIRED_APPROVALS (1), ESCALATE_TO (none),
- * ESCALATE_AFTER_HOURS (48 with ESCALATE_TO).
+ * ESCALATE_AFTER_HOURS (48 with ESCALATE_TO), POSTS_PER_AUTHOR_PER_HOUR, POSTS_PER_CLIENT_PER_HOUR and
+ * SIGN_INS_PER_ADDRESS_PER_15_MINUTES (0: no limit).
  */
 // The local Step Functions (aws-local-stepfunctions) needs Node 22+: on an older Node the server
 // would start and then answer every decision "closed". `npm start` runs on the project's own
@@ -46,6 +47,9 @@ async function main(): Promise<void> {
     requiredApprovals: process.env.REQUIRED_APPROVALS ? Number(process.env.REQUIRED_APPROVALS) : undefined,
     escalateTo: list(process.env.ESCALATE_TO, []),
     escalateAfterHours: process.env.ESCALATE_AFTER_HOURS ? Number(process.env.ESCALATE_AFTER_HOURS) : undefined,
+    postsPerAuthorPerHour: process.env.POSTS_PER_AUTHOR_PER_HOUR ? Number(process.env.POSTS_PER_AUTHOR_PER_HOUR) : undefined,
+    postsPerClientPerHour: process.env.POSTS_PER_CLIENT_PER_HOUR ? Number(process.env.POSTS_PER_CLIENT_PER_HOUR) : undefined,
+    signInsPerAddressPer15Minutes: process.env.SIGN_INS_PER_ADDRESS_PER_15_MINUTES ? Number(process.env.SIGN_INS_PER_ADDRESS_PER_15_MINUTES) : undefined,
   });
   const pending = [...stack.stepFunctions.executions.values()].filter((e) => e.status === 'RUNNING').length;
   console.log(`

@@ -11,13 +11,27 @@ import {
   type Post,
   type PostSubmission,
 } from '../domain/post';
+import type { ClientInfo } from '../domain/audit';
+import type { KeyringSource, MacKeyring } from '../domain/mac-keyring';
 import type { IdempotencyKeys, IdempotencyRecord, PostStore, WorkflowStarter } from '../domain/ports';
+import { HOUR_SECONDS, clientNetwork, enforceRateLimit, rateSubject, type RateCounter } from '../domain/rate-limit';
 
 export interface PostsDeps {
   posts: Pick<PostStore, 'createIfAbsent' | 'get'>;
   workflow: WorkflowStarter;
   /** Idempotency-Keys, scoped to their author and their submission. */
   keys: IdempotencyKeys;
+  /** Abuse limits on new posts; none when absent. */
+  limits?: PostLimits;
+}
+
+/** How many new posts an author address and a client (its network) may submit per hour; 0 turns one off. */
+export interface PostLimits {
+  counter: RateCounter;
+  /** The key the counted address and network are hashed with. */
+  keyring: KeyringSource;
+  perAuthorPerHour: number;
+  perClientPerHour: number;
 }
 
 /**
@@ -56,7 +70,7 @@ export const moderationInput = (post: Post): ModerationInput => ({
  * (IDEMPOTENCY_KEY_REUSED). Whatever failed in between (the key stored and the process dead before
  * StartExecution, StartExecution's answer lost), a retry with the key brings back the same post.
  */
-export async function submitPost(input: unknown, idempotencyKey: string | undefined, deps: PostsDeps, now: Date): Promise<Post> {
+export async function submitPost(input: unknown, idempotencyKey: string | undefined, deps: PostsDeps, now: Date, client: ClientInfo = {}): Promise<Post> {
   if (idempotencyKey !== undefined && !isIdempotencyKey(idempotencyKey)) {
     throw new ApprovalError('INVALID_INPUT', { details: ['Idempotency-Key: must be 1-128 characters of A-Z a-z 0-9 _ . : -'] });
   }
@@ -65,15 +79,42 @@ export async function submitPost(input: unknown, idempotencyKey: string | undefi
   const submission = parsed.value;
   const nowSeconds = Math.floor(now.getTime() / 1000);
 
-  if (idempotencyKey === undefined) return startPost({ id: newPostId(), ...submission, status: 'IN_REVIEW', createdAt: now.toISOString() }, deps);
+  if (idempotencyKey === undefined) {
+    await countNewPost(submission.authorEmail, client, deps.limits, nowSeconds);
+    return startPost({ id: newPostId(), ...submission, status: 'IN_REVIEW', createdAt: now.toISOString() }, deps);
+  }
 
   const keyHash = idempotencyKeyHash(submission.authorEmail, idempotencyKey);
   const bodyHash = submissionHash(submission);
   const found = await deps.keys.find(keyHash, nowSeconds);
+  // A retry of a post already counted is not counted again.
   if (found) return continuePost(found, bodyHash, submission, deps);
+  await countNewPost(submission.authorEmail, client, deps.limits, nowSeconds);
   const record = { postId: newPostId(), bodyHash, createdAt: now.toISOString(), expiresAt: nowSeconds + IDEMPOTENCY_TTL_SECONDS };
   const winner = await deps.keys.claim(keyHash, record, nowSeconds);
   return continuePost(winner ?? record, bodyHash, submission, deps);
+}
+
+/**
+ * Counts a new post against the client's limit, then the author's (RATE_LIMITED past either).
+ * Before anything is stored or started: a refused post leaves no trace but its counters.
+ */
+async function countNewPost(authorEmail: string, client: ClientInfo, limits: PostLimits | undefined, nowSeconds: number): Promise<void> {
+  if (!limits || (limits.perAuthorPerHour <= 0 && limits.perClientPerHour <= 0)) return;
+  let keyring: MacKeyring;
+  try {
+    keyring = await limits.keyring();
+  } catch (err) {
+    // The hashing key could not be read (Secrets Manager throttled or down): refuse, count nothing.
+    throw new ApprovalError('UNAVAILABLE', { cause: err });
+  }
+  const network = client.ip === undefined ? undefined : clientNetwork(client.ip);
+  if (network !== undefined) {
+    const limit = { kind: 'post-client', max: limits.perClientPerHour, windowSeconds: HOUR_SECONDS } as const;
+    await enforceRateLimit(limits.counter, limit, rateSubject(keyring, limit.kind, network), nowSeconds);
+  }
+  const limit = { kind: 'post-author', max: limits.perAuthorPerHour, windowSeconds: HOUR_SECONDS } as const;
+  await enforceRateLimit(limits.counter, limit, rateSubject(keyring, limit.kind, authorEmail), nowSeconds);
 }
 
 /** The post an Idempotency-Key stands for: stored already, or started again exactly as the first time. */

@@ -7,6 +7,7 @@ export const BUNDLE_LOAD_ENV = {
   SENDER_EMAIL: 'approvals@example.com',
   REVIEW_URL: 'https://example.com/review',
   STATE_MACHINE_ARN: 'arn:aws:states:eu-west-1:123456789012:stateMachine:m',
+  CLIENT_HASH_SECRET_ID: 'client-hash',
   BASE_URL: 'https://example.com',
   ADMINS: 'admin@example.com',
   AWS_REGION: 'eu-west-1',
