@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { SignInLedger } from '../domain/admin-auth';
 import { serviceError } from './aws-errors';
 import { signInKey } from './table-schema';
@@ -34,6 +34,15 @@ export class DynamoSignInLedger implements SignInLedger {
       return true;
     } catch (err) {
       if (err instanceof ConditionalCheckFailedException) return false;
+      throw serviceError(err);
+    }
+  }
+
+  async isUsed(id: string): Promise<boolean> {
+    try {
+      const { Item } = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: signInKey(id), ConsistentRead: true, ProjectionExpression: 'pk' }));
+      return Item !== undefined;
+    } catch (err) {
       throw serviceError(err);
     }
   }

@@ -24,6 +24,8 @@ export const rateKey = (kind: string, subject: string, windowStart: number) => (
 export const executionKey = (executionId: string) => ({ pk: `EXEC#${executionId}`, sk: 'EXECUTION' });
 /** A used admin sign-in token: written once, kept until its TTL, so a second use is refused. */
 export const signInKey = (signInId: string) => ({ pk: `SIGNIN#${signInId}`, sk: 'SIGNIN' });
+/** An admin's session generation: sign-out moves it on, ending every session opened before. */
+export const adminSessionsKey = (email: string) => ({ pk: `ADMIN#${email}`, sk: 'SESSIONS' });
 /** The sweeper's cursor over the pending index: one item, replaced under optimistic locking. */
 export const SWEEP_PK_PREFIX = 'SWEEP#';
 export const sweepCursorKey = () => ({ pk: `${SWEEP_PK_PREFIX}cursor`, sk: 'CURSOR' });

@@ -14,6 +14,7 @@ export type AdminAuthErrorCode =
   | 'SESSION_MISSING'
   | 'SESSION_INVALID'
   | 'SESSION_EXPIRED'
+  | 'SESSION_ENDED'
   | 'CSRF_REJECTED'
   | 'NOT_ADMIN';
 
@@ -32,6 +33,20 @@ export class AdminAuthError extends Error {
 export interface SignInLedger {
   /** True the first time an id is consumed, false every time after. */
   consume(id: string, expiresAt: number): Promise<boolean>;
+  /** Whether the id was consumed already (a read: opening a link tells it is used, and uses nothing). */
+  isUsed(id: string): Promise<boolean>;
+}
+
+/**
+ * Server-side record of each admin's sessions: a generation number, carried in every session
+ * cookie the admin is given. Sign-out moves it on, which ends every session opened before (a
+ * copied cookie included); each dashboard request reads it.
+ */
+export interface AdminSessions {
+  /** The admin's current generation (0 until their first sign-out). Throws THROTTLED / UNAVAILABLE when it cannot tell. */
+  generation(email: string): Promise<number>;
+  /** Ends every session of the admin: moves the generation on and returns the new one. */
+  endAll(email: string): Promise<number>;
 }
 
 /** Claims of a verified sign-in token. */
@@ -57,6 +72,8 @@ export interface AdminSession {
   sessionId: string;
   /** Version of the key that signed the cookie; the CSRF token uses the same key. */
   keyVersion: string;
+  /** The admin's session generation when it was opened: valid while it is still the current one. */
+  generation: number;
 }
 
 export const SIGN_IN_TTL_SECONDS = 15 * 60;
@@ -71,6 +88,9 @@ const ID_TEXT = /^[A-Za-z0-9_-]{22}$/;
 const MAC_TEXT = /^[A-Za-z0-9_-]{22}$/;
 const EXPIRY = /^[1-9][0-9]{0,11}$/;
 const KEY_VERSION = /^[0-9]{1,4}$/;
+const GENERATION = /^(?:0|[1-9][0-9]{0,8})$/;
+/** The largest session generation a cookie carries (nine digits): sign-outs of one admin never get near it. */
+export const MAX_SESSION_GENERATION = 999_999_999;
 /** Printable ASCII with one @: see `normalizeEmail` for why only ASCII. */
 const EMAIL = /^[\x21-\x3f\x41-\x7e]{1,64}@[\x21-\x3f\x41-\x7e]{1,189}$/;
 /** Four length-prefixed fields of at most 254 characters and a MAC fit well below this. */
@@ -115,10 +135,17 @@ interface Envelope {
   id: string;
   email: string;
   expiresAt: number;
+  /** Sessions only: the admin's session generation (a fifth field). */
+  generation?: number;
 }
 
+/** Sign-in tokens have four fields, sessions five (the generation last). */
+const SIGN_IN_FIELDS = 4;
+const SESSION_FIELDS = 5;
+
 function envelopeFields(e: Envelope): string[] {
-  return [e.keyVersion, e.id, e.email, String(e.expiresAt)];
+  const fields = [e.keyVersion, e.id, e.email, String(e.expiresAt)];
+  return e.generation === undefined ? fields : [...fields, String(e.generation)];
 }
 
 /** The purpose comes first in the MAC input, so a sign-in token never verifies as a session or the reverse. */
@@ -130,11 +157,11 @@ function seal(purpose: string, e: Envelope, key: KeyObject): string {
   return Buffer.concat([lengthPrefixed(fields), mac(key, purpose, fields)]).toString('base64url');
 }
 
-/** Splits decoded bytes into exactly four length-prefixed fields and a MAC; anything else is undefined. */
-function readFields(bytes: Buffer): { fields: string[]; mac: Buffer } | undefined {
+/** Splits decoded bytes into exactly `count` length-prefixed fields and a MAC; anything else is undefined. */
+function readFields(bytes: Buffer, count: number): { fields: string[]; mac: Buffer } | undefined {
   const fields: string[] = [];
   let at = 0;
-  for (let i = 0; i < 4; i++) {
+  for (let i = 0; i < count; i++) {
     if (at + 4 > bytes.length) return undefined;
     const len = bytes.readUInt32BE(at);
     at += 4;
@@ -155,15 +182,17 @@ function readFields(bytes: Buffer): { fields: string[]; mac: Buffer } | undefine
  * base64url of its bytes: Node's decoder skips stray characters and ignores the last character's
  * spare bits, so without this check one MAC would have many spellings.
  */
-function open(text: string): { envelope: Envelope; mac: Buffer } | undefined {
+function open(text: string, count: number): { envelope: Envelope; mac: Buffer } | undefined {
   if (text.length > MAX_TOKEN_CHARS || !B64URL.test(text)) return undefined;
   const bytes = Buffer.from(text, 'base64url');
   if (bytes.toString('base64url') !== text) return undefined;
-  const read = readFields(bytes);
+  const read = readFields(bytes, count);
   if (!read) return undefined;
-  const [keyVersion, id, email, expiry] = read.fields as [string, string, string, string];
+  const [keyVersion, id, email, expiry, generation] = read.fields as [string, string, string, string, string | undefined];
   if (!KEY_VERSION.test(keyVersion) || !ID_TEXT.test(id) || !EXPIRY.test(expiry) || normalizeEmail(email) !== email) return undefined;
-  return { envelope: { keyVersion, id, email, expiresAt: Number(expiry) }, mac: read.mac };
+  if (generation !== undefined && !GENERATION.test(generation)) return undefined;
+  const envelope: Envelope = { keyVersion, id, email, expiresAt: Number(expiry), ...(generation !== undefined ? { generation: Number(generation) } : {}) };
+  return { envelope, mac: read.mac };
 }
 
 /** Whether the MAC is right for the envelope, compared in constant time. Unknown key versions are simply wrong. */
@@ -178,7 +207,7 @@ function macMatches(purpose: string, envelope: Envelope, given: Buffer, keyring:
  * so the caller can fetch a keyring that holds it. Undefined when the text is missing or damaged.
  */
 export function keyVersionOfToken(text: string | undefined): string | undefined {
-  return text === undefined ? undefined : open(text)?.envelope.keyVersion;
+  return text === undefined ? undefined : (open(text, SIGN_IN_FIELDS) ?? open(text, SESSION_FIELDS))?.envelope.keyVersion;
 }
 
 function randomId(): string {
@@ -215,7 +244,7 @@ export function issueSignInToken(email: string, keyring: MacKeyring, nowSeconds:
  * never learns whether it would have expired. Does not consume it: the caller does, through the ledger.
  */
 export function verifySignInToken(token: string | undefined, keyring: MacKeyring, nowSeconds: number): SignIn {
-  const opened = token === undefined ? undefined : open(token);
+  const opened = token === undefined ? undefined : open(token, SIGN_IN_FIELDS);
   if (!opened) throw new AdminAuthError('SIGN_IN_MALFORMED');
   const { envelope } = opened;
   if (!macMatches(PURPOSE.signIn, envelope, opened.mac, keyring)) throw new AdminAuthError('SIGN_IN_INVALID');
@@ -225,33 +254,45 @@ export function verifySignInToken(token: string | undefined, keyring: MacKeyring
 
 // ---- Session cookie ------------------------------------------------------------------------
 
-/** A session cookie value for `email`: address, expiry and a random session id, MACed with the current key. */
+/**
+ * A session cookie value for `email`: address, expiry, a random session id and the admin's
+ * current session `generation` (see AdminSessions), MACed with the current key.
+ */
 export function issueSession(
   email: string,
   keyring: MacKeyring,
   nowSeconds: number,
   lifetimeSeconds = SESSION_LIFETIME_SECONDS,
+  generation = 0,
 ): { value: string; expiresAt: number } {
+  if (!Number.isSafeInteger(generation) || generation < 0 || generation > MAX_SESSION_GENERATION) throw new RangeError('session generation must be a whole number from 0 to 999,999,999');
   const envelope: Envelope = {
     keyVersion: keyring.current.version,
     id: randomId(),
     email: assertEmail(email),
     expiresAt: expiryFrom(nowSeconds, lifetimeSeconds),
+    generation,
   };
   return { value: seal(PURPOSE.session, envelope, keyring.current.key), expiresAt: envelope.expiresAt };
 }
 
 /**
  * Verifies a session cookie value: missing, then shape and MAC (one code: a damaged cookie and a
- * forged one look the same to the caller), then expiry. Follow with `requireAdmin`.
+ * forged one look the same to the caller), then expiry. Follow with `requireAdmin`, then
+ * `requireCurrentGeneration` with the admin's stored generation.
  */
 export function verifySession(cookieValue: string | undefined, keyring: MacKeyring, nowSeconds: number): AdminSession {
   if (!cookieValue) throw new AdminAuthError('SESSION_MISSING');
-  const opened = open(cookieValue);
+  const opened = open(cookieValue, SESSION_FIELDS);
   if (!opened || !macMatches(PURPOSE.session, opened.envelope, opened.mac, keyring)) throw new AdminAuthError('SESSION_INVALID');
   const { envelope } = opened;
   if (nowSeconds >= envelope.expiresAt) throw new AdminAuthError('SESSION_EXPIRED');
-  return { email: envelope.email, expiresAt: envelope.expiresAt, sessionId: envelope.id, keyVersion: envelope.keyVersion };
+  return { email: envelope.email, expiresAt: envelope.expiresAt, sessionId: envelope.id, keyVersion: envelope.keyVersion, generation: envelope.generation! };
+}
+
+/** Refuses a session opened before the admin's last sign-out (its generation is no longer the current one). */
+export function requireCurrentGeneration(session: AdminSession, current: number): void {
+  if (session.generation !== current) throw new AdminAuthError('SESSION_ENDED');
 }
 
 const COOKIE_ATTRIBUTES = 'HttpOnly; Secure; SameSite=Strict; Path=/';

@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
-import { SESSION_COOKIE, clearSessionCookie, keyVersionOfToken, readCookie, type AdminSession, type SignInLedger } from '../domain/admin-auth';
+import { SESSION_COOKIE, clearSessionCookie, keyVersionOfToken, readCookie, type AdminSession, type AdminSessions, type SignInLedger } from '../domain/admin-auth';
 import { ApprovalError, ERROR_TABLE, retryAfter, toApprovalError, type ErrorCode } from '../domain/errors';
 import { humanIsoTime } from '../domain/human-time';
 import type { KeyringSource } from '../domain/mac-keyring';
@@ -17,13 +17,17 @@ import {
   signInPage,
   signInSentPage,
 } from '../pages/admin-page';
-import { adminDecide, authenticate, checkSignInLink, completeSignIn, dashboard, requestDetail, requestSignIn, signOut } from '../services/admin';
+import { adminDecide, authenticate, checkSignInLink, completeSignIn, dashboard, requestDetail, requestSignIn, signOut, type SignInLimit } from '../services/admin';
 import { assertSameOrigin, decodePathSegment, header, readBody, type HttpResult } from './http';
 import { clientOf, type Decider } from './review-handler';
 
 export interface AdminHandlerDeps {
   store: RequestStore;
   ledger: SignInLedger;
+  /** Each admin's session generation: read on every dashboard request, moved on at sign-out. */
+  sessions: AdminSessions;
+  /** Sign-in links per address per 15 minutes; none when absent. */
+  signInLimit?: SignInLimit;
   /** Asked for the version a token or cookie names, so a warm container finds a key added since it loaded. */
   keyring: KeyringSource;
   /** Sends sign-in links; resolved on the first sign-in request. */
@@ -61,6 +65,11 @@ const ADMIN_WORDS: Partial<Record<ErrorCode, { title: string; message: string }>
   UNSUPPORTED_MEDIA_TYPE: { title: 'Unsupported media type', message: 'Send the form as the dashboard does (application/x-www-form-urlencoded).' },
   INVALID_INPUT: { title: 'Invalid form', message: 'The form is damaged or incomplete. Open the dashboard and try again.' },
   LINK_MALFORMED: { title: 'This address is damaged', message: 'The address of this page is damaged. Open the dashboard and follow the link from there.' },
+  // The same words whether the address is an admin's or not: a limit tells nobody who is an admin.
+  RATE_LIMITED: {
+    title: 'Too many sign-in requests',
+    message: 'Sign-in links for this address were asked for too often. Nothing more was sent: use a link already received, or try again later.',
+  },
 };
 
 class MethodNotAllowed extends ApprovalError {
@@ -112,7 +121,7 @@ export function createAdminHandler(deps: AdminHandlerDeps) {
 
   async function session(event: APIGatewayProxyEventV2): Promise<AdminSession> {
     const cookie = readCookie(cookieHeader(event), SESSION_COOKIE);
-    return authenticate(cookie, { keyring: await deps.keyring(keyVersionOfToken(cookie)), admins }, now());
+    return authenticate(cookie, { keyring: await deps.keyring(keyVersionOfToken(cookie)), admins, sessions: deps.sessions }, now());
   }
 
   async function route(event: APIGatewayProxyEventV2, method: string, path: string): Promise<HttpResult> {
@@ -139,8 +148,13 @@ export function createAdminHandler(deps: AdminHandlerDeps) {
       if (method !== 'POST') throw new MethodNotAllowed('GET, HEAD, POST');
       const form = readForm(event, { required: ['email'] });
       const floor = new Promise((resolve) => setTimeout(resolve, deps.signInFloorMs ?? 0));
-      const outcome = await requestSignIn(form.email!, { keyring: await deps.keyring(), admins, mailer: await deps.mailer(), baseUrl: deps.baseUrl }, now());
-      await floor;
+      let outcome;
+      try {
+        outcome = await requestSignIn(form.email!, { keyring: await deps.keyring(), admins, mailer: await deps.mailer(), baseUrl: deps.baseUrl, limit: deps.signInLimit }, now());
+      } finally {
+        // Refused (a limit reached) or not, every answer takes the same time.
+        await floor;
+      }
       if (outcome === 'send-failed') deps.logger.error('sign-in email not sent', { outcome });
       else deps.logger.info('sign-in requested', { outcome });
       return respond(200, signInSentPage());
@@ -155,17 +169,17 @@ export function createAdminHandler(deps: AdminHandlerDeps) {
         } catch {
           token = undefined;
         }
-        const checked = checkSignInLink(token, { keyring: await deps.keyring(keyVersionOfToken(token)), admins }, now());
+        const checked = await checkSignInLink(token, { keyring: await deps.keyring(keyVersionOfToken(token)), admins, ledger: deps.ledger }, now());
         return respond(200, signInConfirmPage({ token: checked }));
       }
       if (method !== 'POST') throw new MethodNotAllowed('GET, HEAD, POST');
       const form = readForm(event, { optional: ['token', 'confirm'] });
       if (form.confirm !== 'sign-in') {
         // Sent without pressing the button (a scanner submitting the form): nothing is used up.
-        const token = checkSignInLink(form.token, { keyring: await deps.keyring(keyVersionOfToken(form.token)), admins }, now());
+        const token = await checkSignInLink(form.token, { keyring: await deps.keyring(keyVersionOfToken(form.token)), admins, ledger: deps.ledger }, now());
         return respond(400, signInConfirmPage({ token, message: 'Press Sign in to continue: nothing has happened yet.' }));
       }
-      const signedIn = await completeSignIn(form.token, { keyring: await deps.keyring(keyVersionOfToken(form.token)), admins, ledger: deps.ledger }, now());
+      const signedIn = await completeSignIn(form.token, { keyring: await deps.keyring(keyVersionOfToken(form.token)), admins, ledger: deps.ledger, sessions: deps.sessions }, now());
       deps.logger.info('admin signed in');
       return seeOther(ADMIN_PATHS.dashboard, [signedIn.setCookie]);
     }
@@ -202,7 +216,8 @@ export function createAdminHandler(deps: AdminHandlerDeps) {
       if (method !== 'POST') throw new MethodNotAllowed('POST');
       const form = readForm(event, { optional: ['csrf'] });
       const signedIn = await session(event);
-      const cleared = signOut(signedIn, form.csrf, { keyring: await deps.keyring(signedIn.keyVersion), admins });
+      const cleared = await signOut(signedIn, form.csrf, { keyring: await deps.keyring(signedIn.keyVersion), admins, sessions: deps.sessions });
+      deps.logger.info('admin signed out: every session of this admin ended');
       return seeOther(ADMIN_PATHS.dashboard, [cleared]);
     }
 

@@ -1,10 +1,13 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { DynamoAdminSessions } from '../adapters/dynamo-admin-sessions';
+import { DynamoRateCounter } from '../adapters/dynamo-rate-counter';
 import { DynamoRequestStore } from '../adapters/dynamo-request-store';
 import { DynamoSignInLedger } from '../adapters/dynamo-sign-in-ledger';
 import { secretKeyring } from '../adapters/secret-keyring';
-import { REQUEST_TABLE_OPTIONS, readEnv, requestTableConfig } from '../config';
+import { REQUEST_TABLE_OPTIONS, rateLimitSetting, readEnv, requestTableConfig } from '../config';
 import { adminAddress } from '../domain/admin-auth';
+import { DEFAULT_LIMITS } from '../domain/rate-limit';
 import { createAdminHandler } from '../handlers/admin-handler';
 import { trimTrailingSlashes } from '../handlers/http';
 import type { Decider } from '../handlers/review-handler';
@@ -44,9 +47,13 @@ export function baseUrl(value: string): string {
   return trimTrailingSlashes(url.href);
 }
 
-/** The dashboard Lambda wired from its environment: config read once, clients built once. */
+/**
+ * The dashboard Lambda wired from its environment: config read once, clients built once.
+ * SIGN_INS_PER_ADDRESS_PER_15_MINUTES (default 3; 0: no limit) bounds the sign-in emails.
+ */
 export function adminLambda(env: NodeJS.ProcessEnv, clients: ClientConfig = {}, logger: AppLogger = createLogger('approval-admin')) {
-  const config = readEnv(env, ['TABLE_NAME', 'MAC_SECRET_ID', 'TOKEN_KEY_ID', 'SENDER_EMAIL', 'BASE_URL'], ['ADMINS', ...REQUEST_TABLE_OPTIONS]);
+  const config = readEnv(env, ['TABLE_NAME', 'MAC_SECRET_ID', 'TOKEN_KEY_ID', 'SENDER_EMAIL', 'BASE_URL'], ['ADMINS', 'SIGN_INS_PER_ADDRESS_PER_15_MINUTES', ...REQUEST_TABLE_OPTIONS]);
+  const perAddressPer15Minutes = rateLimitSetting('SIGN_INS_PER_ADDRESS_PER_15_MINUTES', config.SIGN_INS_PER_ADDRESS_PER_15_MINUTES, DEFAULT_LIMITS.signInsPerAddressPer15Minutes);
   const admins = adminList(config.ADMINS);
   if (admins.length === 0) logger.warn('ADMINS is empty: nobody can sign in to the dashboard');
   const dynamodb = new DynamoDBClient({ ...clients.dynamodb });
@@ -58,6 +65,8 @@ export function adminLambda(env: NodeJS.ProcessEnv, clients: ClientConfig = {}, 
   return createAdminHandler({
     store: DynamoRequestStore.onTable(dynamodb, requestTableConfig(config)),
     ledger: new DynamoSignInLedger(dynamodb, config.TABLE_NAME),
+    sessions: new DynamoAdminSessions(dynamodb, config.TABLE_NAME),
+    signInLimit: perAddressPer15Minutes > 0 ? { counter: new DynamoRateCounter(dynamodb, config.TABLE_NAME), perAddressPer15Minutes } : undefined,
     keyring,
     decider: loadDecider,
     mailer: async () => {

@@ -11,17 +11,20 @@ import {
   issueSession,
   issueSignInToken,
   requireAdmin,
+  requireCurrentGeneration,
   sessionCookie,
   verifyAdminCsrf,
   verifySession,
   verifySignInToken,
   type AdminAuthErrorCode,
   type AdminSession,
+  type AdminSessions,
   type SignInLedger,
 } from '../domain/admin-auth';
 import type { ClientInfo } from '../domain/audit';
 import { ApprovalError, type ErrorCode } from '../domain/errors';
 import type { MacKeyring } from '../domain/mac-keyring';
+import { QUARTER_HOUR_SECONDS, enforceRateLimit, rateSubject, type RateCounter } from '../domain/rate-limit';
 import { decisionFromAction, votesOf, type ApprovalRecord, type Mailer, type RequestStore } from '../domain/ports';
 import { checkComment, checkDecision } from '../domain/review-form';
 import { renderAdminSignInEmail } from '../email/admin-email';
@@ -40,10 +43,27 @@ export interface SignInRequestDeps extends AdminAuthDeps {
   mailer: Mailer;
   /** Public base URL of the API, without a trailing slash: the emailed link starts with it. */
   baseUrl: string;
+  /** How many sign-in links one address may be sent per 15 minutes (0: no limit); none when absent. */
+  limit?: SignInLimit;
+}
+
+export interface SignInLimit {
+  counter: RateCounter;
+  perAddressPer15Minutes: number;
+}
+
+export interface SignInLinkDeps extends AdminAuthDeps {
+  ledger: Pick<SignInLedger, 'isUsed'>;
 }
 
 export interface SignInDeps extends AdminAuthDeps {
   ledger: SignInLedger;
+  sessions: Pick<AdminSessions, 'generation'>;
+}
+
+/** Who is an admin and each admin's current session generation: what every dashboard request checks. */
+export interface SessionDeps extends AdminAuthDeps {
+  sessions: Pick<AdminSessions, 'generation'>;
 }
 
 export interface DashboardDeps {
@@ -82,6 +102,7 @@ const AUTH_CODES: Record<AdminAuthErrorCode, ErrorCode> = {
   SESSION_MISSING: 'SESSION_REQUIRED',
   SESSION_INVALID: 'SESSION_REQUIRED',
   SESSION_EXPIRED: 'SESSION_REQUIRED',
+  SESSION_ENDED: 'SESSION_REQUIRED',
   CSRF_REJECTED: 'CSRF_REJECTED',
   NOT_ADMIN: 'NOT_ADMIN',
 };
@@ -104,8 +125,15 @@ function checked<T>(check: () => T): T {
  * Emails a single-use sign-in link when `email` names a configured admin (to the configured
  * address, never to the text typed). Anyone else gets the same outcome on the page: this never
  * throws for an unknown address, and a failed send is reported to the log, not to the person.
+ * Every address typed is counted alike, admin or not (RATE_LIMITED past the limit), so a 429
+ * says nothing about who is an admin.
  */
 export async function requestSignIn(email: string, deps: SignInRequestDeps, now: Date): Promise<SignInOutcome> {
+  if (deps.limit) {
+    const limit = { kind: 'sign-in', max: deps.limit.perAddressPer15Minutes, windowSeconds: QUARTER_HOUR_SECONDS } as const;
+    // Trimmed and lower-cased as adminAddress compares, so no spelling of an admin's address escapes the count.
+    await enforceRateLimit(deps.limit.counter, limit, rateSubject(deps.keyring, limit.kind, email.trim().toLowerCase()), seconds(now));
+  }
   const address = adminAddress(email, deps.admins);
   const issued = issueSignInToken(address ?? DECOY_ADDRESS, deps.keyring, seconds(now));
   const message = renderAdminSignInEmail({
@@ -123,40 +151,62 @@ export async function requestSignIn(email: string, deps: SignInRequestDeps, now:
 }
 
 /**
- * What opening the emailed link does: checks the token (MAC, then expiry) and changes nothing,
- * so a mail scanner fetching the link does not use it up. Returns the token for the confirm form.
+ * What opening the emailed link does: checks the token (MAC, then expiry), then whether it was
+ * used already (SIGN_IN_USED: a read, after the MAC), and changes nothing, so a mail scanner
+ * fetching the link does not use it up. Returns the token for the confirm form. If the ledger
+ * cannot be read, the form is shown all the same: the confirmation's conditional write still
+ * refuses a used token, so the read only spares a person a form that cannot work.
  */
-export function checkSignInLink(token: string | undefined, deps: AdminAuthDeps, now: Date): string {
-  checked(() => verifySignInToken(token, deps.keyring, seconds(now)));
+export async function checkSignInLink(token: string | undefined, deps: SignInLinkDeps, now: Date): Promise<string> {
+  const signIn = checked(() => verifySignInToken(token, deps.keyring, seconds(now)));
+  const used = await deps.ledger.isUsed(signIn.id).catch(() => false);
+  if (used) throw new ApprovalError('SIGN_IN_USED');
   return token!;
 }
 
 /**
- * The confirmation POST: verifies the token, checks the address is still an admin, uses the
- * token up (first use only, decided by the ledger's conditional write) and opens a session.
- * The session names the address the token was issued to, whoever posts it.
+ * The confirmation POST: verifies the token, checks the address is still an admin, reads the
+ * admin's session generation, uses the token up (first use only, decided by the ledger's
+ * conditional write) and opens a session of that generation. The session names the address the
+ * token was issued to, whoever posts it. The generation is read before the token is used up, so
+ * a failed read leaves the link usable.
  */
 export async function completeSignIn(token: string | undefined, deps: SignInDeps, now: Date): Promise<{ email: string; setCookie: string }> {
   const nowSeconds = seconds(now);
   const signIn = checked(() => verifySignInToken(token, deps.keyring, nowSeconds));
   if (!adminAddress(signIn.email, deps.admins)) throw new ApprovalError('NOT_ADMIN');
+  const generation = await deps.sessions.generation(signIn.email);
   if (!(await deps.ledger.consume(signIn.id, signIn.expiresAt))) throw new ApprovalError('SIGN_IN_USED');
-  const session = issueSession(signIn.email, deps.keyring, nowSeconds);
+  const session = issueSession(signIn.email, deps.keyring, nowSeconds, undefined, generation);
   return { email: signIn.email, setCookie: sessionCookie(session.value, session.expiresAt - nowSeconds) };
 }
 
-/** The session a request's cookie proves, refused when missing, forged, expired, or no longer an admin's. */
-export function authenticate(cookieValue: string | undefined, deps: AdminAuthDeps, now: Date): AdminSession {
-  return checked(() => {
-    const session = verifySession(cookieValue, deps.keyring, seconds(now));
-    requireAdmin(session, deps.admins);
-    return session;
+/**
+ * The session a request's cookie proves, refused when missing, forged, expired, no longer an
+ * admin's, or ended by a sign-out (its generation is not the admin's current one: one read,
+ * after the MAC and the admins list). A read that fails is THROTTLED / UNAVAILABLE (503), never
+ * a session let through.
+ */
+export async function authenticate(cookieValue: string | undefined, deps: SessionDeps, now: Date): Promise<AdminSession> {
+  const session = checked(() => {
+    const verified = verifySession(cookieValue, deps.keyring, seconds(now));
+    requireAdmin(verified, deps.admins);
+    return verified;
   });
+  const current = await deps.sessions.generation(session.email);
+  checked(() => requireCurrentGeneration(session, current));
+  return session;
 }
 
-/** Sign-out: the form must carry this session's CSRF token. Returns the Set-Cookie header that clears it. */
-export function signOut(session: AdminSession, csrf: string | undefined, deps: AdminAuthDeps): string {
+/**
+ * Sign-out: the form must carry this session's CSRF token. Ends every session of the admin
+ * (this browser's, and any copy of any cookie they were given), then returns the Set-Cookie
+ * header that clears this one. If the generation cannot be moved on, nothing is cleared and the
+ * error (503) says to try again: the admin is never told they are out while a copy still works.
+ */
+export async function signOut(session: AdminSession, csrf: string | undefined, deps: AdminAuthDeps & { sessions: Pick<AdminSessions, 'endAll'> }): Promise<string> {
   checked(() => verifyAdminCsrf(session, deps.keyring, csrf));
+  await deps.sessions.endAll(session.email);
   return clearSessionCookie();
 }
 

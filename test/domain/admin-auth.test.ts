@@ -10,8 +10,10 @@ import {
   issueSession,
   issueSignInToken,
   keyVersionOfToken,
+  MAX_SESSION_GENERATION,
   readCookie,
   requireAdmin,
+  requireCurrentGeneration,
   sessionCookie,
   verifyAdminCsrf,
   verifySession,
@@ -175,7 +177,8 @@ describe('sign-in tokens', () => {
     const signIn = issueSignInToken('ops@example.com', ring1, now).token;
     const session = issueSession('ops@example.com', ring1, now).value;
     expect(codeOf(() => verifySession(signIn, ring1, now))).to.equal('SESSION_INVALID');
-    expect(codeOf(() => verifySignInToken(session, ring1, now))).to.equal('SIGN_IN_INVALID');
+    // A session has a fifth field (its generation): refused by its shape, before its MAC.
+    expect(codeOf(() => verifySignInToken(session, ring1, now))).to.equal('SIGN_IN_MALFORMED');
   });
 });
 
@@ -187,6 +190,26 @@ describe('admin sessions', () => {
     expect(session).to.include({ email: 'ops@example.com', expiresAt, keyVersion: '2' });
     expect(session.sessionId).to.match(/^[A-Za-z0-9_-]{22}$/);
     expect(verifySession(issueSession('ops@example.com', ring2, now).value, ring2, now).sessionId).to.not.equal(session.sessionId);
+  });
+
+  it('carry the admin\'s session generation (0 by default) and are refused once it is no longer the current one', () => {
+    expect(verifySession(issueSession('ops@example.com', ring1, now).value, ring1, now).generation).to.equal(0);
+    const session = verifySession(issueSession('ops@example.com', ring1, now, undefined, 41).value, ring1, now);
+    expect(session.generation).to.equal(41);
+    expect(codeOf(() => requireCurrentGeneration(session, 41))).to.equal(undefined);
+    expect(codeOf(() => requireCurrentGeneration(session, 42))).to.equal('SESSION_ENDED');
+    expect(codeOf(() => requireCurrentGeneration(session, 40)), 'a generation the store no longer has').to.equal('SESSION_ENDED');
+    expect(verifySession(issueSession('ops@example.com', ring1, now, undefined, MAX_SESSION_GENERATION).value, ring1, now).generation).to.equal(999_999_999);
+    for (const bad of [-1, 1.5, MAX_SESSION_GENERATION + 1]) expect(() => issueSession('ops@example.com', ring1, now, undefined, bad), String(bad)).to.throw(RangeError);
+  });
+
+  it('refuse a correctly signed cookie without a generation (from before sessions had one) or with a malformed one', () => {
+    const fields = ['1', 'A'.repeat(22), 'ops@example.com', String(now + 60)];
+    expect(codeOf(() => verifySession(signedEnvelope('admin-session', fields), ring1, now))).to.equal('SESSION_INVALID');
+    for (const generation of ['', '01', '-1', '1a', '1'.repeat(10), ' 1']) {
+      expect(codeOf(() => verifySession(signedEnvelope('admin-session', [...fields, generation]), ring1, now)), generation).to.equal('SESSION_INVALID');
+    }
+    expect(verifySession(signedEnvelope('admin-session', [...fields, '7']), ring1, now).generation).to.equal(7);
   });
 
   it('say SESSION_MISSING without a cookie', () => {
@@ -359,8 +382,8 @@ describe('admin CSRF tokens', () => {
 });
 
 /** A token or cookie value with any fields, correctly signed with `ring1`'s key: the MAC alone cannot refuse it. */
-function signedEnvelope(purpose: 'admin-sign-in' | 'admin-session', fields: [string, string, string, string]): string {
-  const key = ring1.get(fields[0])?.key ?? ring1.current.key;
+function signedEnvelope(purpose: 'admin-sign-in' | 'admin-session', fields: readonly string[]): string {
+  const key = ring1.get(fields[0] ?? '')?.key ?? ring1.current.key;
   return Buffer.concat([lengthPrefixed(fields), purposeMac(key, purpose, fields)]).toString('base64url');
 }
 
@@ -371,7 +394,7 @@ describe('sign-in tokens and session cookies: fields checked after decoding', ()
 
   it('accept a correctly signed envelope of well-formed fields (the baseline for the cases below)', () => {
     expect(verifySignInToken(signedEnvelope('admin-sign-in', good), ring1, now)).to.deep.equal({ id, email: 'ops@example.com', expiresAt: now + 60 });
-    expect(verifySession(signedEnvelope('admin-session', good), ring1, now)).to.include({ sessionId: id, email: 'ops@example.com', keyVersion: '1' });
+    expect(verifySession(signedEnvelope('admin-session', [...good, '0']), ring1, now)).to.include({ sessionId: id, email: 'ops@example.com', keyVersion: '1', generation: 0 });
   });
 
   const bad: [string, [string, string, string, string]][] = [
@@ -391,7 +414,7 @@ describe('sign-in tokens and session cookies: fields checked after decoding', ()
   for (const [what, fields] of bad) {
     it(`call ${what} malformed, even correctly signed`, () => {
       expect(codeOf(() => verifySignInToken(signedEnvelope('admin-sign-in', fields), ring1, now))).to.equal('SIGN_IN_MALFORMED');
-      expect(codeOf(() => verifySession(signedEnvelope('admin-session', fields), ring1, now))).to.equal('SESSION_INVALID');
+      expect(codeOf(() => verifySession(signedEnvelope('admin-session', [...fields, '0']), ring1, now))).to.equal('SESSION_INVALID');
       expect(keyVersionOfToken(signedEnvelope('admin-sign-in', fields))).to.equal(undefined);
     });
   }

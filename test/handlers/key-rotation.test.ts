@@ -12,6 +12,7 @@ import { SFNClient, SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoRequestStore } from '../../src/adapters/dynamo-request-store';
 import { DynamoSignInLedger } from '../../src/adapters/dynamo-sign-in-ledger';
+import { DynamoAdminSessions } from '../../src/adapters/dynamo-admin-sessions';
 import { KmsTokenCipher } from '../../src/adapters/kms-token-cipher';
 import { secretKeyring } from '../../src/adapters/secret-keyring';
 import { SesMailer } from '../../src/adapters/ses-mailer';
@@ -222,6 +223,7 @@ describe('key rotation across warm and fresh containers', () => {
       return createAdminHandler({
         store: new DynamoRequestStore(h.table.client, h.table.tableName),
         ledger: new DynamoSignInLedger(h.table.client, h.table.tableName),
+        sessions: new DynamoAdminSessions(h.table.client, h.table.tableName),
         keyring: containerKeyring(),
         mailer: () => mailer,
         decider: () => ({ cipher: new KmsTokenCipher(new KMSClient(region), TEST_KEY_ID), callback: new SfnTaskCallback(new SFNClient(region)), mailer }),
@@ -287,8 +289,6 @@ describe('key rotation across warm and fresh containers', () => {
       expect(secretReads()).to.equal(5);
       const csrf = /name="csrf" value="([^"]+)"/.exec(bodyOf(page))![1]!;
       rememberSecret(csrf);
-      const signedOut = await warm2(adminEvent('POST', '/admin/sign-out', { cookie: newCookie, form: { csrf } }));
-      expect(signedOut.statusCode).to.equal(303);
       // The version 1 session still works everywhere, the fresh container included.
       for (const admin of [warm1, warm2, fresh]) expect((await dashboard(admin, oldCookie)).statusCode).to.equal(200);
       expect(secretReads()).to.equal(5);
@@ -301,6 +301,11 @@ describe('key rotation across warm and fresh containers', () => {
       expect(refused.cookies).to.deep.equal([`${SESSION_COOKIE}=; HttpOnly; Secure; SameSite=Strict; Path=/; Max-Age=0`]);
       expect((await dashboard(fresh, newCookie)).statusCode).to.equal(200);
       expect(secretReads(), 'the max-age read only').to.equal(6);
+
+      // The version 2 session's forms work on warm2: its sign-out ends the admin's sessions in every container.
+      const signedOut = await warm2(adminEvent('POST', '/admin/sign-out', { cookie: newCookie, form: { csrf } }));
+      expect(signedOut.statusCode).to.equal(303);
+      for (const admin of [warm1, warm2, fresh]) expect((await dashboard(admin, newCookie)).statusCode).to.equal(401);
     });
   });
 
