@@ -4,6 +4,7 @@
  * Functions console would. Server-rendered, no scripts, same headers as the review pages.
  */
 import Mustache from 'mustache';
+import { humanTime } from '../domain/human-time';
 import type { Post } from '../domain/post';
 import { POST_FAILURE_REASONS, isPostFailureReason } from '../domain/post-failure';
 import { pageHeaders } from '../pages/page-headers';
@@ -24,7 +25,7 @@ export const LOCAL_PAGE_HEADERS = pageHeaders(STYLE);
 
 const LAYOUT = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-{{#refresh}}<meta http-equiv="refresh" content="{{refresh}}">{{/refresh}}<title>{{title}}</title><style>{{{style}}}</style></head>
+<title>{{title}}</title><style>{{{style}}}</style></head>
 <body><main class="wide"><nav><a href="/">Posts</a><a href="{{inboxUrl}}">Reviewers' inbox</a><a href="/admin">Admin dashboard</a></nav>{{> content}}</main></body></html>`;
 
 const HOME = `<h1>Blog moderation (local)</h1>
@@ -51,7 +52,7 @@ const EXECUTION = `<h1>Execution {{name}}</h1>
 {{#postTitle}}<p>{{postTitle}}</p>{{/postTitle}}
 <p>Status: <span class="status {{status}}">{{status}}</span>{{#currentState}} · current state: <strong>{{currentState}}</strong>{{/currentState}}{{#error}} · error <strong>{{error}}</strong>{{#cause}}: {{cause}}{{/cause}}{{/error}}</p>
 {{{svg}}}
-<p class="muted">Started {{started}}. Blue: current state; green: visited.</p>`;
+<p class="muted">Started {{started}}. Blue: current state; green: visited.{{#running}} <a href="/executions/{{name}}">Reload</a> to follow it.{{/running}}</p>`;
 
 for (const t of [LAYOUT, HOME, EXECUTION]) Mustache.parse(t);
 
@@ -146,7 +147,7 @@ export function stateMachineSvg(definition: AslDefinition, current?: string, vis
   return parts.join('');
 }
 
-export function executionPage(record: ExecutionRecord, definition: AslDefinition, inboxUrl: string): string {
+export function executionPage(record: ExecutionRecord, definition: AslDefinition, inboxUrl: string, now = new Date()): string {
   const input = JSON.parse(record.input) as { title?: string };
   return page(`Execution ${record.name}`, EXECUTION, {
     name: record.name,
@@ -156,9 +157,11 @@ export function executionPage(record: ExecutionRecord, definition: AslDefinition
     error: record.error,
     // A cause can be long (an exception's text): the page shows its start.
     cause: record.cause && record.cause.length > 300 ? `${record.cause.slice(0, 300)}…` : record.cause,
-    started: new Date(record.startDate).toISOString(),
+    started: humanTime(new Date(record.startDate), now),
     svg: stateMachineSvg(definition, record.currentState, record.visited),
     inboxUrl,
-    refresh: record.status === 'RUNNING' ? 3 : undefined,
+    // No automatic refresh: a page that reloads itself on a timer moves focus and reading
+    // position away from a screen-reader user (WCAG 2.2.1); the link reloads it on request.
+    running: record.status === 'RUNNING',
   });
 }

@@ -112,7 +112,7 @@ describe('admin dashboard in a real browser (Chromium)', function () {
     expect(await row.locator('td').nth(5).textContent()).to.equal('0 of 1');
     await page.screenshot({ path: join(ARTIFACTS, 'admin-dashboard.png'), fullPage: true });
 
-    await row.getByRole('textbox', { name: 'Comment with approval' }).fill('Approved from the dashboard');
+    await row.getByRole('textbox', { name: `Comment on ${subject} (optional)` }).fill('Approved from the dashboard');
     await row.getByRole('button', { name: 'Approve' }).click();
     await page.waitForURL(`${stack!.apiUrl}/admin`);
     const code = (await page.locator('.code').allTextContents()).join(' ');
