@@ -47,7 +47,7 @@ describe('local mode, end to end over HTTP', function () {
 
     const email = await reviewEmail(s, title);
     expect(email.destination.to).to.deep.equal(['reviewer@example.com']);
-    expect(email.body.html).to.include('&lt;b&gt;things&lt;&#x2F;b&gt;');
+    expect(email.body.html).to.include('&lt;b&gt;things&lt;/b&gt;');
     const result = await confirm(linksOf(email).approve, undefined, 'Ship it');
     expect(result.status).to.equal(200);
     expect(result.html).to.include('Approved');
