@@ -3,6 +3,7 @@ import * as pulumi from '@pulumi/pulumi';
 import * as random from '@pulumi/random';
 import { PENDING_INDEX_KEY, PENDING_INDEX_NAME, TABLE_KEY, TTL_ATTRIBUTE } from '../src/adapters/table-schema';
 import { DEFAULT_PENDING_SHARDS, MAX_PENDING_SHARDS, isShardCount } from '../src/domain/pending-index';
+import { DEFAULT_LIMITS } from '../src/domain/rate-limit';
 import { adminFunctionPolicy, closerFunctionPolicy, requestFunctionPolicy, reviewFunctionPolicy, sweeperFunctionPolicy, tokenKeyPolicy, type ServiceArns } from './iam-policies';
 import { deadLetterQueue, keepFailedInvocations, onExecutionEnd } from './execution-events';
 import { lambdaRole, nodeFunction } from './node-function';
@@ -36,6 +37,8 @@ export interface ApprovalServiceArgs {
   throttle?: { burstLimit: number; rateLimit: number };
   /** Email address subscribed to the alarm topic (SNS asks it to confirm first). Without it, nobody is yet. */
   alarmEmail?: string;
+  /** Sign-in emails one address may be sent per 15 minutes (default 3; 0: no limit). */
+  signInsPerAddressPer15Minutes?: number;
 }
 
 /** An EventBridge rate expression: `rate(1 minute)`, `rate(15 minutes)` (EventBridge refuses `rate(1 minutes)`). */
@@ -236,7 +239,12 @@ export class ApprovalService extends pulumi.ComponentResource implements Alarmin
       {
         code: 'admin',
         description: 'Admin dashboard: sign-in by emailed link, pending requests, audit trail, decisions',
-        environment: { ...common, ADMINS: (args.admins ?? []).join(','), BASE_URL: apiUrl },
+        environment: {
+          ...common,
+          ADMINS: (args.admins ?? []).join(','),
+          BASE_URL: apiUrl,
+          SIGN_INS_PER_ADDRESS_PER_15_MINUTES: String(args.signInsPerAddressPer15Minutes ?? DEFAULT_LIMITS.signInsPerAddressPer15Minutes),
+        },
         policy: (logGroupArn) => pulumi.all([this.arns, logGroupArn]).apply(([a, lg]) => adminFunctionPolicy({ ...a, logGroupArn: lg })),
         role: adminRole,
         timeoutSeconds: 15,

@@ -1,5 +1,7 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
+import * as random from '@pulumi/random';
+import { DEFAULT_LIMITS } from '../src/domain/rate-limit';
 import { moderationWorkflow } from '../src/workflow/moderation-workflow';
 import { ApprovalService } from './approval-service';
 import { notifyFunctionPolicy, postCloserFunctionPolicy, postsFunctionPolicy, stateMachinePolicy, trustPolicy } from './iam-policies';
@@ -29,6 +31,11 @@ export interface BlogModerationArgs {
   certificateArn?: string;
   /** Reserved concurrency of the public posts Lambda (undefined: none). */
   postsConcurrency?: number;
+  /** New posts per author address and per client per hour (defaults 5 and 20; 0: no limit). */
+  postsPerAuthorPerHour?: number;
+  postsPerClientPerHour?: number;
+  /** Sign-in emails per address per 15 minutes (default 3; 0: no limit). */
+  signInsPerAddressPer15Minutes?: number;
 }
 
 /**
@@ -58,6 +65,7 @@ export class BlogModeration extends pulumi.ComponentResource implements Alarming
         auditRetentionDays: args.auditRetentionDays,
         pendingShards: args.pendingShards,
         alarmEmail: args.alarmEmail,
+        signInsPerAddressPer15Minutes: args.signInsPerAddressPer15Minutes,
       },
       parent,
     );
@@ -146,14 +154,31 @@ export class BlogModeration extends pulumi.ComponentResource implements Alarming
     keepFailedInvocations(`${name}-post-closer-failures`, postCloser.fn, approval.endedDeadLetters, this);
     onExecutionEnd(`${name}-post-ended`, this.stateMachine, ['FAILED', 'TIMED_OUT', 'ABORTED'], postCloser.fn, approval.endedDeadLetters, this);
 
+    // The key the posts API hashes counted addresses and IPs with: its own, so the public posts
+    // Lambda never holds the link-signing keys. Same format as those, so it rotates the same way.
+    const clientHashKey = new random.RandomBytes(`${name}-client-hash-key`, { length: 32 }, parent);
+    const clientHashSecret = new aws.secretsmanager.Secret(`${name}-client-hash-secret`, { description: 'Key that hashes the addresses and IPs the posts API counts' }, parent);
+    new aws.secretsmanager.SecretVersion(
+      `${name}-client-hash-secret-v1`,
+      { secretId: clientHashSecret.id, secretString: pulumi.jsonStringify({ current: '1', keys: { '1': clientHashKey.base64 } }) },
+      parent,
+    );
     const posts = nodeFunction(
       name,
       {
         code: 'posts',
         description: 'Posts API: submit a post for review, read its status',
-        environment: { TABLE_NAME: approval.table.name, STATE_MACHINE_ARN: this.stateMachine.arn },
+        environment: {
+          TABLE_NAME: approval.table.name,
+          STATE_MACHINE_ARN: this.stateMachine.arn,
+          CLIENT_HASH_SECRET_ID: clientHashSecret.arn,
+          POSTS_PER_AUTHOR_PER_HOUR: String(args.postsPerAuthorPerHour ?? DEFAULT_LIMITS.postsPerAuthorPerHour),
+          POSTS_PER_CLIENT_PER_HOUR: String(args.postsPerClientPerHour ?? DEFAULT_LIMITS.postsPerClientPerHour),
+        },
         policy: (logGroupArn) =>
-          pulumi.all([approval.arns, logGroupArn, this.stateMachine.arn]).apply(([a, lg, stateMachineArn]) => postsFunctionPolicy({ ...a, logGroupArn: lg, stateMachineArn })),
+          pulumi
+            .all([approval.arns, logGroupArn, this.stateMachine.arn, clientHashSecret.arn])
+            .apply(([a, lg, stateMachineArn, clientHashSecretArn]) => postsFunctionPolicy({ ...a, logGroupArn: lg, stateMachineArn, clientHashSecretArn })),
         timeoutSeconds: 15,
         logRetentionDays: retention,
         // Anyone can call POST /posts: bounded, so junk traffic neither runs up the bill beyond

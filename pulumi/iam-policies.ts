@@ -101,12 +101,18 @@ export function reviewFunctionPolicy(a: ServiceArns & { logGroupArn: string }): 
   );
 }
 
-/** Admin dashboard: sign-in links (single use), list and read requests, decide like a reviewer. */
+/**
+ * Admin dashboard: sign-in links (single use, and read when a link is opened), each admin's
+ * session generation (read on every request, moved on at sign-out), the sign-in counters, list
+ * and read requests, decide like a reviewer.
+ */
 export function adminFunctionPolicy(a: ServiceArns & { logGroupArn: string }): PolicyDocument {
   return doc(
     ...deliverDecisions(a),
     { Sid: 'Requests', Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], Resource: a.tableArn, Condition: leadingKeys('REQ#') },
-    { Sid: 'SignInLinks', Effect: 'Allow', Action: 'dynamodb:PutItem', Resource: a.tableArn, Condition: leadingKeys('SIGNIN#') },
+    { Sid: 'SignInLinks', Effect: 'Allow', Action: ['dynamodb:PutItem', 'dynamodb:GetItem'], Resource: a.tableArn, Condition: leadingKeys('SIGNIN#') },
+    { Sid: 'Sessions', Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], Resource: a.tableArn, Condition: leadingKeys('ADMIN#') },
+    { Sid: 'SignInCounters', Effect: 'Allow', Action: 'dynamodb:UpdateItem', Resource: a.tableArn, Condition: leadingKeys('RATE#sign-in#') },
     queryIndex(a),
     readMacSecret(a),
     sendEmail(a),
@@ -161,10 +167,16 @@ export function deadLetterQueuePolicy(a: { partition: string; region: string; ac
   return doc(serviceOnBehalfOfAccount('UndeliveredEvents', 'events.amazonaws.com', 'sqs:SendMessage', a.queueArn, a.accountId, `arn:${a.partition}:events:${a.region}:${a.accountId}:rule/*`));
 }
 
-/** Posts API: store posts and start their moderation. */
-export function postsFunctionPolicy(a: ServiceArns & { logGroupArn: string; stateMachineArn: string }): PolicyDocument {
+/**
+ * Posts API: store posts and their Idempotency-Keys, count new posts (its own counters only),
+ * hash what it counts with its own key (never the link-signing keys), start the moderation.
+ */
+export function postsFunctionPolicy(a: ServiceArns & { logGroupArn: string; stateMachineArn: string; clientHashSecretArn: string }): PolicyDocument {
   return doc(
     { Sid: 'Posts', Effect: 'Allow', Action: ['dynamodb:PutItem', 'dynamodb:GetItem'], Resource: a.tableArn, Condition: leadingKeys('POST#') },
+    { Sid: 'IdempotencyKeys', Effect: 'Allow', Action: ['dynamodb:PutItem', 'dynamodb:GetItem'], Resource: a.tableArn, Condition: leadingKeys('IDEM#') },
+    { Sid: 'PostCounters', Effect: 'Allow', Action: 'dynamodb:UpdateItem', Resource: a.tableArn, Condition: leadingKeys('RATE#post-') },
+    { Sid: 'ClientHashKey', Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: a.clientHashSecretArn },
     { Sid: 'Start', Effect: 'Allow', Action: 'states:StartExecution', Resource: a.stateMachineArn },
     writeLogs(a.logGroupArn),
   );

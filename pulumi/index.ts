@@ -29,6 +29,9 @@ const blog = new BlogModeration('email-approval', {
   createSenderIdentity: settings.createSenderIdentity,
   certificateArn: settings.certificateArn,
   postsConcurrency: settings.postsConcurrency,
+  postsPerAuthorPerHour: settings.postsPerAuthorPerHour,
+  postsPerClientPerHour: settings.postsPerClientPerHour,
+  signInsPerAddressPer15Minutes: settings.signInsPerAddressPer15Minutes,
 });
 
 export const apiUrl = blog.apiUrl;

@@ -5,6 +5,7 @@
 import { isEmailAddress } from '../src/domain/email-address';
 import { MAX_REVIEWERS } from '../src/domain/approval-request';
 import { DEFAULT_PENDING_SHARDS, MAX_PENDING_SHARDS } from '../src/domain/pending-index';
+import { DEFAULT_LIMITS, MAX_RATE_LIMIT } from '../src/domain/rate-limit';
 
 /**
  * A STANDARD execution lasts at most a year (8,760 hours). The approval step's timeout (the link
@@ -38,6 +39,10 @@ export interface StackSettings {
   certificateArn?: string;
   /** Reserved concurrency of the public posts Lambda, or undefined for none (`off`). */
   postsConcurrency?: number;
+  /** Abuse limits (0: none): new posts per author address and per client per hour, sign-in emails per address per 15 minutes. */
+  postsPerAuthorPerHour: number;
+  postsPerClientPerHour: number;
+  signInsPerAddressPer15Minutes: number;
 }
 
 const DOMAIN = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
@@ -130,6 +135,11 @@ export function readSettings(get: (key: string) => string | undefined): StackSet
   const concurrencyText = get('email-approval:postsConcurrency')?.trim().toLowerCase();
   const postsConcurrency = concurrencyText === 'off' ? undefined : whole('email-approval:postsConcurrency', DEFAULT_POSTS_CONCURRENCY, 1, 1000, 'concurrent executions (or off)');
 
+  // Abuse limits: whole numbers, 0 turning one off.
+  const postsPerAuthorPerHour = whole('email-approval:postsPerAuthorPerHour', DEFAULT_LIMITS.postsPerAuthorPerHour, 0, MAX_RATE_LIMIT, 'posts (0: no limit)')!;
+  const postsPerClientPerHour = whole('email-approval:postsPerClientPerHour', DEFAULT_LIMITS.postsPerClientPerHour, 0, MAX_RATE_LIMIT, 'posts (0: no limit)')!;
+  const signInsPerAddressPer15Minutes = whole('email-approval:signInsPerAddressPer15Minutes', DEFAULT_LIMITS.signInsPerAddressPer15Minutes, 0, MAX_RATE_LIMIT, 'sign-in emails (0: no limit)')!;
+
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     senderEmail,
@@ -148,5 +158,8 @@ export function readSettings(get: (key: string) => string | undefined): StackSet
     createSenderIdentity,
     certificateArn,
     postsConcurrency,
+    postsPerAuthorPerHour,
+    postsPerClientPerHour,
+    signInsPerAddressPer15Minutes,
   };
 }

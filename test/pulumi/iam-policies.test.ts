@@ -36,12 +36,13 @@ const arns: ServiceArns = {
 const lg = (n: string) => `arn:aws:logs:eu-west-1:${ACCOUNT}:log-group:${n}`;
 const fnArn = (n: string) => `arn:aws:lambda:eu-west-1:${ACCOUNT}:function:${n}`;
 const stateMachineArn = `arn:aws:states:eu-west-1:${ACCOUNT}:stateMachine:moderation`;
+const clientHashSecretArn = `arn:aws:secretsmanager:eu-west-1:${ACCOUNT}:secret:client-hash-GhIjKl`;
 const role = (n: string) => `arn:aws:iam::${ACCOUNT}:role/${n}`;
 
 const roles: Record<string, { arn: string; policy: PolicyDocument }> = {
   request: { arn: role('request'), policy: requestFunctionPolicy({ ...arns, logGroupArn: lg('request') }) },
   review: { arn: role('review'), policy: reviewFunctionPolicy({ ...arns, logGroupArn: lg('review') }) },
-  posts: { arn: role('posts'), policy: postsFunctionPolicy({ ...arns, logGroupArn: lg('posts'), stateMachineArn }) },
+  posts: { arn: role('posts'), policy: postsFunctionPolicy({ ...arns, logGroupArn: lg('posts'), stateMachineArn, clientHashSecretArn }) },
   notify: { arn: role('notify'), policy: notifyFunctionPolicy({ ...arns, logGroupArn: lg('notify') }) },
   workflow: { arn: role('workflow'), policy: stateMachinePolicy({ ...arns, requestFunctionArn: fnArn('request'), notifyFunctionArn: fnArn('notify') }) },
   admin: { arn: role('dashboard'), policy: adminFunctionPolicy({ ...arns, logGroupArn: lg('admin') }) },
@@ -295,6 +296,43 @@ describe('IAM policies', () => {
       expect(await simulate(roles.request!, 'states:SendTaskSuccess', '*')).to.not.equal('Allowed');
       expect(await simulate(roles.posts!, 'states:StartExecution', stateMachineArn)).to.equal('Allowed');
       expect(await simulate(roles.posts!, 'states:StartExecution', `${stateMachineArn}-other`)).to.not.equal('Allowed');
+    });
+
+    it('lets the posts Lambda keep Idempotency-Keys and count posts, and the dashboard count sign-ins, each on its own items only', async () => {
+      const idem = { 'dynamodb:LeadingKeys': ['IDEM#abc'] };
+      const postCounter = { 'dynamodb:LeadingKeys': ['RATE#post-author#abc#1800000000'] };
+      const clientCounter = { 'dynamodb:LeadingKeys': ['RATE#post-client#abc#1800000000'] };
+      const signInCounter = { 'dynamodb:LeadingKeys': ['RATE#sign-in#abc#1800000000'] };
+      for (const action of ['dynamodb:GetItem', 'dynamodb:PutItem']) expect(await simulate(roles.posts!, action, arns.tableArn, idem), action).to.equal('Allowed');
+      expect(await simulate(roles.posts!, 'dynamodb:UpdateItem', arns.tableArn, idem), 'posts: update a key').to.not.equal('Allowed');
+      for (const item of [postCounter, clientCounter]) expect(await simulate(roles.posts!, 'dynamodb:UpdateItem', arns.tableArn, item), JSON.stringify(item)).to.equal('Allowed');
+      expect(await simulate(roles.posts!, 'dynamodb:UpdateItem', arns.tableArn, signInCounter), 'posts: sign-in counters').to.not.equal('Allowed');
+      expect(await simulate(roles.posts!, 'dynamodb:DeleteItem', arns.tableArn, postCounter), 'posts: delete a counter').to.not.equal('Allowed');
+      expect(await simulate(roles.admin!, 'dynamodb:UpdateItem', arns.tableArn, signInCounter)).to.equal('Allowed');
+      for (const item of [postCounter, idem]) expect(await simulate(roles.admin!, 'dynamodb:UpdateItem', arns.tableArn, item), JSON.stringify(item)).to.not.equal('Allowed');
+      for (const name of ['request', 'review', 'sweeper', 'closer', 'postCloser', 'workflow']) {
+        for (const item of [idem, postCounter, signInCounter]) expect(await simulate(roles[name]!, 'dynamodb:UpdateItem', arns.tableArn, item), `${name} ${JSON.stringify(item)}`).to.not.equal('Allowed');
+      }
+    });
+
+    it('lets the dashboard read sign-in records and read and move on each admin’s session generation, and no one else', async () => {
+      const sessionItem = { 'dynamodb:LeadingKeys': ['ADMIN#boss@example.com'] };
+      const signInItem = { 'dynamodb:LeadingKeys': ['SIGNIN#abc'] };
+      for (const action of ['dynamodb:GetItem', 'dynamodb:UpdateItem']) expect(await simulate(roles.admin!, action, arns.tableArn, sessionItem), action).to.equal('Allowed');
+      for (const action of ['dynamodb:PutItem', 'dynamodb:DeleteItem']) expect(await simulate(roles.admin!, action, arns.tableArn, sessionItem), action).to.not.equal('Allowed');
+      expect(await simulate(roles.admin!, 'dynamodb:GetItem', arns.tableArn, signInItem)).to.equal('Allowed');
+      expect(await simulate(roles.admin!, 'dynamodb:DeleteItem', arns.tableArn, signInItem)).to.not.equal('Allowed');
+      for (const name of ['request', 'review', 'posts', 'sweeper', 'closer', 'postCloser', 'workflow']) {
+        expect(await simulate(roles[name]!, 'dynamodb:UpdateItem', arns.tableArn, sessionItem), name).to.not.equal('Allowed');
+        expect(await simulate(roles[name]!, 'dynamodb:GetItem', arns.tableArn, sessionItem), name).to.not.equal('Allowed');
+      }
+    });
+
+    it('lets only the posts Lambda read the key it hashes counted addresses and IPs with', async () => {
+      expect(await simulate(roles.posts!, 'secretsmanager:GetSecretValue', clientHashSecretArn)).to.equal('Allowed');
+      for (const name of ['request', 'review', 'admin', 'sweeper', 'notify', 'closer', 'postCloser', 'workflow']) {
+        expect(await simulate(roles[name]!, 'secretsmanager:GetSecretValue', clientHashSecretArn), name).to.not.equal('Allowed');
+      }
     });
 
     it('lets the state machine invoke only its two Lambdas', async () => {

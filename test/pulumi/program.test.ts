@@ -58,6 +58,8 @@ pulumi.runtime.setConfig('email-approval:requiredApprovals', '2');
 pulumi.runtime.setConfig('email-approval:reminderHoursBeforeExpiry', '12');
 pulumi.runtime.setConfig('email-approval:alarmEmail', 'ops@example.com');
 pulumi.runtime.setConfig('email-approval:pendingShards', '32');
+pulumi.runtime.setConfig('email-approval:postsPerClientPerHour', '30');
+pulumi.runtime.setConfig('email-approval:signInsPerAddressPer15Minutes', '0');
 pulumi.runtime.setConfig('aws:region', REGION);
 
 const value = <T>(output: pulumi.Output<T> | undefined): Promise<T> => new Promise((resolve) => (output ? output.apply(resolve) : resolve(undefined as T)));
@@ -256,12 +258,26 @@ describe('Pulumi program (mocked)', function () {
 
   it('creates the SES identity for the sender and a secret for the link keys', () => {
     expect(one('aws:sesv2/emailIdentity:EmailIdentity').inputs.emailIdentity).to.equal('approvals@example.com');
-    const version = one('aws:secretsmanager/secretVersion:SecretVersion');
+    const version = one('aws:secretsmanager/secretVersion:SecretVersion', 'mac-secret');
     // A secret input arrives wrapped by the mock layer: { <signature>: …, value }.
     const raw = version.inputs.secretString as string | { value: string };
     const secret = JSON.parse(typeof raw === 'string' ? raw : raw.value);
     expect(secret.current).to.equal('1');
     expect(Buffer.from(secret.keys['1'], 'base64')).to.have.length(32);
+  });
+
+  it('gives the posts Lambda its abuse limits and a hashing key of its own, and the dashboard its sign-in limit', () => {
+    const env = (fn: string) => (one(LAMBDA, fn).inputs.environment as { variables: Record<string, string> }).variables;
+    const secret = one('aws:secretsmanager/secret:Secret', 'client-hash');
+    const version = one('aws:secretsmanager/secretVersion:SecretVersion', 'client-hash');
+    expect(version.inputs.secretId).to.equal(`${secret.name}-id`);
+    const raw = version.inputs.secretString as string | { value: string };
+    const key = JSON.parse(typeof raw === 'string' ? raw : raw.value);
+    expect(key.current).to.equal('1');
+    expect(Buffer.from(key.keys['1'], 'base64')).to.have.length(32);
+    expect(env('email-approval-posts-fn')).to.include({ POSTS_PER_AUTHOR_PER_HOUR: '5', POSTS_PER_CLIENT_PER_HOUR: '30', CLIENT_HASH_SECRET_ID: secret.state.arn });
+    expect(env('email-approval-posts-fn')).to.not.have.property('MAC_SECRET_ID');
+    expect(env('email-approval-admin-fn')).to.include({ SIGN_INS_PER_ADDRESS_PER_15_MINUTES: '0' });
   });
 
   it('gives every Lambda and the state machine a role of its own with an inline policy', () => {

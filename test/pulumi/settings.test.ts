@@ -36,7 +36,15 @@ describe('stack settings', () => {
       createSenderIdentity: true,
       certificateArn: undefined,
       postsConcurrency: 10,
+      postsPerAuthorPerHour: 5,
+      postsPerClientPerHour: 20,
+      signInsPerAddressPer15Minutes: 3,
     });
+  });
+
+  it('reads the abuse limits, 0 turning one off', () => {
+    const settings = read({ ...valid, 'email-approval:postsPerAuthorPerHour': '2', 'email-approval:postsPerClientPerHour': '0', 'email-approval:signInsPerAddressPer15Minutes': '10' });
+    expect(settings).to.include({ postsPerAuthorPerHour: 2, postsPerClientPerHour: 0, signInsPerAddressPer15Minutes: 10 });
   });
 
   it('refuses a link lifetime of a whole year, saying why, and accepts 8,759 hours', () => {
@@ -131,6 +139,9 @@ describe('stack settings', () => {
     ['email-approval:pendingShards', '257', 'whole number of shards from 1 to 256'],
     ['email-approval:pendingShards', '1.5', 'whole number of shards from 1 to 256'],
     ['email-approval:alarmEmail', 'ops', 'must be an email address'],
+    ['email-approval:postsPerAuthorPerHour', '-1', 'whole number of posts (0: no limit) from 0 to 1000000'],
+    ['email-approval:postsPerClientPerHour', '2.5', 'whole number of posts (0: no limit) from 0 to 1000000'],
+    ['email-approval:signInsPerAddressPer15Minutes', 'few', 'whole number of sign-in emails (0: no limit) from 0 to 1000000'],
     ['email-approval:alarmEmail', 'ops@example.com,oncall@example.com', 'must be an email address'],
   ] as const) {
     it(`refuses ${key} = ${JSON.stringify(value)}, naming the key`, () => {
