@@ -106,6 +106,8 @@ describe('accessibility of every page and email (axe-core in Chromium)', functio
       console.log(lines.join('\n'));
     }
     await browser?.close().catch(() => undefined);
+    // The inbox's store is one per process: leave it empty for the suites that run after this one.
+    if (stack) await fetch(`${stack.inboxUrl}/clear-store`, { method: 'POST' }).catch(() => undefined);
     await stack?.stop();
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
