@@ -92,7 +92,9 @@ export async function submitPost(input: unknown, idempotencyKey: string | undefi
   await countNewPost(submission.authorEmail, client, deps.limits, nowSeconds);
   const record = { postId: newPostId(), bodyHash, createdAt: now.toISOString(), expiresAt: nowSeconds + IDEMPOTENCY_TTL_SECONDS };
   const winner = await deps.keys.claim(keyHash, record, nowSeconds);
-  return continuePost(winner ?? record, bodyHash, submission, deps);
+  // Another request with this key stored it first: continue its post. Else the post is new.
+  if (winner) return continuePost(winner, bodyHash, submission, deps);
+  return startPost({ id: record.postId, ...submission, status: 'IN_REVIEW', createdAt: record.createdAt }, deps);
 }
 
 /**

@@ -4,7 +4,8 @@
  * fault (throttled, a 5xx, a timeout whose answer is lost after the call was carried out, and a
  * crash of the Lambda right after the call succeeded), it runs again with that one call failing,
  * lets whoever retries it on AWS retry, and checks the promises:
- *   - the post ends in exactly one final state (PUBLISHED, REJECTED, EXPIRED, FAILED);
+ *   - the post ends in exactly one final state (PUBLISHED, REJECTED, EXPIRED, FAILED), and its
+ *     submission's retries (same Idempotency-Key) started one execution, never a second;
  *   - Step Functions accepted at most one SendTaskSuccess/Failure for the request;
  *   - no reviewer got a second review email, and the author was told exactly once, except the
  *     duplicates the README documents (an email whose sending timed out, or whose Lambda died
@@ -103,6 +104,7 @@ function violations(scenario: Scenario, outcome: Outcome, target?: { label: stri
   if (status === 'FAILED' && outcome.request !== 'none' && outcome.request !== 'CLOSED') out.push(`post FAILED but request ${outcome.request}`);
   if (status !== 'FAILED' && outcome.request !== scenario.expectRequest) out.push(`request ${outcome.request}`);
   if (outcome.callbacks > 1) out.push(`${outcome.callbacks} callbacks`);
+  if (outcome.executions > 1) out.push(`${outcome.executions} executions`);
   for (const reviewer of scenario.reviewers) {
     const n = outcome.reviewEmails[reviewer] ?? 0;
     if (status !== 'FAILED' && n === 0) out.push(`${reviewer} never asked`);

@@ -15,6 +15,7 @@ import { StateMachine } from 'aws-local-stepfunctions';
 import { DynamoExecutionRegistry } from '../../src/adapters/dynamo-execution-registry';
 import { DynamoIdempotencyKeys } from '../../src/adapters/dynamo-idempotency-keys';
 import { DynamoPostStore } from '../../src/adapters/dynamo-post-store';
+import { DynamoRateCounter } from '../../src/adapters/dynamo-rate-counter';
 import { DynamoRequestStore } from '../../src/adapters/dynamo-request-store';
 import { DynamoSweepCursor } from '../../src/adapters/dynamo-sweep-cursor';
 import { KmsTokenCipher } from '../../src/adapters/kms-token-cipher';
@@ -84,6 +85,8 @@ export interface Outcome {
   reviewEmails: Record<string, number>;
   reminders: Record<string, number>;
   authorEmails: number;
+  /** Executions started: one post, one execution, whatever its submission's retries. */
+  executions: number;
 }
 
 export class Flow {
@@ -128,7 +131,15 @@ export class Flow {
     this.definition = definition;
     this.machine = new StateMachine(definition as never, { validationOptions: { noValidate: true } });
     this.handlers = {
-      posts: createPostsHandler({ posts: this.posts, keys: new DynamoIdempotencyKeys(client, table.tableName), workflow: new SfnWorkflowStarter(new SFNClient(region), MACHINE), logger: quiet, now }),
+      posts: createPostsHandler({
+        posts: this.posts,
+        keys: new DynamoIdempotencyKeys(client, table.tableName),
+        workflow: new SfnWorkflowStarter(new SFNClient(region), MACHINE),
+        // The limits as deployed: their counters are AWS calls that fail in turn too.
+        limits: { counter: new DynamoRateCounter(client, table.tableName), keyring: () => keyring, perAuthorPerHour: 5, perClientPerHour: 20 },
+        logger: quiet,
+        now,
+      }),
       request: createRequestHandler({ store: this.store, executions, cipher, mailer, keyring: () => keyring, reviewUrl: REVIEW_URL, logger: quiet, now }),
       review: createReviewHandler({ store: this.store, decider: () => ({ cipher, callback, mailer }), keyring: () => keyring, logger: quiet, now, leaseSeconds: 60 }),
       notify: createNotifyHandler({ mailer, logger: quiet }),
@@ -417,6 +428,7 @@ export class Flow {
       reviewEmails: count(/^Review requested/),
       reminders: count(/^Reminder/),
       authorEmails: this.sent.filter((e) => e.Destination!.ToAddresses![0] === author).length,
+      executions: this.executions.size,
     };
   }
 
