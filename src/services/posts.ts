@@ -69,6 +69,9 @@ export const moderationInput = (post: Post): ModerationInput => ({
  * so StartExecution never starts a second execution), and one with another submission is refused
  * (IDEMPOTENCY_KEY_REUSED). Whatever failed in between (the key stored and the process dead before
  * StartExecution, StartExecution's answer lost), a retry with the key brings back the same post.
+ *
+ * A new post (not a retry of one) is first counted against the abuse limits (`PostLimits`), so a
+ * refused one stores and starts nothing.
  */
 export async function submitPost(input: unknown, idempotencyKey: string | undefined, deps: PostsDeps, now: Date, client: ClientInfo = {}): Promise<Post> {
   if (idempotencyKey !== undefined && !isIdempotencyKey(idempotencyKey)) {
@@ -99,7 +102,8 @@ export async function submitPost(input: unknown, idempotencyKey: string | undefi
 
 /**
  * Counts a new post against the client's limit, then the author's (RATE_LIMITED past either).
- * Before anything is stored or started: a refused post leaves no trace but its counters.
+ * Before anything is stored or started: a refused post leaves no trace but its counters (one
+ * refused by its author's limit still counts as one of its client's requests).
  */
 async function countNewPost(authorEmail: string, client: ClientInfo, limits: PostLimits | undefined, nowSeconds: number): Promise<void> {
   if (!limits || (limits.perAuthorPerHour <= 0 && limits.perClientPerHour <= 0)) return;
