@@ -76,6 +76,7 @@ const DYNAMO_RETRY = {
 
 export const STATE = {
   create: 'StorePost',
+  summary: 'KeepSummary',
   request: 'RequestApproval',
   decision: 'Decision',
   publish: 'PublishPost',
@@ -203,7 +204,14 @@ export function moderationWorkflow(args: ModerationWorkflowArgs): AslDefinition 
         },
         ResultPath: null,
         Retry: [DYNAMO_RETRY],
-        Catch: [{ ErrorEquals: ['DynamoDB.ConditionalCheckFailedException'], ResultPath: null, Next: STATE.request }],
+        Catch: [{ ErrorEquals: ['DynamoDB.ConditionalCheckFailedException'], ResultPath: null, Next: STATE.summary }],
+        Next: STATE.summary,
+      },
+      // The body is stored; the rest of the run needs only these. Without it the state stays far
+      // under Step Functions' 256 KB, whatever the body and however many votes come back.
+      [STATE.summary]: {
+        Type: 'Pass',
+        Parameters: { 'postId.$': '$.postId', 'title.$': '$.title', 'excerpt.$': '$.excerpt', 'authorEmail.$': '$.authorEmail' },
         Next: STATE.request,
       },
       [STATE.request]: {

@@ -113,6 +113,16 @@ describe('moderation workflow definition', () => {
     });
   });
 
+  it('carries only the summary after storing the post: the body never travels with the votes', async () => {
+    const decision = { decision: 'approved', decidedBy: 'alice@example.com', decidedAt: '2026-11-28T10:00:00Z' };
+    const { calls, result } = run(moderationWorkflow(args), async () => decision);
+    // The execution's output is its state at the end: the summary and the decision, no body.
+    const output = (await result) as Record<string, unknown>;
+    expect(output).to.deep.equal({ postId: input.postId, title: 'Hello', excerpt: 'A post', authorEmail: 'author@example.com', approval: decision });
+    const notify = calls.find((c) => c.state === STATE.notifyPublished)!.input as { Payload: Record<string, unknown> };
+    expect(notify.Payload).to.deep.equal({ postId: input.postId, title: 'Hello', authorEmail: 'author@example.com', outcome: 'published', approval: decision });
+  });
+
   it('goes on to the approval when the posts API stored the post first (ConditionalCheckFailed)', async () => {
     const decision = { decision: 'approved', decidedBy: 'alice@example.com', decidedAt: '2026-11-28T10:00:00Z' };
     const exists = async () => Promise.reject(named('DynamoDB.ConditionalCheckFailedException'));
