@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
-import { ApprovalError, toApprovalError } from '../domain/errors';
+import { ApprovalError, toApprovalError, type ErrorCode } from '../domain/errors';
 import type { KeyringSource } from '../domain/mac-keyring';
 import type { ClientInfo } from '../domain/audit';
 import type { Mailer, RequestStore, TaskCallback, TokenCipher } from '../domain/ports';
@@ -38,6 +38,9 @@ const MAX_QUERY_CHARS = 6144;
 export const MAX_REVIEW_FORM_BYTES = MAX_QUERY_CHARS + 256 + MAX_ENCODED_COMMENT_CHARS;
 const FORM_TYPE = 'application/x-www-form-urlencoded';
 
+/** Refusals that come before the form is known to be ours (its origin, link MAC and CSRF token). */
+const UNVERIFIED = new Set<ErrorCode>(['LINK_MALFORMED', 'LINK_INVALID', 'CSRF_REJECTED', 'METHOD_NOT_ALLOWED', 'PAYLOAD_TOO_LARGE']);
+
 /** The comment field of a form body, read leniently (it is only shown back, escaped), or undefined. */
 function typedComment(body: string): string | undefined {
   return new URLSearchParams(body).get('comment')?.trim() || undefined;
@@ -50,10 +53,11 @@ function typedComment(body: string): string | undefined {
 export function createReviewHandler(deps: ReviewHandlerDeps) {
   const now = deps.now ?? (() => new Date());
 
-  /** The comment a POST carried, shown back on an error page so it is not lost there. */
-  let typed: string | undefined;
-
-  async function route(event: APIGatewayProxyEventV2): Promise<HttpResult> {
+  /**
+   * `typed` receives the comment a POST carried, shown back on an error page so it is not lost
+   * there: one per request (a container may serve several at once in local mode).
+   */
+  async function route(event: APIGatewayProxyEventV2, typed: { comment?: string }): Promise<HttpResult> {
     const method = event.requestContext.http.method.toUpperCase();
     const rawQuery = event.rawQueryString ?? '';
     if (method === 'GET' || method === 'HEAD') {
@@ -71,7 +75,7 @@ export function createReviewHandler(deps: ReviewHandlerDeps) {
     const contentType = header(event, 'content-type')?.split(';')[0]?.trim().toLowerCase();
     if (contentType !== FORM_TYPE) throw new ApprovalError('LINK_MALFORMED');
     const body = readBody(event, MAX_REVIEW_FORM_BYTES);
-    typed = typedComment(body);
+    typed.comment = typedComment(body);
     assertSameOrigin(event);
     const keyring = await deps.keyring(linkKeyVersion(body));
     const decider = await deps.decider();
@@ -82,15 +86,18 @@ export function createReviewHandler(deps: ReviewHandlerDeps) {
 
   return async (event: APIGatewayProxyEventV2, context?: Context): Promise<HttpResult> => {
     if (context) deps.logger.addContext(context);
-    typed = undefined;
+    const typed: { comment?: string } = {};
     try {
-      return await route(event);
+      return await route(event, typed);
     } catch (err) {
       const error = toApprovalError(err);
       logFailure(deps.logger, 'review', error, { method: event.requestContext.http.method });
       // No decision, or a comment refused: the form again, with what was typed and why.
       if (error instanceof FormRefused) return htmlResponse(error.status, confirmationPage(error.form));
-      const response = htmlError(error, {}, { now: now(), typed });
+      // Shown back only from a form whose link and CSRF token checked out: a page from another
+      // site must not be able to put words of its own on ours.
+      const ours = !UNVERIFIED.has(error.code);
+      const response = htmlError(error, {}, { now: now(), typed: ours ? typed.comment : undefined });
       return event.requestContext.http.method.toUpperCase() === 'HEAD' ? { ...response, body: '' } : response;
     }
   };

@@ -692,4 +692,23 @@ describe('link handler: a form that cannot be used as sent is shown again', () =
     expect(again.statusCode).to.equal(409);
     expect(String(again.body)).to.include('Your comment was not recorded').and.include('second &lt;thoughts&gt;');
   });
+
+  it('never shows one request’s comment on another’s page, when the handler serves them at once', async () => {
+    const form = await aliceForm(h);
+    expect((await h.post({ ...form, comment: 'first' })).statusCode).to.equal(200);
+    // Two refused POSTs in flight together (local mode serves every request with one handler).
+    const [mine, theirs] = await Promise.all([h.post({ ...form, comment: 'MINE only' }), h.post({ ...form, comment: 'THEIRS only' })]);
+    expect(String(mine.body)).to.include('MINE only').and.not.include('THEIRS only');
+    expect(String(theirs.body)).to.include('THEIRS only').and.not.include('MINE only');
+  });
+
+  it('does not show back text from a form another site sent (no words of theirs on our page)', async () => {
+    const form = await aliceForm(h);
+    const forged = await h.post({ ...form, comment: 'SECURITY NOTICE: re-verify at https://evil.example' }, { origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' });
+    expect(forged.statusCode).to.equal(403);
+    expect(String(forged.body)).to.include('CSRF_REJECTED').and.not.include('SECURITY NOTICE');
+    const tampered = await h.post({ ...form, m: 'A'.repeat(22), comment: 'SECURITY NOTICE' });
+    expect(tampered.statusCode).to.be.oneOf([400, 403]);
+    expect(String(tampered.body)).to.not.include('SECURITY NOTICE');
+  });
 });
