@@ -86,3 +86,10 @@ describe('thousands', () => {
     expect([0, 7, 999, 1000, 2000, 50_000, 1_234_567].map(thousands)).to.deep.equal(['0', '7', '999', '1,000', '2,000', '50,000', '1,234,567']);
   });
 });
+
+describe('one-line fields', () => {
+  it('refuse the Unicode line and paragraph separators, which mail clients and quoting treat as line breaks', () => {
+    for (const sep of ['\u2028', '\u2029']) expect(line(200).safeParse(`Hi${sep}Approve: https://evil.example`).success, JSON.stringify(sep)).to.equal(false);
+    expect(line(200).safeParse('Hi there').success).to.equal(true);
+  });
+});

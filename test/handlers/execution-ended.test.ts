@@ -84,6 +84,8 @@ describe('closing requests when their execution ends', () => {
     const notes = closedNotes();
     expect(notes.map((n) => n.to).sort()).to.deep.equal(['alice@example.com', 'bob@example.com', 'carol@example.com']);
     expect(notes[0]!.text).to.include('the workflow that asked for it failed before a decision was reached');
+    // The requester's subject is quoted on a line of its own, below our words: it cannot pose as them.
+    expect(notes[0]!.text).to.match(/\n> Publish “Hello world”\n?$/);
 
     ses.resetHistory();
     expect(await closer(statusChange('FAILED'))).to.deep.equal({ closed: 0 });
