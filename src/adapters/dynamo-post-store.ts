@@ -43,17 +43,21 @@ export class DynamoPostStore implements PostStore {
     }
   }
 
-  async failInReview(id: string, reason: PostFailureReason): Promise<Post | undefined> {
+  async failInReview(id: string, reason: PostFailureReason, ifAbsent?: Omit<Post, 'status'>): Promise<Post | undefined> {
+    // Stored whole from `ifAbsent` when the item does not exist (each field only if missing).
+    const fields = ifAbsent ? { title: ifAbsent.title, body: ifAbsent.body, authorEmail: ifAbsent.authorEmail, createdAt: ifAbsent.createdAt, id } : {};
+    const names = Object.keys(fields);
     try {
       const { Attributes } = await this.doc.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: postKey(id),
-          UpdateExpression: 'SET #status = :failed, failureReason = :reason',
+          UpdateExpression: ['SET #status = :failed, failureReason = :reason', ...names.map((n) => `#${n} = if_not_exists(#${n}, :${n})`)].join(', '),
           // Or already failed by an earlier attempt whose email to the author did not go out.
-          ConditionExpression: '#status = :inReview OR (#status = :failed AND failureReason = :reason AND attribute_not_exists(authorToldAt))',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':failed': 'FAILED', ':reason': reason, ':inReview': 'IN_REVIEW' },
+          ConditionExpression:
+            (ifAbsent ? 'attribute_not_exists(pk) OR ' : '') + '#status = :inReview OR (#status = :failed AND failureReason = :reason AND attribute_not_exists(authorToldAt))',
+          ExpressionAttributeNames: { '#status': 'status', ...Object.fromEntries(names.map((n) => [`#${n}`, n])) },
+          ExpressionAttributeValues: { ':failed': 'FAILED', ':reason': reason, ':inReview': 'IN_REVIEW', ...Object.fromEntries(names.map((n) => [`:${n}`, (fields as Record<string, string>)[n]])) },
           ReturnValues: 'ALL_NEW',
         }),
       );

@@ -251,9 +251,10 @@ export interface PostStore {
   /**
    * IN_REVIEW → FAILED with the reason; the failed post, or undefined if it was already final (or
    * absent). A post this already failed with the same reason whose author was not told yet is
-   * returned again, so a retry tells the author.
+   * returned again, so a retry tells the author. With `ifAbsent`, a post never stored is stored
+   * FAILED from it.
    */
-  failInReview(id: string, reason: PostFailureReason): Promise<Post | undefined>;
+  failInReview(id: string, reason: PostFailureReason, ifAbsent?: Omit<Post, 'status'>): Promise<Post | undefined>;
   /** Records that the author was told why the post failed. */
   markAuthorTold(id: string, at: string): Promise<void>;
 }

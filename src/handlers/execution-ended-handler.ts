@@ -1,5 +1,5 @@
 import type { Context } from 'aws-lambda';
-import { enum as zEnum, literal, maxLength, minLength, object, string } from 'zod/mini';
+import { enum as zEnum, literal, maxLength, minLength, nullable, object, optional, string } from 'zod/mini';
 import type { ExecutionRegistry, Mailer, PostStore, RequestStore } from '../domain/ports';
 import { describeCause, type AppLogger } from '../logger';
 import { closeRequestsOf, type ExecutionEndStatus } from '../services/close-requests';
@@ -13,10 +13,13 @@ const statusChange = object({
     executionArn: string().check(minLength(1), maxLength(2048)),
     name: string().check(minLength(1), maxLength(80)),
     status: zEnum(['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED']),
+    // The execution's input (EventBridge carries it when it fits): the post, for a post that was never stored.
+    input: optional(nullable(string())),
   }),
 });
 
 export interface ExecutionEnded {
+  input?: string | null;
   executionArn: string;
   name: string;
   status: ExecutionEndStatus;

@@ -285,6 +285,22 @@ describe("failing a post whose moderation execution ended without an outcome (bl
     expect(authorEmails()).to.have.length(0);
   });
 
+  it('stores a post that was never stored, FAILED, from the execution’s input, and tells its author', async () => {
+    const orphan = 'p-BBBBBBBBBBBBBBBBBBBBBB';
+    const arn = `${EXECUTION.slice(0, EXECUTION.lastIndexOf(':'))}:${orphan}`;
+    const event = statusChange('FAILED', arn);
+    event.detail.input = JSON.stringify({ postId: orphan, title: 'Never stored', body: 'B', excerpt: 'B', authorEmail: 'writer@example.com', createdAt: '2026-11-28T09:00:00.000Z' });
+    expect(await postCloser(event)).to.deep.equal({ failed: 'EXECUTION_FAILED' });
+    expect(await posts.get(orphan)).to.deep.include({ id: orphan, title: 'Never stored', authorEmail: 'writer@example.com', status: 'FAILED', failureReason: 'EXECUTION_FAILED' });
+    const told = ses.commandCalls(SendEmailCommand).map((c) => c.args[0].input).filter((i) => i.Destination!.ToAddresses![0] === 'writer@example.com');
+    expect(told).to.have.length(1);
+    // An input that is not this post's stores nothing.
+    const other = statusChange('FAILED', `${EXECUTION.slice(0, EXECUTION.lastIndexOf(':'))}:p-CCCCCCCCCCCCCCCCCCCCCC`);
+    other.detail.input = JSON.stringify({ postId: orphan, title: 'x', body: 'x', authorEmail: 'x@example.com', createdAt: 'x' });
+    expect(await postCloser(other)).to.deep.equal({});
+    expect(await posts.get('p-CCCCCCCCCCCCCCCCCCCCCC')).to.equal(undefined);
+  });
+
   it('does nothing when the execution succeeded or is not a post’s', async () => {
     expect(await postCloser(statusChange('SUCCEEDED'))).to.deep.equal({});
     expect(await postCloser(statusChange('ABORTED', 'arn:aws:states:eu-west-1:123456789012:execution:other:not-a-post'))).to.deep.equal({});
