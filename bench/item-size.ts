@@ -17,13 +17,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
-import type { AddressInfo } from 'node:net';
-import { CreateTableCommand, DynamoDBClient, GetItemCommand, waitUntilTableExists, type AttributeValue } from '@aws-sdk/client-dynamodb';
-import dynalite from 'dynalite';
+import { GetItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { DynamoExecutionRegistry } from '../src/adapters/dynamo-execution-registry';
 import { DynamoRequestStore } from '../src/adapters/dynamo-request-store';
 import { DynamoSweepCursor } from '../src/adapters/dynamo-sweep-cursor';
-import { createTableInput, requestKey } from '../src/adapters/table-schema';
+import { requestKey } from '../src/adapters/table-schema';
 import { MAX_DETAILS_CHARS, MAX_EXECUTION_ID_CHARS, MAX_REVIEWERS, MAX_SUBJECT_CHARS, MAX_SUMMARY_CHARS, MAX_TOKEN_CHARS } from '../src/domain/approval-request';
 import { auditEvent } from '../src/domain/audit';
 import { MAX_EMAIL_CHARS, MAX_LOCAL_PART_CHARS } from '../src/domain/email-address';
@@ -36,6 +34,7 @@ import { requestIdFor } from '../src/services/request-approval';
 import { decide } from '../src/services/review-decision';
 import { sweep } from '../src/services/sweeper';
 import type { BenchRow } from './bundles';
+import { startBenchTable } from './dynalite-table';
 
 /** DynamoDB's item size limit: 400 KB. */
 export const ITEM_LIMIT_BYTES = 400 * 1024;
@@ -110,17 +109,9 @@ const quiet = { info() {}, warn() {}, error() {}, debug() {}, addContext() {} } 
 const kb = (bytes: number) => `${(bytes / 1024).toLocaleString('en-GB', { minimumFractionDigits: 1, maximumFractionDigits: 1 })} KB`;
 
 export async function benchItemSize(keyring: MacKeyring): Promise<{ rows: BenchRow[]; notes: string[] }> {
-  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const client = new DynamoDBClient({
-    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    region: 'eu-west-1',
-    credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
-  });
+  const table = await startBenchTable('approvals-size-bench');
+  const { client, tableName } = table;
   try {
-    const tableName = 'approvals-size-bench';
-    await client.send(new CreateTableCommand(createTableInput(tableName)));
-    await waitUntilTableExists({ client, maxWaitTime: 10, minDelay: 0.02, maxDelay: 0.1 }, { TableName: tableName });
     const store = new DynamoRequestStore(client, tableName);
     const mailer = new BenchMailer();
     let clock = new Date('2026-11-30T12:00:00.000Z');
@@ -218,6 +209,6 @@ export async function benchItemSize(keyring: MacKeyring): Promise<{ rows: BenchR
     return { rows, notes };
   } finally {
     client.destroy();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await table.stop();
   }
 }

@@ -12,18 +12,16 @@
  * the rate here is a floor set by this machine, not a figure for AWS (see the notes it prints).
  */
 import { randomBytes } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { BatchWriteItemCommand, CreateTableCommand, DynamoDBClient, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
+import { BatchWriteItemCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
-import dynalite from 'dynalite';
 import { DynamoRequestStore, requestItem } from '../src/adapters/dynamo-request-store';
 import { DynamoSweepCursor } from '../src/adapters/dynamo-sweep-cursor';
-import { createTableInput } from '../src/adapters/table-schema';
 import type { MacKeyring } from '../src/domain/mac-keyring';
 import type { ApprovalRecord, Mailer, OutgoingEmail } from '../src/domain/ports';
 import { DEFAULT_MARGIN_MS, sweep, type SweepSummary } from '../src/services/sweeper';
 import type { BenchRow } from './bundles';
+import { startBenchTable } from './dynalite-table';
 
 const DEFAULT_REQUESTS = 100_000;
 const SHARDS = 16;
@@ -154,17 +152,9 @@ const sum = (runs: SweepSummary[], key: 'scanned' | 'expired' | 'reminded' | 'es
 
 export async function benchSweeperScale(keyring: MacKeyring, log: (line: string) => void = () => undefined): Promise<{ rows: BenchRow[]; notes: string[]; requests: number }> {
   const count = positiveInt('BENCH_SWEEP_REQUESTS', DEFAULT_REQUESTS);
-  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const client = new DynamoDBClient({
-    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    region: 'eu-west-1',
-    credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
-  });
+  const table = await startBenchTable('approvals-sweep-bench');
+  const { client, tableName } = table;
   try {
-    const tableName = 'approvals-sweep-bench';
-    await client.send(new CreateTableCommand(createTableInput(tableName)));
-    await waitUntilTableExists({ client, maxWaitTime: 10, minDelay: 0.02, maxDelay: 0.1 }, { TableName: tableName });
     log(`  filling ${int(count)} pending requests…`);
     const filled = await fill(client, tableName, count);
     log(`  filled in ${fmt(filled.seconds)} s; sweeping…`);
@@ -258,6 +248,6 @@ export async function benchSweeperScale(keyring: MacKeyring, log: (line: string)
     return { rows, notes, requests: count };
   } finally {
     client.destroy();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await table.stop();
   }
 }
