@@ -99,13 +99,6 @@ async function workflowPayloads(input: ModerationInput, end: Outcome, comment?: 
   return { request: payloads[STATE.request]!, notice: payloads[noticeState]! };
 }
 
-/**
- * aws-local-stepfunctions (3.0) drops every backslash from the string an intrinsic function
- * returns, so local mode's subject for `a\b` is `New post: ab`; Step Functions keeps it. The
- * subject is compared modulo that, and everything else exactly.
- */
-const asLocalInterpreterFormats = (value: string) => value.replaceAll('\\', '');
-
 // ── A real SES client whose HTTP handler keeps the serialised request ────────────────────────
 
 const SEND_EMAIL_RESPONSE =
@@ -242,7 +235,8 @@ describe('a post accepted with 202 reaches its reviewers and its author', () => 
         // 2. The workflow builds the approval request (and, later, the author's notice) from it.
         const { request: payload, notice: noticePayload } = await workflowPayloads(input, end, said);
         const request = payload.request as { subject: string; summary: string };
-        expect(request.subject).to.equal(POST_SUBJECT_PREFIX + asLocalInterpreterFormats(input.title));
+        // Exactly, backslashes included: the patched interpreter formats as Step Functions does.
+        expect(request.subject).to.equal(POST_SUBJECT_PREFIX + input.title);
         expect(request.summary).to.equal(excerpt(submitted.body.trim()));
 
         // 3. The approval contract takes it (the request Lambda's first step).
