@@ -24,15 +24,23 @@ function jsonError(err: ApprovalError): HttpResult {
 
 /**
  * The public view (anyone who has the id may read it): status, title and outcome, never an
- * address. A FAILED post says why, as a code and in words.
+ * address. A FAILED post says why, as a code and in words. A post whose stored decision the
+ * store refused (malformed, a key twice: see dynamo-post-store's readDecision) keeps its status
+ * and says, instead of a decision, that its decision cannot be shown; the store logged an error.
  */
-const view = (post: Post) => ({
+const view = (post: Post & { decisionUnreadable?: boolean }) => ({
   id: post.id,
   title: post.title,
   status: post.status,
   ...(post.decision ? { decision: publicDecision(post.decision) } : {}),
+  ...(post.decisionUnreadable ? { decisionError: DECISION_UNREADABLE } : {}),
   ...(post.status === 'FAILED' ? failure(post.failureReason) : {}),
 });
+
+const DECISION_UNREADABLE = {
+  code: 'DECISION_UNREADABLE',
+  message: 'This post was decided, but the stored decision could not be read, so it is not shown. Its status stands; the fault is logged for the operators.',
+} as const;
 
 /**
  * What and when, not who: who decided is a reviewer's or an admin's address. A rejection keeps
