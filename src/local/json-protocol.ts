@@ -29,11 +29,15 @@ async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> 
     chunks.push(chunk as Buffer);
   }
   const text = Buffer.concat(chunks).toString('utf8');
+  let body: unknown;
   try {
-    return text ? (JSON.parse(text) as Record<string, unknown>) : {};
+    body = text ? JSON.parse(text) : {};
   } catch {
     throw new ServiceError('SerializationException', 'body is not JSON');
   }
+  // AWS answers a body that is JSON but not an object (null, a list, a number) the same way.
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new ServiceError('SerializationException', 'body is not a JSON object');
+  return body as Record<string, unknown>;
 }
 
 function send(res: ServerResponse, status: number, body: unknown, contentType: string): void {

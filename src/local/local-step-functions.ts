@@ -1,16 +1,20 @@
 /**
- * The Step Functions API calls the handlers make (StartExecution, SendTaskSuccess,
- * SendTaskFailure, DescribeExecution) and StopExecution, served locally over the AWS JSON
- * protocol and backed by aws-local-stepfunctions running the very definition the Pulumi program
- * deploys. The end of every execution is delivered to status-change targets as the same
- * "Execution Status Change" event EventBridge delivers on AWS.
+ * Local Step Functions: the API an operator and the handlers use (StartExecution, StopExecution,
+ * SendTaskSuccess/Failure/Heartbeat, DescribeExecution, ListExecutions, GetExecutionHistory,
+ * ListStateMachines, DescribeStateMachine, DescribeStateMachineForExecution) with AWS's shapes,
+ * pagination and error codes, over the AWS JSON protocol, backed by aws-local-stepfunctions
+ * running the very definition the Pulumi program deploys. The end of every execution is
+ * delivered to status-change targets as the same "Execution Status Change" event EventBridge
+ * delivers on AWS.
  *
  * Task states run through one generic local integration layer: `lambda:invoke` calls the local
- * handler registered for the FunctionName, `.waitForTaskToken` also waits for the callback,
- * `dynamodb:*Item` sends the same parameters to the local DynamoDB. Executions are appended to
- * DATA_DIR/executions.jsonl; a RUNNING one is re-run after a restart with the same task token,
- * context and deadline (the approval step is idempotent, and a callback that already arrived
- * is replayed), so pending approvals survive `npm start` restarts.
+ * handler registered for the FunctionName, `.waitForTaskToken` also waits for the callback (with
+ * TimeoutSeconds and HeartbeatSeconds enforced here, and a new task token for every entry and
+ * retry, as on AWS), `dynamodb:*Item` sends the same parameters to the local DynamoDB.
+ * Executions are appended to DATA_DIR/executions.jsonl and their event histories to
+ * DATA_DIR/history.jsonl; a RUNNING one is re-run after a restart with the same task token,
+ * context and deadlines (the approval step is idempotent, and a callback that already arrived is
+ * replayed; its history is not written twice), so pending approvals survive `npm start` restarts.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -18,6 +22,7 @@ import { join } from 'node:path';
 import { DeleteItemCommand, GetItemCommand, PutItemCommand, UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { StateMachine } from 'aws-local-stepfunctions';
 import type { AslDefinition, AslState } from '../workflow/moderation-workflow';
+import { historyPage, json, pageId, pageToken, stateEventType, taskResource, type HistoryEvent } from './execution-history';
 import { ServiceError, startJsonService } from './json-protocol';
 import { installLongTimers } from './long-timers';
 
@@ -36,13 +41,20 @@ export interface ExecutionRecord {
   output?: string;
   error?: string;
   cause?: string;
+  /** The task token of the latest entry (or retry) of a waiting task; '' before one. */
   taskToken: string;
-  /** `$$.State.EnteredTime`, kept stable across restarts (the approval step's idempotency key uses it). */
+  /** Every token this execution has issued: an earlier one answers TaskTimedOut, as on AWS. */
+  taskTokens?: string[];
+  /** The state that issued `taskToken`. */
+  taskState?: string;
+  /** `$$.State.EnteredTime` of that entry, kept stable across restarts. */
   enteredTime: string;
   /** When the waiting task times out (epoch ms), once it has been entered. */
   taskDeadline?: number;
+  /** When it times out unless a heartbeat comes first (HeartbeatSeconds), epoch ms. */
+  heartbeatDeadline?: number;
   taskOpen?: boolean;
-  /** The callback, once delivered: replayed if the execution is re-run after a restart. */
+  /** The callback for the current token, once delivered: replayed if the execution is re-run after a restart. */
   callback?: { output?: string; error?: string; cause?: string };
   /** Whether the end of this execution has been handed to every status-change listener (the local EventBridge rule). */
   endDelivered?: boolean;
@@ -119,8 +131,18 @@ export interface LocalStepFunctionsOptions {
   port?: number;
 }
 
-const NAME = /^[A-Za-z0-9_-]{1,80}$/;
+/**
+ * Step Functions' name rules: 1 to 80 characters, none of them whitespace, brackets, wildcards,
+ * `"#%\\^|~`$&,;:/` or control characters. One character class: linear time.
+ */
+export const EXECUTION_NAME = /^[^\s<>{}[\]?*"#%\\^|~`$&,;:/\u0000-\u001f\u007f-\u009f]{1,80}$/u;
 const TOKEN = /^[A-Za-z0-9+/=]{16,2048}$/;
+// ARNs of this service, checked before they are looked up: a malformed one is InvalidArn.
+const MACHINE_ARN = /^arn:aws[a-z-]*:states:[a-z0-9-]+:[0-9]{12}:stateMachine:[^:]{1,80}$/;
+const EXECUTION_ARN = /^arn:aws[a-z-]*:states:[a-z0-9-]+:[0-9]{12}:execution:[^:]{1,80}:[^:]{1,80}$/;
+const MAX_PAYLOAD_BYTES = 256 * 1024;
+const STATUSES = new Set(['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED', 'PENDING_REDRIVE']);
+const ROLE_ARN = 'arn:aws:iam::000000000000:role/email-approval-local-states';
 const WAIT_SUFFIX = '.waitForTaskToken';
 /** Delays before delivering an execution's end again to a target that failed. */
 const END_RETRY_MS = [1000, 10_000];
@@ -132,27 +154,64 @@ class NamedError extends Error {
   }
 }
 
+/** One task entry's token and times, minted when the state's Parameters first read `$$.Task.Token`. */
+interface TaskEntry {
+  token: string;
+  enteredTime: string;
+  /** Re-run after a restart: the saved token, deadlines and callback stand. */
+  resumed: boolean;
+}
+
+/** What one run of an execution keeps in memory while the interpreter runs it. */
+interface RunState {
+  /** The entry the next waiting task takes (minted on first read of `$$.Task.Token`). */
+  entry?: TaskEntry;
+  /** States whose latest `…StateEntered` is in the history: their task events go straight after it. */
+  entered: Set<string>;
+  /** Task events that came before the interpreter's matching StateEntered reached us. */
+  early: Map<string, HistoryEvent[]>;
+  /** After a restart: the state the saved history stopped in; events up to it are already written. */
+  replayUntil?: string;
+  stopped: boolean;
+}
+
+const stringOf = (value: unknown) => (typeof value === 'string' ? value : undefined);
+const seconds = (ms: number) => ms / 1000;
+
 export class LocalStepFunctions {
   readonly executions = new Map<string, ExecutionRecord>();
   private readonly byToken = new Map<string, ExecutionRecord>();
-  private readonly waiters = new Map<string, { resolve(v: unknown): void; reject(e: Error): void }>();
+  private readonly histories = new Map<string, HistoryEvent[]>();
+  private readonly waiters = new Map<string, { resolve(v: unknown): void; reject(e: Error): void; timer?: NodeJS.Timeout }>();
   private readonly aborts = new Map<string, () => void>();
+  private readonly runs = new Map<string, RunState>();
   private readonly logFile: string;
+  private readonly historyFile: string;
+  private readonly createdAt = Date.now();
+  private readonly sources = new Map<string, string>();
   private service?: Awaited<ReturnType<typeof startJsonService>>;
   private readonly listeners = new Set<(record: ExecutionRecord) => void>();
   private readonly targets: StatusChangeTarget[] = [];
   private stopped = false;
 
   constructor(private readonly options: LocalStepFunctionsOptions) {
+    // As written, for DescribeStateMachine: the interpreter's validation adds fields to what it checks.
+    for (const [arn, definition] of Object.entries(options.machines)) this.sources.set(arn, JSON.stringify(definition, null, 2));
     // Validate each definition once: validating per execution (a fresh Ajv compile) cost ~40 ms of CPU.
     for (const definition of Object.values(options.machines)) new StateMachine(definition as never, { validationOptions: { checkArn: false } });
     mkdirSync(options.dataDir, { recursive: true });
     this.logFile = join(options.dataDir, 'executions.jsonl');
+    this.historyFile = join(options.dataDir, 'history.jsonl');
   }
 
   get url(): string {
     if (!this.service) throw new Error('local Step Functions not started');
     return this.service.url;
+  }
+
+  /** The execution's event history, oldest first (what GetExecutionHistory pages through). */
+  history(executionArn: string): readonly HistoryEvent[] {
+    return this.histories.get(executionArn) ?? [];
   }
 
   /** Loads saved executions and serves the API; `resumePending()` then re-runs what was RUNNING. */
@@ -170,14 +229,36 @@ export class LocalStepFunctions {
       // Compact: one line per execution.
       writeFileSync(this.logFile, [...this.executions.values()].map((r) => `${JSON.stringify(r)}\n`).join(''));
     }
-    for (const record of this.executions.values()) this.byToken.set(record.taskToken, record);
+    if (existsSync(this.historyFile)) {
+      for (const line of readFileSync(this.historyFile, 'utf8').split('\n')) {
+        if (!line) continue;
+        try {
+          const { a, e } = JSON.parse(line) as { a: string; e: HistoryEvent };
+          const events = this.histories.get(a) ?? [];
+          events.push(e);
+          this.histories.set(a, events);
+        } catch {
+          // A torn last line after a crash: that one event is lost, the rest stands.
+        }
+      }
+    }
+    for (const record of this.executions.values()) {
+      for (const token of record.taskTokens ?? [record.taskToken]) if (token) this.byToken.set(token, record);
+    }
+    const op = (f: (input: Record<string, unknown>) => unknown) => f.bind(this);
     this.service = await startJsonService(
       {
-        'AWSStepFunctions.StartExecution': (input) => this.startExecution(input),
+        'AWSStepFunctions.StartExecution': op(this.startExecution),
+        'AWSStepFunctions.StopExecution': op(this.stopExecution),
         'AWSStepFunctions.SendTaskSuccess': (input) => this.sendTaskResult(input, true),
         'AWSStepFunctions.SendTaskFailure': (input) => this.sendTaskResult(input, false),
-        'AWSStepFunctions.DescribeExecution': (input) => this.describe(input),
-        'AWSStepFunctions.StopExecution': (input) => this.stopExecution(input),
+        'AWSStepFunctions.SendTaskHeartbeat': op(this.sendTaskHeartbeat),
+        'AWSStepFunctions.DescribeExecution': op(this.describe),
+        'AWSStepFunctions.ListExecutions': op(this.listExecutions),
+        'AWSStepFunctions.GetExecutionHistory': op(this.getExecutionHistory),
+        'AWSStepFunctions.ListStateMachines': op(this.listStateMachines),
+        'AWSStepFunctions.DescribeStateMachine': op(this.describeStateMachine),
+        'AWSStepFunctions.DescribeStateMachineForExecution': op(this.describeStateMachineForExecution),
       },
       this.options.port ?? 0,
       'application/x-amz-json-1.0',
@@ -189,7 +270,7 @@ export class LocalStepFunctions {
     let resumed = 0;
     for (const record of this.executions.values()) {
       if (record.status === 'RUNNING' && !this.aborts.has(record.executionArn)) {
-        this.run(record);
+        this.run(record, true);
         resumed++;
       }
     }
@@ -249,23 +330,55 @@ export class LocalStepFunctions {
     for (const listener of this.listeners) listener(record);
   }
 
+  private addEvent(record: ExecutionRecord, type: string, details?: Record<string, unknown>, timestamp = Date.now()): void {
+    const event: HistoryEvent = { timestamp, type, ...(details ? { details } : {}) };
+    const events = this.histories.get(record.executionArn) ?? [];
+    events.push(event);
+    this.histories.set(record.executionArn, events);
+    appendFileSync(this.historyFile, `${JSON.stringify({ a: record.executionArn, e: event })}\n`);
+  }
+
+  /** A task event of `state`: written now if its StateEntered is in the history, else once it is. */
+  private taskEvent(record: ExecutionRecord, run: RunState, state: string, type: string, details: Record<string, unknown>): void {
+    if (run.stopped) return;
+    if (run.entered.has(state)) this.addEvent(record, type, details);
+    else run.early.set(state, [...(run.early.get(state) ?? []), { timestamp: Date.now(), type, details }]);
+  }
+
+  private machineFor(arn: unknown): [string, AslDefinition] {
+    const text = String(arn ?? '');
+    if (!MACHINE_ARN.test(text)) throw new ServiceError('InvalidArn', `Invalid Arn: '${text.slice(0, 200)}'`);
+    const definition = this.options.machines[text];
+    if (!definition) throw new ServiceError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${text}'`);
+    return [text, definition];
+  }
+
+  private executionFor(arn: unknown): ExecutionRecord {
+    const text = String(arn ?? '');
+    if (!EXECUTION_ARN.test(text)) throw new ServiceError('InvalidArn', `Invalid Arn: '${text.slice(0, 200)}'`);
+    const record = this.executions.get(text);
+    if (!record) throw new ServiceError('ExecutionDoesNotExist', `Execution Does Not Exist: '${text}'`);
+    return record;
+  }
+
   private startExecution(input: Record<string, unknown>) {
-    const { stateMachineArn, name, input: executionInput } = input as { stateMachineArn?: string; name?: string; input?: string };
-    if (!stateMachineArn || !this.options.machines[stateMachineArn]) throw new ServiceError('StateMachineDoesNotExist', 'state machine does not exist');
-    const executionName = name ?? randomBytes(16).toString('hex');
-    if (!NAME.test(executionName)) throw new ServiceError('InvalidName', 'invalid execution name');
-    const text = executionInput ?? '{}';
+    const [stateMachineArn] = this.machineFor(input.stateMachineArn);
+    const executionName = input.name === undefined ? randomUUID() : String(input.name);
+    if (!EXECUTION_NAME.test(executionName)) throw new ServiceError('InvalidName', `Invalid Name: '${executionName.slice(0, 100)}'`);
+    const text = input.input === undefined ? '{}' : String(input.input);
+    if (Buffer.byteLength(text) > MAX_PAYLOAD_BYTES) throw new ServiceError('InvalidExecutionInput', 'Execution input exceeds the maximum size of 262144 bytes');
     try {
       JSON.parse(text);
     } catch {
-      throw new ServiceError('InvalidExecutionInput', 'input is not JSON');
+      throw new ServiceError('InvalidExecutionInput', 'Invalid State Machine Execution Input: not JSON');
     }
     const executionArn = `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${executionName}`;
     const existing = this.executions.get(executionArn);
     if (existing) {
-      // Step Functions: the same name and input is the same execution (idempotent start).
-      if (existing.input !== text) throw new ServiceError('ExecutionAlreadyExists', 'execution already exists');
-      return { executionArn, startDate: existing.startDate / 1000 };
+      // Step Functions: the same name and input as a RUNNING execution is that execution (an
+      // idempotent start); a closed one's name, or other input, is refused.
+      if (existing.input !== text || existing.status !== 'RUNNING') throw new ServiceError('ExecutionAlreadyExists', `Execution Already Exists: '${executionArn}'`);
+      return { executionArn, startDate: seconds(existing.startDate) };
     }
     const now = Date.now();
     const record: ExecutionRecord = {
@@ -275,35 +388,64 @@ export class LocalStepFunctions {
       input: text,
       status: 'RUNNING',
       startDate: now,
-      taskToken: randomBytes(96).toString('base64'),
+      taskToken: '',
+      taskTokens: [],
       enteredTime: new Date(now).toISOString(),
       visited: [],
     };
     this.executions.set(executionArn, record);
-    this.byToken.set(record.taskToken, record);
     this.save(record);
-    this.run(record);
-    return { executionArn, startDate: now / 1000 };
+    this.addEvent(record, 'ExecutionStarted', { input: text, inputDetails: { truncated: false }, roleArn: ROLE_ARN }, now);
+    this.run(record, false);
+    return { executionArn, startDate: seconds(now) };
+  }
+
+  /** The execution whose current waiting task `taskToken` names, or AWS's error for it. */
+  private openTask(taskToken: unknown): ExecutionRecord {
+    if (typeof taskToken !== 'string' || !TOKEN.test(taskToken)) throw new ServiceError('InvalidToken', 'Invalid Token');
+    const record = this.byToken.get(taskToken);
+    if (!record) throw new ServiceError('TaskDoesNotExist', 'Task Does Not Exist');
+    const closed =
+      record.status !== 'RUNNING' ||
+      taskToken !== record.taskToken ||
+      record.callback !== undefined ||
+      (record.taskDeadline !== undefined && Date.now() >= record.taskDeadline) ||
+      (record.heartbeatDeadline !== undefined && Date.now() >= record.heartbeatDeadline);
+    if (closed) throw new ServiceError('TaskTimedOut', 'Task Timed Out');
+    return record;
   }
 
   private sendTaskResult(input: Record<string, unknown>, success: boolean) {
-    const { taskToken, output, error, cause } = input as { taskToken?: string; output?: string; error?: string; cause?: string };
-    if (typeof taskToken !== 'string' || !TOKEN.test(taskToken)) throw new ServiceError('InvalidToken', 'invalid token');
-    const record = this.byToken.get(taskToken);
-    if (!record) throw new ServiceError('TaskDoesNotExist', 'task does not exist');
-    const closed = record.status !== 'RUNNING' || record.callback !== undefined || (record.taskDeadline !== undefined && Date.now() >= record.taskDeadline);
-    if (closed) throw new ServiceError('TaskTimedOut', 'task timed out');
+    const record = this.openTask(input.taskToken);
+    const output = stringOf(input.output);
     if (success) {
+      if (output === undefined) throw new ServiceError('InvalidOutput', 'Invalid Output: output is required');
+      if (Buffer.byteLength(output) > MAX_PAYLOAD_BYTES) throw new ServiceError('InvalidOutput', 'Output exceeds the maximum size of 262144 bytes');
       try {
-        JSON.parse(output ?? '');
+        JSON.parse(output);
       } catch {
-        throw new ServiceError('InvalidOutput', 'output is not JSON');
+        throw new ServiceError('InvalidOutput', 'Invalid Output: not JSON');
       }
     }
-    record.callback = success ? { output } : { error: error ?? 'States.TaskFailed', cause };
+    const error = stringOf(input.error);
+    const cause = stringOf(input.cause);
+    record.callback = success ? { output } : { ...(error ? { error } : {}), ...(cause !== undefined ? { cause } : {}) };
     record.callbackAt = Date.now();
     this.save(record);
     this.deliver(record);
+    return {};
+  }
+
+  /** SendTaskHeartbeat: the task's HeartbeatSeconds start again (accepted without them, as AWS does). */
+  private sendTaskHeartbeat(input: Record<string, unknown>) {
+    const record = this.openTask(input.taskToken);
+    const state = this.options.machines[record.stateMachineArn]?.States[record.taskState ?? ''];
+    const heartbeat = Number(state?.HeartbeatSeconds ?? 0);
+    if (heartbeat > 0) {
+      record.heartbeatDeadline = Date.now() + heartbeat * 1000;
+      this.save(record);
+      this.armTaskTimer(record);
+    }
     return {};
   }
 
@@ -312,36 +454,148 @@ export class LocalStepFunctions {
     const waiter = this.waiters.get(record.executionArn);
     if (!waiter || !record.callback) return;
     this.waiters.delete(record.executionArn);
+    clearTimeout(waiter.timer);
     if (record.callback.output !== undefined) waiter.resolve(JSON.parse(record.callback.output));
     else waiter.reject(new NamedError(record.callback.error ?? 'States.TaskFailed', record.callback.cause ?? ''));
   }
 
+  /** The waiting task's TimeoutSeconds and HeartbeatSeconds, whichever comes first, from the saved deadlines. */
+  private armTaskTimer(record: ExecutionRecord): void {
+    const waiter = this.waiters.get(record.executionArn);
+    if (!waiter) return;
+    clearTimeout(waiter.timer);
+    const deadlines = [record.taskDeadline, record.heartbeatDeadline].filter((d): d is number => d !== undefined);
+    if (deadlines.length === 0) return;
+    const first = Math.min(...deadlines);
+    const heartbeat = record.heartbeatDeadline === first && first !== record.taskDeadline;
+    waiter.timer = setTimeout(
+      () => {
+        if (this.waiters.get(record.executionArn) !== waiter) return;
+        this.waiters.delete(record.executionArn);
+        waiter.reject(new NamedError(heartbeat ? 'States.HeartbeatTimeout' : 'States.Timeout', heartbeat ? 'Task did not send a heartbeat in time' : 'Task timed out'));
+      },
+      Math.max(0, first - Date.now()),
+    );
+  }
+
   /** StopExecution: a RUNNING execution ends ABORTED (with the given error and cause, if any). */
   private stopExecution(input: Record<string, unknown>) {
-    const { executionArn, error, cause } = input as { executionArn?: string; error?: string; cause?: string };
-    const record = this.executions.get(String(executionArn ?? ''));
-    if (!record) throw new ServiceError('ExecutionDoesNotExist', 'execution does not exist');
+    const record = this.executionFor(input.executionArn);
     if (record.status === 'RUNNING') {
       this.aborts.get(record.executionArn)?.();
-      this.finish(record, 'ABORTED', { ...(error ? { error: String(error) } : {}), ...(cause ? { cause: String(cause) } : {}) });
+      const error = stringOf(input.error);
+      const cause = stringOf(input.cause);
+      this.finish(record, 'ABORTED', { ...(error ? { error } : {}), ...(cause ? { cause } : {}) });
     }
-    return { stopDate: (record.stopDate ?? Date.now()) / 1000 };
+    return { stopDate: seconds(record.stopDate ?? Date.now()) };
   }
 
   private describe(input: Record<string, unknown>) {
-    const record = this.executions.get(String(input.executionArn ?? ''));
-    if (!record) throw new ServiceError('ExecutionDoesNotExist', 'execution does not exist');
+    const record = this.executionFor(input.executionArn);
     return {
       executionArn: record.executionArn,
       stateMachineArn: record.stateMachineArn,
       name: record.name,
       status: record.status,
-      startDate: record.startDate / 1000,
-      ...(record.stopDate ? { stopDate: record.stopDate / 1000 } : {}),
+      startDate: seconds(record.startDate),
+      ...(record.stopDate ? { stopDate: seconds(record.stopDate) } : {}),
       input: record.input,
-      ...(record.output !== undefined ? { output: record.output } : {}),
-      ...(record.error ? { error: record.error, cause: record.cause } : {}),
+      inputDetails: { included: true },
+      ...(record.output !== undefined ? { output: record.output, outputDetails: { included: true } } : {}),
+      ...(record.error !== undefined ? { error: record.error } : {}),
+      ...(record.cause !== undefined ? { cause: record.cause } : {}),
+      redriveCount: 0,
+      redriveStatus: 'NOT_REDRIVABLE',
     };
+  }
+
+  /** A page of `items` from `nextToken` on: `maxResults` 0 or absent means 100, at most 1,000. */
+  private page<T>(items: T[], keyOf: (item: T) => string, input: Record<string, unknown>): { items: T[]; nextToken?: string } {
+    const max = input.maxResults === undefined ? 0 : Number(input.maxResults);
+    if (!Number.isInteger(max) || max < 0 || max > 1000) throw new ServiceError('ValidationException', 'maxResults must be between 0 and 1000');
+    const size = max === 0 ? 100 : max;
+    let start = 0;
+    if (input.nextToken !== undefined) {
+      try {
+        const key = pageId(String(input.nextToken));
+        start = items.findIndex((item) => keyOf(item) === key);
+      } catch {
+        start = -1;
+      }
+      if (start < 0) throw new ServiceError('InvalidToken', 'Invalid Token');
+    }
+    const next = items[start + size];
+    return { items: items.slice(start, start + size), ...(next !== undefined ? { nextToken: pageToken(keyOf(next)) } : {}) };
+  }
+
+  private listExecutions(input: Record<string, unknown>) {
+    if (input.stateMachineArn === undefined) throw new ServiceError('ValidationException', 'Must provide a StateMachine ARN or MapRun ARN');
+    const [stateMachineArn] = this.machineFor(input.stateMachineArn);
+    const status = input.statusFilter === undefined ? undefined : String(input.statusFilter);
+    if (status !== undefined && !STATUSES.has(status)) throw new ServiceError('ValidationException', `statusFilter must be one of ${[...STATUSES].join(', ')}`);
+    const matching = [...this.executions.values()]
+      .filter((r) => r.stateMachineArn === stateMachineArn && (status === undefined || r.status === status))
+      .sort((a, b) => b.startDate - a.startDate || (a.executionArn < b.executionArn ? 1 : -1));
+    const { items, nextToken } = this.page(matching, (r) => r.executionArn, input);
+    return {
+      executions: items.map((r) => ({
+        executionArn: r.executionArn,
+        stateMachineArn: r.stateMachineArn,
+        name: r.name,
+        status: r.status,
+        startDate: seconds(r.startDate),
+        ...(r.stopDate ? { stopDate: seconds(r.stopDate) } : {}),
+      })),
+      ...(nextToken ? { nextToken } : {}),
+    };
+  }
+
+  private getExecutionHistory(input: Record<string, unknown>) {
+    const record = this.executionFor(input.executionArn);
+    const max = input.maxResults === undefined ? 0 : Number(input.maxResults);
+    if (!Number.isInteger(max) || max < 0 || max > 1000) throw new ServiceError('ValidationException', 'maxResults must be between 0 and 1000');
+    try {
+      return historyPage(this.history(record.executionArn), {
+        maxResults: max,
+        ...(input.nextToken !== undefined ? { nextToken: String(input.nextToken) } : {}),
+        reverseOrder: input.reverseOrder === true,
+        includeExecutionData: input.includeExecutionData !== false,
+      });
+    } catch (err) {
+      if (err instanceof RangeError) throw new ServiceError('InvalidToken', 'Invalid Token');
+      throw err;
+    }
+  }
+
+  private machineSummary(arn: string) {
+    return { stateMachineArn: arn, name: arn.slice(arn.lastIndexOf(':') + 1), type: 'STANDARD', creationDate: seconds(this.createdAt) };
+  }
+
+  private listStateMachines(input: Record<string, unknown>) {
+    const { items, nextToken } = this.page(Object.keys(this.options.machines).sort(), (arn) => arn, input);
+    return { stateMachines: items.map((arn) => this.machineSummary(arn)), ...(nextToken ? { nextToken } : {}) };
+  }
+
+  private machineDetails(arn: string) {
+    return {
+      stateMachineArn: arn,
+      name: arn.slice(arn.lastIndexOf(':') + 1),
+      definition: this.sources.get(arn)!,
+      roleArn: ROLE_ARN,
+      loggingConfiguration: { level: 'OFF', includeExecutionData: false },
+      tracingConfiguration: { enabled: false },
+    };
+  }
+
+  private describeStateMachine(input: Record<string, unknown>) {
+    const [arn] = this.machineFor(input.stateMachineArn);
+    return { ...this.machineDetails(arn), status: 'ACTIVE', type: 'STANDARD', creationDate: seconds(this.createdAt) };
+  }
+
+  private describeStateMachineForExecution(input: Record<string, unknown>) {
+    const record = this.executionFor(input.executionArn);
+    const [arn] = this.machineFor(record.stateMachineArn);
+    return { ...this.machineDetails(arn), updateDate: seconds(this.createdAt) };
   }
 
   private async invokeLambda(functionName: unknown, payload: unknown): Promise<unknown> {
@@ -375,113 +629,232 @@ export class LocalStepFunctions {
     }
   }
 
-  /** The local integration for one Task state, chosen by its Resource. */
-  private taskHandler(record: ExecutionRecord, state: AslState): (params: Record<string, unknown>) => Promise<unknown> {
-    const resource = String(state.Resource);
-    if (resource === `arn:aws:states:::lambda:invoke${WAIT_SUFFIX}`) {
-      return async (params) => {
-        if (!record.callback) await this.invokeLambda(params.FunctionName, params.Payload);
-        // Stopped while the Lambda ran: settle now, or the interpreter's task timer keeps the process alive.
-        if (this.stopped) throw new NamedError('Local.Stopped', 'local mode stopped');
-        return new Promise((resolve, reject) => {
-          this.waiters.set(record.executionArn, { resolve, reject });
-          this.deliver(record);
-        });
-      };
-    }
-    if (resource === 'arn:aws:states:::lambda:invoke') {
-      return async (params) => ({ StatusCode: 200, Payload: await this.invokeLambda(params.FunctionName, params.Payload) });
-    }
-    const dynamo = /^arn:aws:states:::dynamodb:(\w+)$/.exec(resource);
-    if (dynamo) return (params) => this.dynamo(dynamo[1]!, params);
-    return async () => {
-      throw new NamedError('States.Runtime', `unsupported local resource ${resource}`);
-    };
+  /** The entry `$$.Task.Token` and `$$.State.EnteredTime` read: the open one, or a new one with a new token. */
+  private entryOf(run: RunState): TaskEntry {
+    run.entry ??= { token: randomBytes(96).toString('base64'), enteredTime: new Date().toISOString(), resumed: false };
+    return run.entry;
   }
 
-  /** The definition for this run: a waiting task re-run after a restart keeps its original deadline. */
+  /** The local integration for one Task state, chosen by its Resource, recording AWS's task events. */
+  private taskHandler(record: ExecutionRecord, run: RunState, name: string, state: AslState): (params: Record<string, unknown>) => Promise<unknown> {
+    const resource = String(state.Resource);
+    const { resourceType, resource: action } = taskResource(resource);
+    const region = record.executionArn.split(':')[3] ?? 'us-east-1';
+    const event = (type: string, details: Record<string, unknown> = {}) => this.taskEvent(record, run, name, type, { resourceType, resource: action, ...details });
+    const attempt = async (params: Record<string, unknown>, work: () => Promise<unknown>) => {
+      const timeout = typeof state.TimeoutSeconds === 'number' ? state.TimeoutSeconds : 99_999_999;
+      const heartbeat = typeof state.HeartbeatSeconds === 'number' ? state.HeartbeatSeconds : undefined;
+      event('TaskScheduled', { region, parameters: json(params), timeoutInSeconds: timeout, ...(heartbeat ? { heartbeatInSeconds: heartbeat } : {}) });
+      event('TaskStarted');
+      try {
+        const output = await work();
+        if (!run.stopped) event('TaskSucceeded', { output: json(output), outputDetails: { truncated: false } });
+        return output;
+      } catch (err) {
+        const { name: error, message: cause } = err as Error;
+        if (!run.stopped && error !== 'Local.Stopped') event(error === 'States.Timeout' || error === 'States.HeartbeatTimeout' ? 'TaskTimedOut' : 'TaskFailed', { error, cause });
+        throw err;
+      }
+    };
+
+    if (resource.endsWith(`:lambda:invoke${WAIT_SUFFIX}`)) {
+      return (params) => {
+        const entry = run.entry;
+        run.entry = undefined;
+        if (entry && !entry.resumed) {
+          // A new entry or retry: its own token, deadlines and (no) callback, as on AWS.
+          const now = Date.now();
+          record.taskToken = entry.token;
+          (record.taskTokens ??= []).push(entry.token);
+          this.byToken.set(entry.token, record);
+          record.taskState = name;
+          record.enteredTime = entry.enteredTime;
+          record.callback = undefined;
+          record.callbackAt = undefined;
+          record.taskDeadline = typeof state.TimeoutSeconds === 'number' ? now + state.TimeoutSeconds * 1000 : undefined;
+          record.heartbeatDeadline = typeof state.HeartbeatSeconds === 'number' ? now + state.HeartbeatSeconds * 1000 : undefined;
+          this.save(record);
+        }
+        return attempt(
+          params,
+          async () => {
+            if (!record.callback) {
+              const payload = await this.invokeLambda(params.FunctionName, params.Payload);
+              event('TaskSubmitted', { output: json({ StatusCode: 200, Payload: payload }), outputDetails: { truncated: false } });
+            }
+            // Stopped while the Lambda ran: settle now, or a timer keeps the process alive.
+            if (this.stopped || run.stopped) throw new NamedError('Local.Stopped', 'local mode stopped');
+            return new Promise((resolve, reject) => {
+              this.waiters.set(record.executionArn, { resolve, reject });
+              this.armTaskTimer(record);
+              this.deliver(record);
+            });
+          },
+        );
+      };
+    }
+    if (resource.endsWith(':lambda:invoke')) {
+      return (params) => attempt(params, async () => ({ StatusCode: 200, Payload: await this.invokeLambda(params.FunctionName, params.Payload) }));
+    }
+    const dynamo = /:dynamodb:(\w+)$/.exec(resource);
+    if (dynamo) return (params) => attempt(params, () => this.dynamo(dynamo[1]!, params));
+    return (params) =>
+      attempt(
+        params,
+        async () => {
+          throw new NamedError('States.Runtime', `unsupported local resource ${resource}`);
+        },
+      );
+  }
+
+  /**
+   * The definition for this run: waiting tasks' TimeoutSeconds and HeartbeatSeconds are enforced
+   * here (from saved deadlines, so a restart keeps them), not by the interpreter.
+   */
   private definitionFor(record: ExecutionRecord): AslDefinition {
     const definition = JSON.parse(JSON.stringify(this.options.machines[record.stateMachineArn])) as AslDefinition;
-    if (record.taskDeadline !== undefined) {
-      for (const state of Object.values(definition.States)) {
-        if (String(state.Resource).endsWith(WAIT_SUFFIX) && typeof state.TimeoutSeconds === 'number') {
-          state.TimeoutSeconds = Math.max(1, Math.ceil((record.taskDeadline - Date.now()) / 1000));
-        }
+    for (const state of Object.values(definition.States)) {
+      if (String(state.Resource).endsWith(WAIT_SUFFIX)) {
+        delete state.TimeoutSeconds;
+        delete state.HeartbeatSeconds;
       }
     }
     return definition;
   }
 
-  private run(record: ExecutionRecord): void {
+  /** The context object: `$$.Task.Token` and `$$.State.EnteredTime` are read per task entry. */
+  private contextFor(record: ExecutionRecord, run: RunState) {
+    const task = {};
+    Object.defineProperty(task, 'Token', { enumerable: true, get: () => this.entryOf(run).token });
+    const state = {};
+    Object.defineProperty(state, 'EnteredTime', { enumerable: true, get: () => this.entryOf(run).enteredTime });
+    return {
+      Execution: { Id: record.executionArn, Name: record.name, Input: JSON.parse(record.input), StartTime: new Date(record.startDate).toISOString(), RoleArn: ROLE_ARN },
+      StateMachine: { Id: record.stateMachineArn, Name: record.stateMachineArn.slice(record.stateMachineArn.lastIndexOf(':') + 1) },
+      State: state,
+      Task: task,
+    };
+  }
+
+  private run(record: ExecutionRecord, resumed: boolean): void {
     const definition = this.definitionFor(record);
+    const run: RunState = { entered: new Set(), early: new Map(), stopped: false };
+    if (resumed) {
+      run.replayUntil = record.currentState;
+      if (record.taskToken) run.entry = { token: record.taskToken, enteredTime: record.enteredTime, resumed: true };
+    }
+    this.runs.set(record.executionArn, run);
     const overrides: Record<string, (params: Record<string, unknown>) => Promise<unknown>> = {};
-    for (const [name, state] of Object.entries(definition.States)) if (state.Type === 'Task') overrides[name] = this.taskHandler(record, state);
-    // Validated in the constructor; only TimeoutSeconds may differ here.
+    for (const [name, state] of Object.entries(definition.States)) if (state.Type === 'Task') overrides[name] = this.taskHandler(record, run, name, this.options.machines[record.stateMachineArn]!.States[name]!);
+    // Validated in the constructor; only the waiting tasks' timeouts differ here.
     const machine = new StateMachine(definition as never, { validationOptions: { noValidate: true } });
     const execution = machine.run(JSON.parse(record.input), {
       overrides: { taskResourceLocalHandlers: overrides as never },
       noThrowOnAbort: true,
-      context: {
-        Execution: { Id: record.executionArn, Name: record.name, Input: JSON.parse(record.input), StartTime: new Date(record.startDate).toISOString() },
-        StateMachine: { Id: record.stateMachineArn },
-        State: { EnteredTime: record.enteredTime },
-        Task: { Token: record.taskToken },
-      },
+      context: this.contextFor(record, run) as never,
     });
-    let aborted = false;
     this.aborts.set(record.executionArn, () => {
-      aborted = true;
+      run.stopped = true;
       execution.abort();
-      // Settle a waiting task too, so the interpreter's task timer is cleared and the process can
-      // exit. No Retry or Catch names this error, and an aborted run's outcome is never recorded.
-      this.waiters.get(record.executionArn)?.reject(new NamedError('Local.Stopped', 'local mode stopped'));
+      // Settle a waiting task too, so its timer is cleared and the process can exit. No Retry or
+      // Catch names this error, and an aborted run's outcome is never recorded.
+      const waiter = this.waiters.get(record.executionArn);
+      clearTimeout(waiter?.timer);
+      waiter?.reject(new NamedError('Local.Stopped', 'local mode stopped'));
       this.waiters.delete(record.executionArn);
     });
-    void this.follow(record, definition, execution.eventLogs, () => aborted);
+    const followed = this.follow(record, run, definition, execution.eventLogs);
     execution.result.then(
-      (output: unknown) => {
-        if (aborted) return;
-        this.finish(record, 'SUCCEEDED', { output: JSON.stringify(output ?? null) });
-      },
-      (err: Error) => {
-        if (aborted) return;
-        // The interpreter wraps what failed the run (a Fail state's Error and Cause, or a task's
-        // error) in ExecutionError; Step Functions reports the original.
-        const failure = err.name === 'ExecutionError' && err.cause instanceof Error ? err.cause : err;
-        const timedOut = failure.name === 'States.Timeout';
-        this.finish(record, timedOut ? 'TIMED_OUT' : 'FAILED', { error: failure.name, cause: failure.message });
-      },
+      (output: unknown) =>
+        followed.then(() => {
+          if (!run.stopped) this.finish(record, 'SUCCEEDED', { output: JSON.stringify(output ?? null) });
+        }),
+      (err: Error) =>
+        followed.then(() => {
+          if (run.stopped) return;
+          if (err.name === 'ExecutionTimeoutError') {
+            this.finish(record, 'TIMED_OUT', { error: 'States.Timeout', cause: 'The execution ran longer than its TimeoutSeconds' });
+            return;
+          }
+          // The interpreter wraps what failed the run (a Fail state's Error and Cause, or a task's
+          // error) in ExecutionError; Step Functions reports the original.
+          const failure = err.name === 'ExecutionError' && err.cause instanceof Error ? err.cause : err;
+          this.finish(record, 'FAILED', { error: failure.name, cause: failure.message });
+        }),
     );
   }
 
-  /** Tracks the current state from the interpreter's event log (for pages, deadlines and the bench). */
-  private async follow(record: ExecutionRecord, definition: AslDefinition, events: AsyncGenerator<unknown>, aborted: () => boolean): Promise<void> {
+  /**
+   * Turns the interpreter's event log into the history (…StateEntered/Exited, with the task events
+   * that came early placed after their StateEntered) and tracks the current state for pages,
+   * deadlines and the bench. After a restart, events up to the state the run stopped in are
+   * already in the history and are not written again.
+   */
+  private async follow(record: ExecutionRecord, run: RunState, definition: AslDefinition, events: AsyncGenerator<unknown>): Promise<void> {
     for await (const raw of events) {
-      if (aborted()) return;
-      const event = raw as { type: string; state?: { name: string } };
-      const stateName = event.state?.name;
-      if (!stateName) continue;
-      const waits = String(definition.States[stateName]?.Resource ?? '').endsWith(WAIT_SUFFIX);
+      if (run.stopped) return;
+      const event = raw as { type: string; timestamp: number; state?: { name: string; type: string; input?: unknown; output?: unknown } };
+      const state = event.state;
+      if (!state) continue;
+      const waits = String(definition.States[state.name]?.Resource ?? '').endsWith(WAIT_SUFFIX);
       if (event.type === 'StateEntered') {
-        record.currentState = stateName;
-        if (!record.visited.includes(stateName)) record.visited.push(stateName);
+        const early = run.early.get(state.name) ?? [];
+        run.early.delete(state.name);
+        if (run.replayUntil !== undefined) {
+          if (state.name !== run.replayUntil) continue;
+          // The state the previous process stopped in: its entry and task events are written;
+          // only an outcome that arrived since (a replayed callback) is new.
+          run.replayUntil = undefined;
+          run.entered.add(state.name);
+          const last = this.history(record.executionArn).at(-1)?.type;
+          for (const e of early) if (!['TaskScheduled', 'TaskStarted', 'TaskSubmitted'].includes(e.type) && e.type !== last) this.addEvent(record, e.type, e.details, e.timestamp);
+          continue;
+        }
+        this.addEvent(record, stateEventType(state.type, 'Entered'), { name: state.name, input: json(state.input), inputDetails: { truncated: false } }, event.timestamp);
+        run.entered.add(state.name);
+        for (const e of early) this.addEvent(record, e.type, e.details, e.timestamp);
+        record.currentState = state.name;
+        if (!record.visited.includes(state.name)) record.visited.push(state.name);
+        if (waits) record.taskOpen = true;
+        this.save(record);
+      } else if (run.replayUntil !== undefined) {
+        continue;
+      } else if (event.type === 'StateRetried') {
+        // The same entry tries again (no new StateEntered on AWS either): its task events follow.
+        run.entered.add(state.name);
+        for (const e of run.early.get(state.name) ?? []) this.addEvent(record, e.type, e.details, e.timestamp);
+        run.early.delete(state.name);
         if (waits) {
           record.taskOpen = true;
-          const timeout = Number(definition.States[stateName]?.TimeoutSeconds ?? 60);
-          record.taskDeadline ??= Date.now() + timeout * 1000;
+          this.save(record);
         }
-        this.save(record);
-      } else if (waits && (event.type === 'StateExited' || event.type === 'StateFailed' || event.type === 'StateCaught')) {
-        record.taskOpen = false;
-        if (event.type === 'StateExited') record.resumedAt ??= Date.now();
-        this.save(record);
+      } else if (event.type === 'StateExited' || event.type === 'StateFailed' || event.type === 'StateCaught') {
+        run.entered.delete(state.name);
+        if (event.type === 'StateExited') {
+          this.addEvent(record, stateEventType(state.type, 'Exited'), { name: state.name, output: json(state.output), outputDetails: { truncated: false } }, event.timestamp);
+        }
+        if (waits) {
+          record.taskOpen = false;
+          if (event.type === 'StateExited') record.resumedAt ??= Date.now();
+          this.save(record);
+        }
       }
     }
   }
 
   private finish(record: ExecutionRecord, status: ExecutionStatus, fields: Partial<ExecutionRecord>): void {
+    if (record.status !== 'RUNNING') return;
     Object.assign(record, fields, { status, stopDate: Date.now(), taskOpen: false, currentState: undefined, endDelivered: false });
     this.aborts.delete(record.executionArn);
+    this.runs.delete(record.executionArn);
+    const ended = {
+      SUCCEEDED: ['ExecutionSucceeded', { output: record.output ?? 'null', outputDetails: { truncated: false } }],
+      FAILED: ['ExecutionFailed', { error: record.error, cause: record.cause }],
+      TIMED_OUT: ['ExecutionTimedOut', { error: record.error, cause: record.cause }],
+      ABORTED: ['ExecutionAborted', { ...(record.error ? { error: record.error } : {}), ...(record.cause ? { cause: record.cause } : {}) }],
+    } as const;
+    const [type, details] = ended[status as keyof typeof ended];
+    this.addEvent(record, type, details as Record<string, unknown>, record.stopDate);
     this.save(record);
     void this.deliverEnd(record).catch(() => undefined);
   }

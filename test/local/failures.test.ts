@@ -118,8 +118,12 @@ describe('local mode, when a review cannot happen', function () {
     });
     expect(execution.closedStatus).to.deep.equal({ S: 'FAILED' });
     const [requestId] = execution.requests!.SS!;
-    const { Item: request } = await dynamodb.send(new GetItemCommand({ TableName: table, Key: { pk: { S: `REQ#${requestId}` }, sk: { S: 'REQUEST' } } }));
-    expect(request!.status).to.deep.equal({ S: 'CLOSED' });
+    // The closer marks the execution closed first, then each of its requests.
+    const request = await waitFor('the request to close', async () => {
+      const { Item } = await dynamodb.send(new GetItemCommand({ TableName: table, Key: { pk: { S: `REQ#${requestId}` }, sk: { S: 'REQUEST' } } }));
+      return Item?.status?.S === 'CLOSED' ? Item : undefined;
+    });
+    expect(request.status).to.deep.equal({ S: 'CLOSED' });
     await ses.send(new VerifyEmailIdentityCommand({ EmailAddress: LOCAL_SENDER }));
   });
 
