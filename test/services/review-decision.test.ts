@@ -296,6 +296,21 @@ describe('review decisions: why a vote is refused', () => {
     expect((await refusal(voted, { voter: { kind: 'reviewer', index: 1 }, decision: 'rejected' })).code).to.equal('LINK_INVALID');
   });
 
+  it('never records a refused vote as a non-deciding approval unless it is a reviewer approval, in time, from a listed reviewer, with two or more approvals still needed', async () => {
+    const contested = { ...base, requiredApprovals: 3, approvalsNeeded: 2 };
+    const refusedAt = (current: ApprovalRecord, input: Partial<VoteInput> = {}) => refusal(current, input);
+    // A rejection always decides: refused, it is not counted as an approval.
+    expect(await refusedAt(contested, { decision: 'rejected' })).to.deep.equal({ code: 'LINK_INVALID', calls: ['claimDecision'] });
+    // An admin's decision is final, never a quorum vote.
+    expect(await refusedAt(contested, { voter: { kind: 'admin', email: 'boss@example.com' } })).to.deep.equal({ code: 'LINK_INVALID', calls: ['claimDecision'] });
+    // From the expiry second on.
+    expect(await refusedAt({ ...contested, expiresAt: nowSeconds })).to.deep.equal({ code: 'LINK_EXPIRED', calls: ['claimDecision'] });
+    // A reviewer index one past the last reviewer.
+    expect(await refusedAt(contested, { voter: { kind: 'reviewer', index: 3 } })).to.deep.equal({ code: 'LINK_INVALID', calls: ['claimDecision'] });
+    // With one approval still needed, an approval decides: it goes through the claim, never recordVote.
+    expect(await refusedAt({ ...contested, approvalsNeeded: 1 })).to.deep.equal({ code: 'LINK_INVALID', calls: ['claimDecision'] });
+  });
+
   it('gives up with THROTTLED after four rounds of votes that keep losing a race, without delivering anything', async () => {
     const contested = { ...base, requiredApprovals: 2, approvalsNeeded: 2 };
     const { code, calls } = await refusal(contested);
