@@ -22,6 +22,7 @@ import { requestLambda } from '../lambda/request-lambda';
 import { reviewLambda } from '../lambda/review-lambda';
 import { sweepEvery, sweeperLambda } from '../lambda/sweeper-lambda';
 import { moderationWorkflow } from '../workflow/moderation-workflow';
+import { startAwsGateway } from './aws-gateway';
 import { createLocalApi, toApiEvent, type LocalApiRoutes } from './http-api';
 import { LOCAL_KEY_ARN, LOCAL_MAC_SECRET, startLocalKms } from './local-kms';
 import { startLocalSes } from './local-ses';
@@ -33,6 +34,8 @@ export interface LocalStackOptions {
   port?: number;
   /** SES API and the reviewers' inbox (0 = any free port). */
   inboxPort?: number;
+  /** The one AWS endpoint every service answers on (0, the default here, = any free port; `npm start` uses 4566). */
+  awsPort?: number;
   dataDir?: string;
   reviewers?: string[];
   /** Who may sign in to the dashboard at /admin (default admin@example.com); their links land in the same inbox. */
@@ -82,7 +85,9 @@ export function teamSettings(options: LocalStackOptions, reviewers: string[]) {
 export interface LocalStack {
   apiUrl: string;
   inboxUrl: string;
-  /** Where each local AWS service listens, for the AWS CLI or SDK (`--endpoint-url`). */
+  /** The one AWS endpoint (`AWS_ENDPOINT_URL`) for every local AWS service, as the handlers use it. */
+  awsUrl: string;
+  /** Where each local AWS service answers (all at `awsUrl`), for the AWS CLI or SDK (`--endpoint-url`). */
   endpoints: { dynamodb: string; kms: string; secretsManager: string; ses: string; stepFunctions: string };
   stepFunctions: LocalStepFunctions;
   /** Runs one sweep now, as the schedule would (reminders, escalation, expiry, recovery). */
@@ -162,12 +167,20 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     });
     await stepFunctions.start();
     stops.push(() => stepFunctions.stop());
+    // One endpoint for all of them, as LocalStack offers: the handlers use it too, so what an
+    // operator reaches with the AWS CLI is exactly what the flow runs on.
+    const gateway = await startAwsGateway(
+      { stepFunctions: stepFunctions.url, dynamodb: dynamoEndpoint, kms: kms.url, secretsManager: kms.url, ses: inboxUrl },
+      options.awsPort ?? 0,
+    );
+    stops.push(() => gateway.close());
+    const awsUrl = gateway.url;
     const clients: ClientConfig = {
-      dynamodb: local(dynamoEndpoint),
-      kms: local(kms.url),
-      secretsManager: local(kms.url),
-      ses: local(inboxUrl),
-      sfn: local(stepFunctions.url),
+      dynamodb: local(awsUrl),
+      kms: local(awsUrl),
+      secretsManager: local(awsUrl),
+      ses: local(awsUrl),
+      sfn: local(awsUrl),
     };
     const logger = (serviceName: string) => new Logger({ serviceName, logLevel: (options.logLevel ?? 'WARN') as 'WARN' });
     const env = {
@@ -262,8 +275,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       },
     };
 
-    const endpoints = { dynamodb: dynamoEndpoint, kms: kms.url, secretsManager: kms.url, ses: inboxUrl, stepFunctions: stepFunctions.url };
-    return { apiUrl, inboxUrl, endpoints, stepFunctions, sweep: () => sweepNow(), stop };
+    const endpoints = { dynamodb: awsUrl, kms: awsUrl, secretsManager: awsUrl, ses: awsUrl, stepFunctions: awsUrl };
+    return { apiUrl, inboxUrl, awsUrl, endpoints, stepFunctions, sweep: () => sweepNow(), stop };
   } catch (err) {
     await stop();
     throw err;

@@ -1,6 +1,6 @@
 /**
  * `npm start`: the whole moderation flow locally. Settings from the environment:
- * PORT (3000), INBOX_PORT (8005), DATA_DIR (.data), REVIEWERS (reviewer@example.com),
+ * PORT (3000), INBOX_PORT (8005), AWS_PORT (4566), DATA_DIR (.data), REVIEWERS (reviewer@example.com),
  * ADMINS (admin@example.com), LINK_TTL_HOURS (168), LOG_LEVEL (WARN), SWEEP_SECONDS (60),
  * REMINDER_HOURS_BEFORE_EXPIRY (24), PENDING_SHARDS (16), REQUIRED_APPROVALS (1), ESCALATE_TO (none),
  * ESCALATE_AFTER_HOURS (48 with ESCALATE_TO), POSTS_PER_AUTHOR_PER_HOUR, POSTS_PER_CLIENT_PER_HOUR and
@@ -32,10 +32,11 @@ function port(name: string, fallback: number): number {
 
 async function main(): Promise<void> {
   // Loaded after the version check: on an old Node its dependencies may not even load.
-  const { startLocalStack } = await import('./local-stack.js');
+  const { startLocalStack, LOCAL_STATE_MACHINE_ARN } = await import('./local-stack.js');
   const stack = await startLocalStack({
     port: port('PORT', 3000),
     inboxPort: port('INBOX_PORT', 8005),
+    awsPort: port('AWS_PORT', 4566),
     dataDir: process.env.DATA_DIR || '.data',
     reviewers: list(process.env.REVIEWERS, ['reviewer@example.com']),
     admins: list(process.env.ADMINS, ['admin@example.com']),
@@ -60,11 +61,11 @@ async function main(): Promise<void> {
     Posts API            ${stack.apiUrl}/posts
     Admin dashboard      ${stack.apiUrl}/admin
 
-  AWS endpoints (aws --endpoint-url …, any dummy credentials, region us-east-1)
-    Step Functions       ${stack.endpoints.stepFunctions}
-    DynamoDB             ${stack.endpoints.dynamodb}
-    SES                  ${stack.endpoints.ses}
-    KMS, Secrets Manager ${stack.endpoints.kms}
+  AWS endpoint         ${stack.awsUrl}
+    Step Functions, DynamoDB, SES, KMS and Secrets Manager all answer there. With the AWS CLI:
+      export AWS_ENDPOINT_URL=${stack.awsUrl} AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local
+      aws stepfunctions list-executions --state-machine-arn ${LOCAL_STATE_MACHINE_ARN}
+    (AWS CLI 2.13 and older ignore AWS_ENDPOINT_URL: add --endpoint-url ${stack.awsUrl}.)
 ${pending > 0 ? `\n  Resumed ${pending} pending execution(s).\n` : ''}
   Ctrl-C stops everything.
 `);
