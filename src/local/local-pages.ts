@@ -10,6 +10,7 @@ import { POST_FAILURE_REASONS, isPostFailureReason } from '../domain/post-failur
 import { pageHeaders } from '../pages/page-headers';
 import { STYLE as BASE_STYLE } from '../pages/review-page';
 import type { AslDefinition, AslState } from '../workflow/moderation-workflow';
+import type { HistoryEvent } from './execution-history';
 import type { ExecutionRecord } from './local-step-functions';
 
 const STYLE = `${BASE_STYLE}
@@ -19,7 +20,10 @@ textarea,input[type=email]{width:100%;box-sizing:border-box;padding:.5rem;font:i
 .status{font-weight:bold;font-size:.8rem;padding:.1rem .45rem;border-radius:3px;background:#e4e7eb}
 .status.PUBLISHED,.status.SUCCEEDED{background:#d1fae5}.status.REJECTED,.status.FAILED,.status.ABORTED{background:#fee2e2}
 .status.EXPIRED,.status.TIMED_OUT{background:#fef3c7}.status.RUNNING{background:#dbeafe}
-.notice{background:#fef3c7;padding:.6rem;border-radius:4px}nav a{margin-right:1rem}svg{max-width:100%;height:auto}`;
+.notice{background:#fef3c7;padding:.6rem;border-radius:4px}nav a{margin-right:1rem}svg{max-width:100%;height:auto}
+.cols{display:grid;gap:1.5rem}@media (min-width:56rem){.cols{grid-template-columns:minmax(0,1fr) minmax(0,1fr)}}
+ol.timeline{list-style:none;padding:0;margin:0}ol.timeline li{border-left:3px solid #9aa5b1;padding:.2rem 0 .5rem .6rem}
+ol.timeline li.bad{border-color:#b91c1c}ol.timeline li.good{border-color:#047857}.at{color:#52606d;font-size:.85rem}`;
 
 export const LOCAL_PAGE_HEADERS = pageHeaders(STYLE);
 
@@ -51,8 +55,13 @@ Step Functions (the deployed definition, run by aws-local-stepfunctions) and KMS
 const EXECUTION = `<h1>Execution {{name}}</h1>
 {{#postTitle}}<p>{{postTitle}}</p>{{/postTitle}}
 <p>Status: <span class="status {{status}}">{{status}}</span>{{#currentState}} · current state: <strong>{{currentState}}</strong>{{/currentState}}{{#error}} · error <strong>{{error}}</strong>{{#cause}}: {{cause}}{{/cause}}{{/error}}</p>
+<div class="cols"><section aria-labelledby="graph"><h2 id="graph">State machine</h2>
 {{{svg}}}
-<p class="muted">Started {{started}}. Blue: current state; green: visited.{{#running}} <a href="/executions/{{name}}">Reload</a> to follow it.{{/running}}</p>`;
+<p class="muted">Started {{started}}. Blue: current state; green: visited.{{#running}} <a href="/executions/{{path}}">Reload</a> to follow it.{{/running}}</p></section>
+<section aria-labelledby="events"><h2 id="events">Event history</h2>
+{{^events.length}}<p class="muted">No events recorded.</p>{{/events.length}}
+<ol class="timeline">{{#events}}<li class="{{tone}}"><strong>{{type}}</strong>{{#state}} · {{state}}{{/state}}{{#detail}}<br>{{detail}}{{/detail}}<br><span class="at"><time datetime="{{iso}}">{{at}}</time></span></li>{{/events}}</ol>
+<p class="muted">The same events as <code>aws stepfunctions get-execution-history</code>.</p></section></div>`;
 
 for (const t of [LAYOUT, HOME, EXECUTION]) Mustache.parse(t);
 
@@ -147,18 +156,55 @@ export function stateMachineSvg(definition: AslDefinition, current?: string, vis
   return parts.join('');
 }
 
-export function executionPage(record: ExecutionRecord, definition: AslDefinition, inboxUrl: string, now = new Date()): string {
+/** A long text (an exception's cause) cut for the page, whole words where it can. */
+const shortened = (text: string, max = 300) => (text.length > max ? `${text.slice(0, max)}…` : text);
+
+/**
+ * One history event as the timeline shows it: its type, the state it belongs to, what went wrong
+ * (error and cause) and when, as time since the start. Parameters and outputs are left out: they
+ * hold task tokens and reviewers' addresses.
+ */
+export function timelineEntry(event: HistoryEvent, startDate: number, stateName?: string) {
+  const details = (event.details ?? {}) as { name?: string; error?: string; cause?: string; resourceType?: string; resource?: string };
+  const failed = /Failed|TimedOut|Aborted/.test(event.type);
+  const problem = details.error || details.cause ? [details.error, details.cause && shortened(details.cause)].filter(Boolean).join(': ') : undefined;
+  const task = event.type === 'TaskScheduled' && details.resourceType ? `${details.resourceType}:${details.resource ?? ''}` : undefined;
+  const elapsed = Math.max(0, event.timestamp - startDate) / 1000;
+  return {
+    type: event.type,
+    state: details.name ?? stateName,
+    detail: problem ?? task,
+    tone: failed ? 'bad' : event.type.endsWith('Succeeded') ? 'good' : '',
+    iso: new Date(event.timestamp).toISOString(),
+    at: elapsed < 60 ? `+${elapsed.toFixed(elapsed < 10 ? 2 : 1)} s` : `+${Math.floor(elapsed / 60)} min ${Math.round(elapsed % 60)} s`,
+  };
+}
+
+/** The state each event belongs to: task events carry none, so the last state entered. */
+function withStates(history: readonly HistoryEvent[], startDate: number) {
+  let state: string | undefined;
+  return history.map((event) => {
+    const name = (event.details as { name?: string } | undefined)?.name;
+    if (event.type.endsWith('StateEntered')) state = name;
+    const entry = timelineEntry(event, startDate, event.type.startsWith('Execution') ? undefined : state);
+    return entry;
+  });
+}
+
+export function executionPage(record: ExecutionRecord, definition: AslDefinition, inboxUrl: string, now = new Date(), history: readonly HistoryEvent[] = []): string {
   const input = JSON.parse(record.input) as { title?: string };
   return page(`Execution ${record.name}`, EXECUTION, {
     name: record.name,
+    path: encodeURIComponent(record.name),
     postTitle: input.title ? `Post “${input.title}”` : undefined,
     status: record.status,
     currentState: record.currentState,
     error: record.error,
     // A cause can be long (an exception's text): the page shows its start.
-    cause: record.cause && record.cause.length > 300 ? `${record.cause.slice(0, 300)}…` : record.cause,
+    cause: record.cause && shortened(record.cause),
     started: humanTime(new Date(record.startDate), now),
     svg: stateMachineSvg(definition, record.currentState, record.visited),
+    events: withStates(history, record.startDate),
     inboxUrl,
     // No automatic refresh: a page that reloads itself on a timer moves focus and reading
     // position away from a screen-reader user (WCAG 2.2.1); the link reloads it on request.

@@ -27,7 +27,7 @@ import { createLocalApi, toApiEvent, type LocalApiRoutes } from './http-api';
 import { LOCAL_KEY_ARN, LOCAL_MAC_SECRET, startLocalKms } from './local-kms';
 import { startLocalSes } from './local-ses';
 import { LOCAL_PAGE_HEADERS, executionPage, homePage } from './local-pages';
-import { LocalStepFunctions } from './local-step-functions';
+import { EXECUTION_NAME, LocalStepFunctions } from './local-step-functions';
 
 export interface LocalStackOptions {
   /** API and pages (0 = any free port). */
@@ -265,11 +265,19 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           const error = (JSON.parse(String(result.body)) as { error: { message: string; details?: string[] } }).error;
           return html(result.statusCode ?? 400, homePage({ posts: await listPosts(), reviewers, inboxUrl, message: [error.message, ...(error.details ?? [])].join(' ') }));
         }
-        const execution = /^\/executions\/([A-Za-z0-9_-]{1,80})$/.exec(url.pathname);
-        if (execution && req.method === 'GET') {
-          const record = stepFunctions.executions.get(`${LOCAL_STATE_MACHINE_ARN.replace(':stateMachine:', ':execution:')}:${execution[1]}`);
+        if (url.pathname.startsWith('/executions/') && req.method === 'GET') {
+          // Any name Step Functions allows (a `/` is not one of them), as the page's link encodes it.
+          let name: string;
+          try {
+            name = decodeURIComponent(url.pathname.slice('/executions/'.length));
+          } catch {
+            return undefined;
+          }
+          if (!EXECUTION_NAME.test(name)) return undefined;
+          const executionArn = `${LOCAL_STATE_MACHINE_ARN.replace(':stateMachine:', ':execution:')}:${name}`;
+          const record = stepFunctions.executions.get(executionArn);
           if (!record) return undefined;
-          return html(200, executionPage(record, definition, inboxUrl));
+          return html(200, executionPage(record, definition, inboxUrl, new Date(), stepFunctions.history(executionArn)));
         }
         return undefined;
       },

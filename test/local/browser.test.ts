@@ -160,6 +160,16 @@ describe('local mode in a real browser (Chromium)', function () {
     expect(await svg.locator('[data-state="RequestApproval"] rect').getAttribute('fill')).to.equal('#d1fae5');
     const box = await svg.boundingBox();
     expect(box?.width ?? 0, 'SVG rendered with a width').to.be.greaterThan(100);
+    // Beside it, the event history as a timeline, as the Step Functions console shows it.
+    await page.getByRole('heading', { level: 2, name: 'Event history' }).waitFor();
+    const events = (await page.locator('ol.timeline > li > strong').allTextContents()).map((t) => t.trim());
+    expect(events[0]).to.equal('ExecutionStarted');
+    expect(events.at(-1)).to.equal('ExecutionSucceeded');
+    expect(events).to.include.members(['TaskStateEntered', 'TaskScheduled', 'TaskSubmitted', 'TaskSucceeded', 'ChoiceStateEntered']);
+    const approval = page.locator('ol.timeline > li', { hasText: 'TaskSucceeded' }).filter({ hasText: 'RequestApproval' });
+    expect(await approval.count(), 'the approval step’s success, named by its state').to.equal(1);
+    // No task token on the page: parameters and outputs are left out.
+    expect(await page.content()).to.not.match(/[A-Za-z0-9+/]{120,}/);
     await page.screenshot({ path: join(ARTIFACTS, 'browser-execution.png'), fullPage: true });
   });
 
