@@ -65,7 +65,7 @@ async function main(): Promise<void> {
     Step Functions, DynamoDB, SES, KMS and Secrets Manager all answer there. With the AWS CLI:
       export AWS_ENDPOINT_URL=${stack.awsUrl} AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local
       aws stepfunctions list-executions --state-machine-arn ${LOCAL_STATE_MACHINE_ARN}
-    (AWS CLI 2.13 and older ignore AWS_ENDPOINT_URL: add --endpoint-url ${stack.awsUrl}.)
+    (AWS CLI before 2.13 ignores AWS_ENDPOINT_URL: add --endpoint-url ${stack.awsUrl}.)
 ${pending > 0 ? `\n  Resumed ${pending} pending execution(s).\n` : ''}
   Ctrl-C stops everything.
 `);
