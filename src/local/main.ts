@@ -84,6 +84,8 @@ ${pending > 0 ? `\n  Resumed ${pending} pending execution(s).\n` : ''}
 }
 
 main().catch((err: unknown) => {
-  console.error(`Could not start local mode: ${err instanceof Error ? err.message : String(err)}`);
+  const { code, port: busy } = (err ?? {}) as { code?: string; port?: number };
+  const hint = code === 'EADDRINUSE' ? ` Port ${busy} is taken (another local mode, or LocalStack on 4566?): choose others with PORT, INBOX_PORT and AWS_PORT.` : '';
+  console.error(`Could not start local mode: ${err instanceof Error ? err.message : String(err)}.${hint}`);
   process.exit(1);
 });
