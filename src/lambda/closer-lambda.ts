@@ -26,7 +26,7 @@ export function closerLambda(env: NodeJS.ProcessEnv, clients: ClientConfig = {},
 export function postCloserLambda(env: NodeJS.ProcessEnv, clients: ClientConfig = {}, logger: AppLogger = createLogger('post-closer')) {
   const config = readEnv(env, ['TABLE_NAME', 'SENDER_EMAIL'], ['SES_CONFIGURATION_SET']);
   return createPostCloserHandler({
-    posts: new DynamoPostStore(new DynamoDBClient({ ...clients.dynamodb }), config.TABLE_NAME),
+    posts: new DynamoPostStore(new DynamoDBClient({ ...clients.dynamodb }), config.TABLE_NAME, logger),
     mailer: new SesMailer(new SESClient({ ...clients.ses }), config.SENDER_EMAIL, config.SES_CONFIGURATION_SET),
     logger,
   });

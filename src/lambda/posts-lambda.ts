@@ -31,7 +31,7 @@ export function postsLambda(env: NodeJS.ProcessEnv, clients: ClientConfig = {}, 
     limits = { counter: new DynamoRateCounter(dynamodb, config.TABLE_NAME), keyring: async () => (await load())(), perAuthorPerHour, perClientPerHour };
   }
   return createPostsHandler({
-    posts: new DynamoPostStore(dynamodb, config.TABLE_NAME),
+    posts: new DynamoPostStore(dynamodb, config.TABLE_NAME, logger),
     keys: new DynamoIdempotencyKeys(dynamodb, config.TABLE_NAME),
     workflow: new SfnWorkflowStarter(new SFNClient({ ...clients.sfn }), config.STATE_MACHINE_ARN),
     limits,

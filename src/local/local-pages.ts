@@ -47,7 +47,7 @@ Step Functions (the deployed definition, run by aws-local-stepfunctions) and KMS
 {{^posts.length}}<p class="muted">No posts yet.</p>{{/posts.length}}
 {{#posts.length}}<table><thead><tr><th>Title</th><th>Author</th><th>Status</th><th>Decision</th><th>Workflow</th></tr></thead><tbody>
 {{#posts}}<tr><td>{{title}}</td><td>{{authorEmail}}</td><td><span class="status {{status}}">{{status}}</span></td>
-<td>{{#decision}}{{decision}} by {{decidedBy}}{{#comment}}: “{{comment}}”{{/comment}}{{/decision}}{{#failure}}<span class="code">{{code}}</span> {{summary}}{{/failure}}</td>
+<td>{{#decision}}{{decision}} by {{decidedBy}}{{#comment}}: “{{comment}}”{{/comment}}{{/decision}}{{#failure}}<span class="code">{{code}}</span> {{summary}}{{/failure}}{{#decisionUnreadable}}The stored decision could not be read (the logs say why).{{/decisionUnreadable}}</td>
 <td><a href="/executions/{{id}}">execution</a></td></tr>{{/posts}}
 </tbody></table>{{/posts.length}}
 <p class="muted"><a href="/">Refresh</a></p>`;
@@ -69,7 +69,7 @@ function page(title: string, content: string, view: object): string {
   return Mustache.render(LAYOUT, { ...view, title, style: STYLE }, { content });
 }
 
-export function homePage(view: { posts: Post[]; reviewers: string[]; inboxUrl: string; message?: string }): string {
+export function homePage(view: { posts: (Post & { decisionUnreadable?: true })[]; reviewers: string[]; inboxUrl: string; message?: string }): string {
   const posts = [...view.posts]
     .sort((a, b) => b.createdAt.localeCompare(a.createdAt))
     .map((post) => {

@@ -10,9 +10,8 @@ import { CreateTableCommand, DynamoDBClient, ResourceInUseException, ScanCommand
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { Logger } from '@aws-lambda-powertools/logger';
 import dynalite from 'dynalite';
-import { postFromItem } from '../adapters/dynamo-post-store';
+import { postFromItem, type StoredPost } from '../adapters/dynamo-post-store';
 import { POST_PK_PREFIX, createTableInput } from '../adapters/table-schema';
-import type { Post } from '../domain/post';
 import type { ClientConfig, ClientSettings } from '../lambda/client-config';
 import { adminLambda } from '../lambda/admin-lambda';
 import { closerLambda, postCloserLambda } from '../lambda/closer-lambda';
@@ -222,8 +221,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       stops.push(sweepEvery(() => sweeper(), sweepSeconds * 1000));
     }
 
-    async function listPosts(): Promise<Post[]> {
-      const items: Post[] = [];
+    async function listPosts(): Promise<StoredPost[]> {
+      const items: StoredPost[] = [];
       let start: Record<string, unknown> | undefined;
       do {
         const page = await dynamodb.send(

@@ -195,15 +195,14 @@ describe('local mode in a real browser (Chromium)', function () {
     expect(await confirm.locator('blockquote').textContent()).to.equal(comment);
     await confirm.close();
 
-    // The post is rejected. Its public view would carry the comment too, but local mode cannot
-    // show this one: aws-local-stepfunctions 3.0.0 strips every backslash from an intrinsic
-    // function's result, so States.JsonToString($.approval) stores broken JSON for a comment with
-    // a quote, a backslash or a line break, and the view leaves the decision out (AWS is not
-    // affected). The workflow-level check with a plain comment is in e2e.test.ts.
-    await waitFor('the post rejected', async () => {
+    // The post is rejected, and its public view carries the comment exactly: local mode's
+    // intrinsic functions escape as AWS's do (States.JsonToString of a comment with quotes, a
+    // backslash and line breaks is valid JSON).
+    const rejected = await waitFor('the post rejected', async () => {
       const p = await getPost(stack!.apiUrl, id);
       return p.status === 'REJECTED' ? p : undefined;
     });
+    expect(rejected.decision).to.include({ decision: 'rejected', comment });
     // The author's email: the comment quoted line by line in the text part, escaped in HTML.
     const notice = await waitFor('the author notice', async () => emailsWithSubject(await inbox(stack!.inboxUrl), `Your post was not accepted: ${second}`)[0]);
     expect(notice.body.text).to.include(comment.split('\n').map((line) => `> ${line}`).join('\n'));
