@@ -1,0 +1,75 @@
+import { expect } from 'chai';
+import { adminCsrfToken, issueSession, verifySession } from '../../src/domain/admin-auth';
+import { ApprovalError } from '../../src/domain/errors';
+import type { ApprovalRecord } from '../../src/domain/ports';
+import { adminDecide, summaryOf, type AdminDecideDeps } from '../../src/services/admin';
+import { keyring } from '../support/approval-harness';
+
+const now = new Date('2026-11-28T09:00:00.000Z');
+const nowSeconds = now.getTime() / 1000;
+const REQUEST_ID = 'AAAAAAAAAAAAAAAAAAAAAA';
+
+async function codeOf(promise: Promise<unknown>): Promise<string | undefined> {
+  try {
+    await promise;
+    return undefined;
+  } catch (err) {
+    return err instanceof ApprovalError ? err.code : `not an ApprovalError: ${String(err)}`;
+  }
+}
+
+describe('admin service', () => {
+  describe('a decision from the dashboard', () => {
+    const session = verifySession(issueSession('ops@example.com', keyring, nowSeconds).value, keyring, nowSeconds);
+    const touched: string[] = [];
+    /** Records any use of the store: a refused decision must not read or write anything. */
+    const store = new Proxy({}, { get: (_t, name) => (touched.push(String(name)), () => Promise.reject(new Error(`store.${String(name)} was used`))) });
+    const deps = { store, keyring, admins: ['ops@example.com'] } as unknown as AdminDecideDeps;
+    const form = { requestId: REQUEST_ID, csrf: adminCsrfToken(session, keyring), decision: 'approve' };
+
+    beforeEach(() => (touched.length = 0));
+
+    it('is refused (NOT_ADMIN) once the admin was removed from the list, even with a valid session and form, before any read', async () => {
+      expect(await codeOf(adminDecide(session, form, { ...deps, admins: ['boss@example.com'] }, now))).to.equal('NOT_ADMIN');
+      expect(touched).to.deep.equal([]);
+    });
+
+    it('is refused (CSRF_REJECTED) with a form token of another session, before any read', async () => {
+      const other = verifySession(issueSession('ops@example.com', keyring, nowSeconds).value, keyring, nowSeconds);
+      expect(await codeOf(adminDecide(session, { ...form, csrf: adminCsrfToken(other, keyring) }, deps, now))).to.equal('CSRF_REJECTED');
+      expect(touched).to.deep.equal([]);
+    });
+
+    it('is refused (INVALID_INPUT) for a request id that cannot exist, before any read', async () => {
+      for (const requestId of ['', `${REQUEST_ID}A`, `x${REQUEST_ID}`, 'AAAAAAAAAAAAAAAAAAAAA=']) {
+        expect(await codeOf(adminDecide(session, { ...form, requestId }, deps, now)), requestId).to.equal('INVALID_INPUT');
+      }
+      expect(touched).to.deep.equal([]);
+    });
+  });
+
+  describe('what the dashboard shows of a request', () => {
+    const base: ApprovalRecord = {
+      requestId: REQUEST_ID,
+      status: 'PENDING',
+      subject: 'Publish',
+      summary: 'A post.',
+      reviewers: ['alice@example.com'],
+      createdAt: now.toISOString(),
+      expiresAt: nowSeconds + 3600,
+      notified: [0],
+      requiredApprovals: 1,
+      approvalsNeeded: 1,
+      votes: {},
+      audit: [],
+      opened: [],
+      reminded: [],
+    };
+
+    it('names the decision, who made it and when, once decided, and none of them before', () => {
+      expect(summaryOf(base)).to.not.have.any.keys('decision', 'decidedBy', 'decidedAt', 'requestedBy');
+      const decided = summaryOf({ ...base, status: 'REJECTED', requestedBy: 'author@example.com', decision: 'rejected', decidedBy: 'alice@example.com', decidedAt: '2026-11-28T09:30:00.000Z' });
+      expect(decided).to.include({ status: 'REJECTED', requestedBy: 'author@example.com', decision: 'rejected', decidedBy: 'alice@example.com', decidedAt: '2026-11-28T09:30:00.000Z' });
+    });
+  });
+});
