@@ -84,4 +84,11 @@ describe('rate limits', () => {
     expect(clientNetwork('fe80::1%eth0')).to.equal('fe80:0:0:0::/64');
     for (const bad of ['', 'localhost', '192.0.2', '1.2.3.4.5', '::g']) expect(clientNetwork(bad), bad).to.equal(undefined);
   });
+
+  it('count an IPv4-mapped IPv6 client as its IPv4 address only in the mapped form (::ffff: first), any octets', () => {
+    expect(clientNetwork('::ffff:198.51.100.23')).to.equal('198.51.100.23');
+    expect(clientNetwork('::FFFF:203.0.113.254')).to.equal('203.0.113.254');
+    // An IPv6 address that merely ends in ffff and an IPv4 part is a /64 like any other.
+    expect(clientNetwork('2001:db8::ffff:192.0.2.1')).to.equal('2001:db8:0:0::/64');
+  });
 });
