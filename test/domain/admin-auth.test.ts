@@ -65,6 +65,11 @@ describe('admin list', () => {
     expect(adminAddress('nobody@example.com', admins)).to.equal(undefined);
   });
 
+  it('fails with an error that names itself and its code (what the logs show)', () => {
+    const session = verifySession(issueSession('ops@example.com', ring1, now).value, ring1, now);
+    expect(() => requireAdmin(session, [])).to.throw(AdminAuthError).that.includes({ name: 'AdminAuthError', message: 'NOT_ADMIN', code: 'NOT_ADMIN' });
+  });
+
   it('refuses a valid session once its address is removed from the list (NOT_ADMIN)', () => {
     const session = verifySession(issueSession('ops@example.com', ring1, now).value, ring1, now);
     expect(codeOf(() => requireAdmin(session, admins))).to.equal(undefined);
@@ -151,6 +156,14 @@ describe('sign-in tokens', () => {
     }
   });
 
+  it('call a token that ends inside a length prefix malformed (never a RangeError from reading past its end)', () => {
+    // A well-formed first field, then two bytes of the next field's four-byte length.
+    const cut = Buffer.concat([lengthPrefixed(['1']), Buffer.from([0, 0])]).toString('base64url');
+    expect(codeOf(() => verifySignInToken(cut, ring1, now))).to.equal('SIGN_IN_MALFORMED');
+    expect(codeOf(() => verifySession(cut, ring1, now))).to.equal('SESSION_INVALID');
+    expect(keyVersionOfToken(cut)).to.equal(undefined);
+  });
+
   it('accept exactly one spelling of a token (no base64 slack in the last character)', () => {
     // Find a token whose byte length leaves spare bits in the last character.
     let token = '';
@@ -167,8 +180,8 @@ describe('sign-in tokens', () => {
   });
 
   it('refuse to issue for text that is not a plain ASCII address, or with a bad clock or lifetime', () => {
-    expect(() => issueSignInToken('not an address', ring1, now)).to.throw(RangeError);
-    expect(() => issueSignInToken('\u212Aate@example.com', ring1, now)).to.throw(RangeError);
+    expect(() => issueSignInToken('not an address', ring1, now)).to.throw(RangeError, 'not a plain ASCII email address');
+    expect(() => issueSignInToken('\u212Aate@example.com', ring1, now)).to.throw(RangeError, 'not a plain ASCII email address');
     expect(() => issueSignInToken('ops@example.com', ring1, now + 0.5)).to.throw(RangeError);
     expect(() => issueSignInToken('ops@example.com', ring1, now, 0)).to.throw(RangeError);
   });
@@ -200,7 +213,7 @@ describe('admin sessions', () => {
     expect(codeOf(() => requireCurrentGeneration(session, 42))).to.equal('SESSION_ENDED');
     expect(codeOf(() => requireCurrentGeneration(session, 40)), 'a generation the store no longer has').to.equal('SESSION_ENDED');
     expect(verifySession(issueSession('ops@example.com', ring1, now, undefined, MAX_SESSION_GENERATION).value, ring1, now).generation).to.equal(999_999_999);
-    for (const bad of [-1, 1.5, MAX_SESSION_GENERATION + 1]) expect(() => issueSession('ops@example.com', ring1, now, undefined, bad), String(bad)).to.throw(RangeError);
+    for (const bad of [-1, 1.5, MAX_SESSION_GENERATION + 1]) expect(() => issueSession('ops@example.com', ring1, now, undefined, bad), String(bad)).to.throw(RangeError, 'session generation must be a whole number from 0 to 999,999,999');
   });
 
   it('refuse a correctly signed cookie without a generation (from before sessions had one) or with a malformed one', () => {
@@ -284,10 +297,10 @@ describe('session cookie header', () => {
   });
 
   it('refuses a value or Max-Age that could inject attributes or headers', () => {
-    expect(() => sessionCookie('a; Domain=evil.example', 60)).to.throw(RangeError);
-    expect(() => sessionCookie('a\r\nSet-Cookie: x=y', 60)).to.throw(RangeError);
-    expect(() => sessionCookie('abc', -1)).to.throw(RangeError);
-    expect(() => sessionCookie('abc', 1.5)).to.throw(RangeError);
+    expect(() => sessionCookie('a; Domain=evil.example', 60)).to.throw(RangeError, 'session cookie value must be base64url');
+    expect(() => sessionCookie('a\r\nSet-Cookie: x=y', 60)).to.throw(RangeError, 'session cookie value must be base64url');
+    expect(() => sessionCookie('abc', -1)).to.throw(RangeError, 'Max-Age must be a whole number of seconds');
+    expect(() => sessionCookie('abc', 1.5)).to.throw(RangeError, 'Max-Age must be a whole number of seconds');
   });
 
   it('round-trips through a Cookie header into a verified session', () => {
@@ -329,6 +342,16 @@ describe('readCookie', () => {
 
   it('ignores malformed pairs that belong to someone else', () => {
     expect(readCookie('junk; =nameless; __Host-admin=xyz', '__Host-admin')).to.equal('xyz');
+  });
+
+  it('never reads a pair without "=" as the cookie, even one that starts with its name', () => {
+    expect(readCookie('__Host-adminx', '__Host-admin')).to.equal(undefined);
+    expect(readCookie('__Host-adminx; __Host-admin=xyz', '__Host-admin')).to.equal('xyz');
+  });
+
+  it('reads a value with white space around it (before the semicolon or after the "=")', () => {
+    expect(readCookie('a=1; __Host-admin=xyz ; b=2', '__Host-admin')).to.equal('xyz');
+    expect(readCookie('__Host-admin = xyz', '__Host-admin')).to.equal('xyz');
   });
 });
 
