@@ -1,15 +1,15 @@
 import { expect } from 'chai';
 import { DecryptCommand, KMSClient } from '@aws-sdk/client-kms';
 import { SESClient, SendEmailCommand } from '@aws-sdk/client-ses';
-import { SFNClient, SFNServiceException, SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
+import { SFNClient, SFNServiceException, SendTaskSuccessCommand, TaskTimedOut } from '@aws-sdk/client-sfn';
 import { DynamoRequestStore } from '../../src/adapters/dynamo-request-store';
 import { KmsTokenCipher } from '../../src/adapters/kms-token-cipher';
 import { SesMailer } from '../../src/adapters/ses-mailer';
 import { SfnTaskCallback } from '../../src/adapters/sfn-task-callback';
 import { ApprovalError } from '../../src/domain/errors';
 import type { ApprovalRecord, ClaimResult, DecisionClaim, RequestStore, VoteResult } from '../../src/domain/ports';
-import { decide, type ReviewDeps, type VoteInput } from '../../src/services/review-decision';
-import { approvalTask, keyring, kms, ses, sfn, startHarness, type Harness } from '../support/approval-harness';
+import { decide, decideReview, FormRefused, viewReview, type ReviewDeps, type VoteInput } from '../../src/services/review-decision';
+import { approvalTask, keyring, kms, ses, sentEmails, sfn, startHarness, type Harness } from '../support/approval-harness';
 import { fakeDecrypt, TEST_KEY_ID } from '../support/fake-kms';
 
 const region = { region: 'eu-west-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } };
@@ -195,6 +195,67 @@ describe('review decisions (votes, claims, delivery)', () => {
     expect(trail[0]!.ipHash).to.match(/^[A-Za-z0-9_-]{12}$/);
     expect(trail[0]!.uaHash).to.match(/^[A-Za-z0-9_-]{12}$/);
     expect(trail[1]).to.not.have.any.keys('ipHash', 'uaHash');
+  });
+
+  describe('when the workflow no longer waits', () => {
+    const taskTimedOut = () => new TaskTimedOut({ message: 'Task Timed Out', $metadata: {} });
+
+    it('marks a fresh decision EXPIRED, by the system, saying the workflow no longer waits', async () => {
+      const id = await h.submit();
+      sfn.on(SendTaskSuccessCommand).rejectsOnce(taskTimedOut());
+      expect(await codeOf(vote({ requestId: id }))).to.equal('TASK_CLOSED');
+      const record = (await store.get(id))!;
+      expect(record.status).to.equal('EXPIRED');
+      expect(record.audit.at(-1)).to.include({ type: 'expired', actor: 'system', detail: 'the workflow no longer waits' });
+    });
+
+    it('records a recovered decision whose task had closed as decided, by the system, noting the workflow had resumed', async () => {
+      const id = await h.submit();
+      sfn.on(SendTaskSuccessCommand).rejectsOnce(networkError()).rejectsOnce(taskTimedOut());
+      await codeOf(vote({ requestId: id }));
+      h.clock.advance(60);
+      expect(await vote({ requestId: id, voter: { kind: 'reviewer', index: 1 }, decision: 'rejected' })).to.include({ decision: 'approved', decidedBy: 'alice@example.com' });
+      const record = (await store.get(id))!;
+      expect(record.status).to.equal('APPROVED');
+      expect(record.audit.at(-1)).to.include({ type: 'recovered', actor: 'system', detail: 'approved; the workflow had already resumed' });
+    });
+  });
+
+  describe('the confirmation form', () => {
+    const queryOf = (url: string) => new URL(url).search.slice(1);
+
+    it('shows how many approvals a quorum has and needs, and nothing of the kind for a single approval', async () => {
+      const quorum = await h.submit(approvalTask({ reviewers: three, requiredApprovals: 3 }));
+      await vote({ requestId: quorum });
+      const [, bob] = sentEmails();
+      expect((await viewReview(queryOf(bob!.approveUrl), deps, h.clock.now)).progress).to.deep.equal({ approvals: 1, required: 3 });
+
+      ses.resetHistory();
+      await h.submit(approvalTask({ reviewers: three }));
+      const view = await viewReview(queryOf(sentEmails()[0]!.approveUrl), deps, h.clock.now);
+      expect(view).to.not.have.property('progress');
+    });
+
+    it('comes back, deciding nothing, with the reason and its details when the comment cannot be used, or empty when none was typed', async () => {
+      const id = await h.submit();
+      const view = await viewReview(queryOf(sentEmails()[0]!.approveUrl), deps, h.clock.now);
+      const body = (extra: Record<string, string>) => new URLSearchParams({ ...view.hidden, ...extra }).toString();
+
+      let refused: unknown;
+      await decideReview(body({ decision: 'approve', comment: 'x'.repeat(2001) }), deps, h.clock.now).catch((err: unknown) => (refused = err));
+      expect(refused).to.be.instanceOf(FormRefused);
+      const tooLong = refused as FormRefused;
+      expect(tooLong.code).to.equal('INVALID_COMMENT');
+      expect(tooLong.details).to.deep.equal(['Your comment has 2,001 characters; at most 2,000 fit. Shorten it and confirm again.']);
+      expect(tooLong.cause).to.be.instanceOf(ApprovalError).and.include({ code: 'INVALID_COMMENT' });
+      expect(tooLong.form).to.include({ comment: 'x'.repeat(2001), problem: tooLong.details![0] });
+
+      await decideReview(body({}), deps, h.clock.now).catch((err: unknown) => (refused = err));
+      expect(refused).to.be.instanceOf(FormRefused).and.include({ code: 'INVALID_DECISION' });
+      expect((refused as FormRefused).form.comment).to.equal('');
+      expect(await store.get(id)).to.include({ status: 'PENDING', approvalsNeeded: 1 });
+      expect(successCalls()).to.have.length(0);
+    });
   });
 
   it('emails the reviewers who had not voted once decided, and nobody who voted', async () => {
