@@ -61,7 +61,7 @@ describe('human-time', () => {
     });
 
     it('refuses an invalid date rather than writing "NaN"', () => {
-      expect(() => humanTime(new Date('not a time'), NOW)).to.throw(RangeError);
+      expect(() => humanTime(new Date('not a time'), NOW)).to.throw(RangeError, 'invalid date');
     });
 
     it('takes seconds since the epoch (records keep expiries so)', () => {

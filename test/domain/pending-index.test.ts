@@ -51,8 +51,9 @@ describe('pending index shards', () => {
     for (const n of [1, 16, 256]) expect(isShardCount(n), String(n)).to.equal(true);
     for (const n of [0, -1, 1.5, 257, Number.NaN]) {
       expect(isShardCount(n), String(n)).to.equal(false);
-      expect(() => pendingShard('x', n), String(n)).to.throw(RangeError);
-      expect(() => indexPartitions('PENDING', n), String(n)).to.throw(RangeError);
+      // The message names the range and the count given (a bad PENDING_SHARDS fails the cold start with it).
+      expect(() => pendingShard('x', n), String(n)).to.throw(RangeError, `shard count must be a whole number from 1 to 256, got ${n}`);
+      expect(() => indexPartitions('PENDING', n), String(n)).to.throw(RangeError, `shard count must be a whole number from 1 to 256, got ${n}`);
     }
   });
 });
