@@ -37,6 +37,18 @@ function unknownService(res: ServerResponse, target: string): void {
   res.end(JSON.stringify({ __type: 'UnknownOperationException', message: `local mode does not serve ${service || 'this service'}` }));
 }
 
+/**
+ * Only requests addressed to this machine by name or loopback address: a web page that rebinds
+ * its own host name to 127.0.0.1 (DNS rebinding) sends its own name as Host, and a browser adds
+ * Origin. Unsigned requests reach every local service, so neither may (AWS refuses them for want
+ * of a signature).
+ */
+export function fromThisMachine(req: Pick<IncomingMessage, 'headers'>, port: number): boolean {
+  const host = String(req.headers.host ?? '').toLowerCase();
+  if (req.headers.origin !== undefined) return false;
+  return host === `127.0.0.1:${port}` || host === `localhost:${port}` || host === `[::1]:${port}`;
+}
+
 function forward(req: IncomingMessage, res: ServerResponse, base: string): void {
   const url = new URL(base);
   const upstream = request(
@@ -46,6 +58,13 @@ function forward(req: IncomingMessage, res: ServerResponse, base: string): void 
       answer.pipe(res);
     },
   );
+  // A client that goes away mid-request takes the forwarded request with it.
+  req.on('close', () => {
+    if (!req.complete) upstream.destroy();
+  });
+  res.on('close', () => {
+    if (!res.writableFinished) upstream.destroy();
+  });
   upstream.on('error', () => {
     if (!res.headersSent) res.writeHead(502, { 'content-type': 'application/json' });
     res.end(JSON.stringify({ __type: 'ServiceUnavailableException', message: 'local service unavailable' }));
@@ -55,7 +74,14 @@ function forward(req: IncomingMessage, res: ServerResponse, base: string): void 
 
 /** Starts the endpoint on 127.0.0.1:`port` (0: any free port). */
 export async function startAwsGateway(targets: GatewayTargets, port: number): Promise<{ url: string; close(): Promise<void> }> {
+  let listening = port;
   const server: Server = createServer((req, res) => {
+    if (!fromThisMachine(req, listening)) {
+      res.writeHead(403, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ __type: 'AccessDeniedException', message: 'local mode answers requests to 127.0.0.1 or localhost only' }));
+      req.resume();
+      return;
+    }
     const target = req.headers['x-amz-target'];
     const service = serviceFor(typeof target === 'string' ? target : undefined);
     if (!service) {
@@ -75,5 +101,6 @@ export async function startAwsGateway(targets: GatewayTargets, port: number): Pr
     server.once('error', reject);
     server.listen(port, '127.0.0.1', () => resolve());
   });
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: closeServer };
+  listening = (server.address() as AddressInfo).port;
+  return { url: `http://127.0.0.1:${listening}`, close: closeServer };
 }

@@ -56,7 +56,8 @@ export async function startJsonService(
       try {
         const target = String(req.headers['x-amz-target'] ?? '');
         const operation = operations[target];
-        if (req.method !== 'POST' || !operation) throw new ServiceError('UnknownOperationException', `unsupported operation ${target || '(none)'}`);
+        // The header is echoed only as far as a name can go: never kilobytes of it back.
+        if (req.method !== 'POST' || !operation) throw new ServiceError('UnknownOperationException', `unsupported operation ${target.slice(0, 100) || '(none)'}`);
         send(res, 200, (await operation(await readJson(req))) ?? {}, contentType);
       } catch (err) {
         const error = err instanceof ServiceError ? err : new ServiceError('InternalFailure', 'internal error', 500);
@@ -66,5 +67,14 @@ export async function startJsonService(
   });
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return { server, url, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+  return {
+    server,
+    url,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        // Idle keep-alive sockets (and a client stuck mid-body) would hold close() open for minutes.
+        server.closeAllConnections();
+      }),
+  };
 }

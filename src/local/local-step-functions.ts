@@ -53,6 +53,10 @@ export interface ExecutionRecord {
   taskDeadline?: number;
   /** When it times out unless a heartbeat comes first (HeartbeatSeconds), epoch ms. */
   heartbeatDeadline?: number;
+  /** The task that issued `taskToken` has ended (answered, failed, timed out): the token is dead. */
+  taskClosed?: boolean;
+  /** That task's Lambda returned (TaskSubmitted): a resumed run does not invoke it again. */
+  taskSubmitted?: boolean;
   taskOpen?: boolean;
   /** The callback for the current token, once delivered: replayed if the execution is re-run after a restart. */
   callback?: { output?: string; error?: string; cause?: string };
@@ -138,8 +142,9 @@ export interface LocalStepFunctionsOptions {
 export const EXECUTION_NAME = /^[^\s<>{}[\]?*"#%\\^|~`$&,;:/\u0000-\u001f\u007f-\u009f]{1,80}$/u;
 const TOKEN = /^[A-Za-z0-9+/=]{16,2048}$/;
 // ARNs of this service, checked before they are looked up: a malformed one is InvalidArn.
-const MACHINE_ARN = /^arn:aws[a-z-]*:states:[a-z0-9-]+:[0-9]{12}:stateMachine:[^:]{1,80}$/;
-const EXECUTION_ARN = /^arn:aws[a-z-]*:states:[a-z0-9-]+:[0-9]{12}:execution:[^:]{1,80}:[^:]{1,80}$/;
+// Names count in code points, as EXECUTION_NAME does (the `u` flag).
+const MACHINE_ARN = /^arn:aws[a-z-]*:states:[a-z0-9-]+:[0-9]{12}:stateMachine:[^:]{1,80}$/u;
+const EXECUTION_ARN = /^arn:aws[a-z-]*:states:[a-z0-9-]+:[0-9]{12}:execution:[^:]{1,80}:[^:]{1,80}$/u;
 const MAX_PAYLOAD_BYTES = 256 * 1024;
 const STATUSES = new Set(['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED', 'PENDING_REDRIVE']);
 const ROLE_ARN = 'arn:aws:iam::000000000000:role/email-approval-local-states';
@@ -152,6 +157,32 @@ class NamedError extends Error {
     super(message);
     this.name = name;
   }
+}
+
+/** AWS's TimeoutSeconds for a Task that sets none: no timeout (the interpreter's own default is 60 s). */
+const NO_TIMEOUT_SECONDS = 99_999_999;
+
+/**
+ * The definition the interpreter runs: every Task without a timeout gets AWS's default (none, not
+ * the interpreter's 60 s); waiting tasks' TimeoutSeconds and HeartbeatSeconds are enforced by
+ * local Step Functions from saved deadlines (so a restart keeps them), so the interpreter gets no
+ * timeout for them; `startAt` resumes a run at the state the previous process stopped in.
+ */
+export function localDefinition(source: AslDefinition, startAt?: string): AslDefinition {
+  const definition = JSON.parse(JSON.stringify(source)) as AslDefinition;
+  for (const state of Object.values(definition.States)) {
+    if (state.Type !== 'Task') continue;
+    if (String(state.Resource).endsWith(WAIT_SUFFIX)) {
+      state.TimeoutSeconds = NO_TIMEOUT_SECONDS;
+      delete state.TimeoutSecondsPath;
+      delete state.HeartbeatSeconds;
+      delete state.HeartbeatSecondsPath;
+    } else if (state.TimeoutSeconds === undefined && state.TimeoutSecondsPath === undefined) {
+      state.TimeoutSeconds = NO_TIMEOUT_SECONDS;
+    }
+  }
+  if (startAt !== undefined) definition.StartAt = startAt;
+  return definition;
 }
 
 /** One task entry's token and times, minted when the state's Parameters first read `$$.Task.Token`. */
@@ -172,10 +203,36 @@ interface RunState {
   early: Map<string, HistoryEvent[]>;
   /** After a restart: the state the saved history stopped in; events up to it are already written. */
   replayUntil?: string;
+  /** After a restart: the state this run resumes in, whose first attempt's TaskScheduled/Started are written. */
+  resuming?: string;
   stopped: boolean;
 }
 
-const stringOf = (value: unknown) => (typeof value === 'string' ? value : undefined);
+/** A request field that must be a string when present: anything else is SerializationException, as AWS answers. */
+function text(input: Record<string, unknown>, field: string): string | undefined {
+  const value = input[field];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string') throw new ServiceError('SerializationException', `${field} must be a string`);
+  return value;
+}
+
+/** A whole-number request field (maxResults) within its range, or ValidationException. */
+function whole(input: Record<string, unknown>, field: string, max: number): number {
+  const value = input[field];
+  if (value === undefined || value === null) return 0;
+  if (typeof value !== 'number') throw new ServiceError('SerializationException', `${field} must be a number`);
+  if (!Number.isInteger(value) || value < 0 || value > max) throw new ServiceError('ValidationException', `${field} must be between 0 and ${max}`);
+  return value;
+}
+
+/** SendTaskFailure's and StopExecution's error (≤ 256) and cause (≤ 32,768), as AWS limits them. */
+function errorAndCause(input: Record<string, unknown>): { error?: string; cause?: string } {
+  const error = text(input, 'error');
+  const cause = text(input, 'cause');
+  if (error !== undefined && error.length > 256) throw new ServiceError('ValidationException', 'error must be at most 256 characters');
+  if (cause !== undefined && cause.length > 32_768) throw new ServiceError('ValidationException', 'cause must be at most 32768 characters');
+  return { ...(error ? { error } : {}), ...(cause !== undefined && cause !== '' ? { cause } : {}) };
+}
 const seconds = (ms: number) => ms / 1000;
 
 export class LocalStepFunctions {
@@ -189,6 +246,7 @@ export class LocalStepFunctions {
   private readonly historyFile: string;
   private readonly createdAt = Date.now();
   private readonly sources = new Map<string, string>();
+  private readonly inputSaved = new Set<string>();
   private service?: Awaited<ReturnType<typeof startJsonService>>;
   private readonly listeners = new Set<(record: ExecutionRecord) => void>();
   private readonly targets: StatusChangeTarget[] = [];
@@ -221,6 +279,7 @@ export class LocalStepFunctions {
         if (!line) continue;
         try {
           const record = JSON.parse(line) as ExecutionRecord;
+          record.input ??= this.executions.get(record.executionArn)?.input ?? '{}';
           this.executions.set(record.executionArn, record);
         } catch {
           // A torn last line after a crash: the previous snapshot of that execution stands.
@@ -228,6 +287,7 @@ export class LocalStepFunctions {
       }
       // Compact: one line per execution.
       writeFileSync(this.logFile, [...this.executions.values()].map((r) => `${JSON.stringify(r)}\n`).join(''));
+      for (const arn of this.executions.keys()) this.inputSaved.add(arn);
     }
     if (existsSync(this.historyFile)) {
       for (const line of readFileSync(this.historyFile, 'utf8').split('\n')) {
@@ -326,7 +386,10 @@ export class LocalStepFunctions {
   }
 
   private save(record: ExecutionRecord): void {
-    appendFileSync(this.logFile, `${JSON.stringify(record)}\n`);
+    // The input (up to 256 KB) never changes: written with the first snapshot only.
+    const line = this.inputSaved.has(record.executionArn) ? { ...record, input: undefined } : record;
+    this.inputSaved.add(record.executionArn);
+    appendFileSync(this.logFile, `${JSON.stringify(line)}\n`);
     for (const listener of this.listeners) listener(record);
   }
 
@@ -346,7 +409,8 @@ export class LocalStepFunctions {
   }
 
   private machineFor(arn: unknown): [string, AslDefinition] {
-    const text = String(arn ?? '');
+    if (arn !== undefined && typeof arn !== 'string') throw new ServiceError('SerializationException', 'stateMachineArn must be a string');
+    const text = arn ?? '';
     if (!MACHINE_ARN.test(text)) throw new ServiceError('InvalidArn', `Invalid Arn: '${text.slice(0, 200)}'`);
     const definition = this.options.machines[text];
     if (!definition) throw new ServiceError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${text}'`);
@@ -354,7 +418,8 @@ export class LocalStepFunctions {
   }
 
   private executionFor(arn: unknown): ExecutionRecord {
-    const text = String(arn ?? '');
+    if (arn !== undefined && typeof arn !== 'string') throw new ServiceError('SerializationException', 'executionArn must be a string');
+    const text = arn ?? '';
     if (!EXECUTION_ARN.test(text)) throw new ServiceError('InvalidArn', `Invalid Arn: '${text.slice(0, 200)}'`);
     const record = this.executions.get(text);
     if (!record) throw new ServiceError('ExecutionDoesNotExist', `Execution Does Not Exist: '${text}'`);
@@ -363,12 +428,12 @@ export class LocalStepFunctions {
 
   private startExecution(input: Record<string, unknown>) {
     const [stateMachineArn] = this.machineFor(input.stateMachineArn);
-    const executionName = input.name === undefined ? randomUUID() : String(input.name);
+    const executionName = text(input, 'name') ?? randomUUID();
     if (!EXECUTION_NAME.test(executionName)) throw new ServiceError('InvalidName', `Invalid Name: '${executionName.slice(0, 100)}'`);
-    const text = input.input === undefined ? '{}' : String(input.input);
-    if (Buffer.byteLength(text) > MAX_PAYLOAD_BYTES) throw new ServiceError('InvalidExecutionInput', 'Execution input exceeds the maximum size of 262144 bytes');
+    const given = text(input, 'input') ?? '{}';
+    if (Buffer.byteLength(given) > MAX_PAYLOAD_BYTES) throw new ServiceError('InvalidExecutionInput', 'Execution input exceeds the maximum size of 262144 bytes');
     try {
-      JSON.parse(text);
+      JSON.parse(given);
     } catch {
       throw new ServiceError('InvalidExecutionInput', 'Invalid State Machine Execution Input: not JSON');
     }
@@ -377,7 +442,7 @@ export class LocalStepFunctions {
     if (existing) {
       // Step Functions: the same name and input as a RUNNING execution is that execution (an
       // idempotent start); a closed one's name, or other input, is refused.
-      if (existing.input !== text || existing.status !== 'RUNNING') throw new ServiceError('ExecutionAlreadyExists', `Execution Already Exists: '${executionArn}'`);
+      if (existing.input !== given || existing.status !== 'RUNNING') throw new ServiceError('ExecutionAlreadyExists', `Execution Already Exists: '${executionArn}'`);
       return { executionArn, startDate: seconds(existing.startDate) };
     }
     const now = Date.now();
@@ -385,7 +450,7 @@ export class LocalStepFunctions {
       executionArn,
       stateMachineArn,
       name: executionName,
-      input: text,
+      input: given,
       status: 'RUNNING',
       startDate: now,
       taskToken: '',
@@ -395,7 +460,7 @@ export class LocalStepFunctions {
     };
     this.executions.set(executionArn, record);
     this.save(record);
-    this.addEvent(record, 'ExecutionStarted', { input: text, inputDetails: { truncated: false }, roleArn: ROLE_ARN }, now);
+    this.addEvent(record, 'ExecutionStarted', { input: given, inputDetails: { truncated: false }, roleArn: ROLE_ARN }, now);
     this.run(record, false);
     return { executionArn, startDate: seconds(now) };
   }
@@ -408,6 +473,7 @@ export class LocalStepFunctions {
     const closed =
       record.status !== 'RUNNING' ||
       taskToken !== record.taskToken ||
+      record.taskClosed === true ||
       record.callback !== undefined ||
       (record.taskDeadline !== undefined && Date.now() >= record.taskDeadline) ||
       (record.heartbeatDeadline !== undefined && Date.now() >= record.heartbeatDeadline);
@@ -417,7 +483,7 @@ export class LocalStepFunctions {
 
   private sendTaskResult(input: Record<string, unknown>, success: boolean) {
     const record = this.openTask(input.taskToken);
-    const output = stringOf(input.output);
+    const output = text(input, 'output');
     if (success) {
       if (output === undefined) throw new ServiceError('InvalidOutput', 'Invalid Output: output is required');
       if (Buffer.byteLength(output) > MAX_PAYLOAD_BYTES) throw new ServiceError('InvalidOutput', 'Output exceeds the maximum size of 262144 bytes');
@@ -427,9 +493,7 @@ export class LocalStepFunctions {
         throw new ServiceError('InvalidOutput', 'Invalid Output: not JSON');
       }
     }
-    const error = stringOf(input.error);
-    const cause = stringOf(input.cause);
-    record.callback = success ? { output } : { ...(error ? { error } : {}), ...(cause !== undefined ? { cause } : {}) };
+    record.callback = success ? { output } : errorAndCause(input);
     record.callbackAt = Date.now();
     this.save(record);
     this.deliver(record);
@@ -483,9 +547,7 @@ export class LocalStepFunctions {
     const record = this.executionFor(input.executionArn);
     if (record.status === 'RUNNING') {
       this.aborts.get(record.executionArn)?.();
-      const error = stringOf(input.error);
-      const cause = stringOf(input.cause);
-      this.finish(record, 'ABORTED', { ...(error ? { error } : {}), ...(cause ? { cause } : {}) });
+      this.finish(record, 'ABORTED', errorAndCause(input));
     }
     return { stopDate: seconds(record.stopDate ?? Date.now()) };
   }
@@ -510,19 +572,26 @@ export class LocalStepFunctions {
   }
 
   /** A page of `items` from `nextToken` on: `maxResults` 0 or absent means 100, at most 1,000. */
-  private page<T>(items: T[], keyOf: (item: T) => string, input: Record<string, unknown>): { items: T[]; nextToken?: string } {
-    const max = input.maxResults === undefined ? 0 : Number(input.maxResults);
-    if (!Number.isInteger(max) || max < 0 || max > 1000) throw new ServiceError('ValidationException', 'maxResults must be between 0 and 1000');
+  /**
+   * A page of `items`, sorted by `keyOf` (descending if asked), from `nextToken` on: the token
+   * holds the sort key of the next item, so a listing continues from there even if that item
+   * has since left it (an execution that stopped while paging RUNNING ones). `maxResults` 0 or
+   * absent means 100, at most 1,000.
+   */
+  private page<T>(items: T[], keyOf: (item: T) => string, input: Record<string, unknown>, descending = false): { items: T[]; nextToken?: string } {
+    const max = whole(input, 'maxResults', 1000);
     const size = max === 0 ? 100 : max;
     let start = 0;
-    if (input.nextToken !== undefined) {
+    const token = text(input, 'nextToken');
+    if (token !== undefined) {
+      let key: string;
       try {
-        const key = pageId(String(input.nextToken));
-        start = items.findIndex((item) => keyOf(item) === key);
+        key = pageId(token);
       } catch {
-        start = -1;
+        throw new ServiceError('InvalidToken', 'Invalid Token');
       }
-      if (start < 0) throw new ServiceError('InvalidToken', 'Invalid Token');
+      start = items.findIndex((item) => (descending ? keyOf(item) <= key : keyOf(item) >= key));
+      if (start < 0) start = items.length;
     }
     const next = items[start + size];
     return { items: items.slice(start, start + size), ...(next !== undefined ? { nextToken: pageToken(keyOf(next)) } : {}) };
@@ -531,12 +600,14 @@ export class LocalStepFunctions {
   private listExecutions(input: Record<string, unknown>) {
     if (input.stateMachineArn === undefined) throw new ServiceError('ValidationException', 'Must provide a StateMachine ARN or MapRun ARN');
     const [stateMachineArn] = this.machineFor(input.stateMachineArn);
-    const status = input.statusFilter === undefined ? undefined : String(input.statusFilter);
+    const status = text(input, 'statusFilter');
     if (status !== undefined && !STATUSES.has(status)) throw new ServiceError('ValidationException', `statusFilter must be one of ${[...STATUSES].join(', ')}`);
+    // Newest first: the start time (fixed width, so text order is time order), then the ARN.
+    const keyOf = (r: ExecutionRecord) => `${String(r.startDate).padStart(15, '0')}|${r.executionArn}`;
     const matching = [...this.executions.values()]
       .filter((r) => r.stateMachineArn === stateMachineArn && (status === undefined || r.status === status))
-      .sort((a, b) => b.startDate - a.startDate || (a.executionArn < b.executionArn ? 1 : -1));
-    const { items, nextToken } = this.page(matching, (r) => r.executionArn, input);
+      .sort((a, b) => (keyOf(a) < keyOf(b) ? 1 : -1));
+    const { items, nextToken } = this.page(matching, keyOf, input, true);
     return {
       executions: items.map((r) => ({
         executionArn: r.executionArn,
@@ -552,12 +623,12 @@ export class LocalStepFunctions {
 
   private getExecutionHistory(input: Record<string, unknown>) {
     const record = this.executionFor(input.executionArn);
-    const max = input.maxResults === undefined ? 0 : Number(input.maxResults);
-    if (!Number.isInteger(max) || max < 0 || max > 1000) throw new ServiceError('ValidationException', 'maxResults must be between 0 and 1000');
+    const max = whole(input, 'maxResults', 1000);
+    const token = text(input, 'nextToken');
     try {
       return historyPage(this.history(record.executionArn), {
         maxResults: max,
-        ...(input.nextToken !== undefined ? { nextToken: String(input.nextToken) } : {}),
+        ...(token !== undefined ? { nextToken: token } : {}),
         reverseOrder: input.reverseOrder === true,
         includeExecutionData: input.includeExecutionData !== false,
       });
@@ -642,10 +713,15 @@ export class LocalStepFunctions {
     const region = record.executionArn.split(':')[3] ?? 'us-east-1';
     const event = (type: string, details: Record<string, unknown> = {}) => this.taskEvent(record, run, name, type, { resourceType, resource: action, ...details });
     const attempt = async (params: Record<string, unknown>, work: () => Promise<unknown>) => {
-      const timeout = typeof state.TimeoutSeconds === 'number' ? state.TimeoutSeconds : 99_999_999;
+      const timeout = typeof state.TimeoutSeconds === 'number' ? state.TimeoutSeconds : NO_TIMEOUT_SECONDS;
       const heartbeat = typeof state.HeartbeatSeconds === 'number' ? state.HeartbeatSeconds : undefined;
-      event('TaskScheduled', { region, parameters: json(params), timeoutInSeconds: timeout, ...(heartbeat ? { heartbeatInSeconds: heartbeat } : {}) });
-      event('TaskStarted');
+      if (run.resuming === name) {
+        // Resumed after a restart: this attempt's scheduling is in the history already.
+        run.resuming = undefined;
+      } else {
+        event('TaskScheduled', { region, parameters: json(params), timeoutInSeconds: timeout, ...(heartbeat ? { heartbeatInSeconds: heartbeat } : {}) });
+        event('TaskStarted');
+      }
       try {
         const output = await work();
         if (!run.stopped) event('TaskSucceeded', { output: json(output), outputDetails: { truncated: false } });
@@ -671,26 +747,36 @@ export class LocalStepFunctions {
           record.enteredTime = entry.enteredTime;
           record.callback = undefined;
           record.callbackAt = undefined;
+          record.taskClosed = false;
+          record.taskSubmitted = false;
           record.taskDeadline = typeof state.TimeoutSeconds === 'number' ? now + state.TimeoutSeconds * 1000 : undefined;
           record.heartbeatDeadline = typeof state.HeartbeatSeconds === 'number' ? now + state.HeartbeatSeconds * 1000 : undefined;
           this.save(record);
         }
-        return attempt(
-          params,
-          async () => {
-            if (!record.callback) {
-              const payload = await this.invokeLambda(params.FunctionName, params.Payload);
-              event('TaskSubmitted', { output: json({ StatusCode: 200, Payload: payload }), outputDetails: { truncated: false } });
-            }
-            // Stopped while the Lambda ran: settle now, or a timer keeps the process alive.
-            if (this.stopped || run.stopped) throw new NamedError('Local.Stopped', 'local mode stopped');
-            return new Promise((resolve, reject) => {
-              this.waiters.set(record.executionArn, { resolve, reject });
-              this.armTaskTimer(record);
-              this.deliver(record);
-            });
-          },
-        );
+        const token = record.taskToken;
+        return attempt(params, async () => {
+          // A resumed task whose Lambda had returned is not invoked again: it waits for its callback.
+          if (!record.callback && !record.taskSubmitted) {
+            const payload = await this.invokeLambda(params.FunctionName, params.Payload);
+            if (run.stopped) throw new NamedError('Local.Stopped', 'local mode stopped');
+            record.taskSubmitted = true;
+            this.save(record);
+            event('TaskSubmitted', { output: json({ StatusCode: 200, Payload: payload }), outputDetails: { truncated: false } });
+          }
+          // Stopped while the Lambda ran: settle now, or a timer keeps the process alive.
+          if (this.stopped || run.stopped) throw new NamedError('Local.Stopped', 'local mode stopped');
+          return new Promise((resolve, reject) => {
+            this.waiters.set(record.executionArn, { resolve, reject });
+            this.armTaskTimer(record);
+            this.deliver(record);
+          });
+        }).finally(() => {
+          // However the task ended (answered, its Lambda failed, it timed out), its token is dead,
+          // as on AWS: a late SendTaskSuccess is TaskTimedOut, never accepted and then dropped.
+          if (run.stopped || record.taskToken !== token || record.taskClosed) return;
+          record.taskClosed = true;
+          this.save(record);
+        });
       };
     }
     if (resource.endsWith(':lambda:invoke')) {
@@ -711,15 +797,22 @@ export class LocalStepFunctions {
    * The definition for this run: waiting tasks' TimeoutSeconds and HeartbeatSeconds are enforced
    * here (from saved deadlines, so a restart keeps them), not by the interpreter.
    */
-  private definitionFor(record: ExecutionRecord): AslDefinition {
-    const definition = JSON.parse(JSON.stringify(this.options.machines[record.stateMachineArn])) as AslDefinition;
-    for (const state of Object.values(definition.States)) {
-      if (String(state.Resource).endsWith(WAIT_SUFFIX)) {
-        delete state.TimeoutSeconds;
-        delete state.HeartbeatSeconds;
-      }
+  private definitionFor(record: ExecutionRecord, startAt?: string): AslDefinition {
+    return localDefinition(this.options.machines[record.stateMachineArn]!, startAt);
+  }
+
+  /** Where a RUNNING execution resumes after a restart: its current state and that state's input. */
+  private resumePoint(record: ExecutionRecord): { state: string; input: unknown } | undefined {
+    const state = record.currentState;
+    if (!state || !this.options.machines[record.stateMachineArn]?.States[state]) return undefined;
+    const entered = this.history(record.executionArn).findLast((e) => e.type.endsWith('StateEntered') && (e.details as { name?: string } | undefined)?.name === state);
+    const input = (entered?.details as { input?: string } | undefined)?.input;
+    if (input === undefined) return undefined;
+    try {
+      return { state, input: JSON.parse(input) };
+    } catch {
+      return undefined;
     }
-    return definition;
   }
 
   /** The context object: `$$.Task.Token` and `$$.State.EnteredTime` are read per task entry. */
@@ -737,10 +830,15 @@ export class LocalStepFunctions {
   }
 
   private run(record: ExecutionRecord, resumed: boolean): void {
-    const definition = this.definitionFor(record);
     const run: RunState = { entered: new Set(), early: new Map(), stopped: false };
+    // After a restart the run continues in the state it was in, with that state's input (from
+    // its StateEntered event): states already done are not run again, as on AWS. Executions
+    // saved without a history (older versions) are re-run from the start.
+    const at = resumed ? this.resumePoint(record) : undefined;
+    const definition = this.definitionFor(record, at?.state);
     if (resumed) {
       run.replayUntil = record.currentState;
+      run.resuming = at?.state;
       if (record.taskToken) run.entry = { token: record.taskToken, enteredTime: record.enteredTime, resumed: true };
     }
     this.runs.set(record.executionArn, run);
@@ -748,7 +846,7 @@ export class LocalStepFunctions {
     for (const [name, state] of Object.entries(definition.States)) if (state.Type === 'Task') overrides[name] = this.taskHandler(record, run, name, this.options.machines[record.stateMachineArn]!.States[name]!);
     // Validated in the constructor; only the waiting tasks' timeouts differ here.
     const machine = new StateMachine(definition as never, { validationOptions: { noValidate: true } });
-    const execution = machine.run(JSON.parse(record.input), {
+    const execution = machine.run(at ? at.input : JSON.parse(record.input), {
       overrides: { taskResourceLocalHandlers: overrides as never },
       noThrowOnAbort: true,
       context: this.contextFor(record, run) as never,
@@ -844,8 +942,12 @@ export class LocalStepFunctions {
 
   private finish(record: ExecutionRecord, status: ExecutionStatus, fields: Partial<ExecutionRecord>): void {
     if (record.status !== 'RUNNING') return;
-    Object.assign(record, fields, { status, stopDate: Date.now(), taskOpen: false, currentState: undefined, endDelivered: false });
+    Object.assign(record, fields, { status, stopDate: Date.now(), taskOpen: false, taskClosed: true, currentState: undefined, endDelivered: false });
     this.aborts.delete(record.executionArn);
+    // A waiting task the run left behind (its timer would keep the process alive).
+    const waiter = this.waiters.get(record.executionArn);
+    clearTimeout(waiter?.timer);
+    this.waiters.delete(record.executionArn);
     this.runs.delete(record.executionArn);
     const ended = {
       SUCCEEDED: ['ExecutionSucceeded', { output: record.output ?? 'null', outputDetails: { truncated: false } }],

@@ -18,7 +18,8 @@ import {
   StopExecutionCommand,
   type HistoryEvent,
 } from '@aws-sdk/client-sfn';
-import { LocalStepFunctions, type LocalLambda } from '../../src/local/local-step-functions';
+import { LocalStepFunctions, localDefinition, type LocalLambda } from '../../src/local/local-step-functions';
+import { moderationWorkflow } from '../../src/workflow/moderation-workflow';
 import type { AslDefinition } from '../../src/workflow/moderation-workflow';
 
 const ACCOUNT_ARN = 'arn:aws:states:us-east-1:000000000000';
@@ -69,9 +70,11 @@ describe('local Step Functions: the API an operator uses, with AWS shapes and er
   /** The tokens each Lambda call received, in order. */
   let tokens: string[];
   let failFirst: number;
+  let lambdaMs = 0;
 
   const lambda: LocalLambda = async (payload) => {
     tokens.push((payload as { token: string }).token);
+    if (lambdaMs > 0) await new Promise((resolve) => setTimeout(resolve, lambdaMs));
     if (failFirst > 0) {
       failFirst--;
       const err = new Error('transient');
@@ -91,6 +94,7 @@ describe('local Step Functions: the API an operator uses, with AWS shapes and er
     dataDir = mkdtempSync(join(tmpdir(), 'local-sfn-api-'));
     tokens = [];
     failFirst = 0;
+    lambdaMs = 0;
     await open();
   });
   afterEach(async () => {
@@ -307,5 +311,111 @@ describe('local Step Functions: the API an operator uses, with AWS shapes and er
     expect(after.filter((t) => t === 'TaskScheduled')).to.have.length(1);
     expect(after.filter((t) => t === 'TaskStateEntered')).to.have.length(1);
     expect(after.slice(-2)).to.deep.equal(['SucceedStateExited', 'ExecutionSucceeded']);
+  });
+
+  it('gives every Task AWS’s default timeout (none) instead of the interpreter’s 60 s, and leaves waiting tasks’ timeouts to itself', () => {
+    const definition = localDefinition(
+      moderationWorkflow({ requestFunctionArn: FN, notifyFunctionArn: FN, tableName: 't', reviewers: ['r@example.com'], linkTtlSeconds: 7 * 24 * 3600, requiredApprovals: 1, remindBeforeSeconds: 3600 }),
+    );
+    const tasks = Object.entries(definition.States).filter(([, state]) => state.Type === 'Task');
+    expect(tasks.length).to.be.above(3);
+    for (const [name, state] of tasks) {
+      expect(state.TimeoutSeconds ?? state.TimeoutSecondsPath, name).to.not.equal(undefined);
+      if (String(state.Resource).endsWith('.waitForTaskToken')) expect(state.TimeoutSeconds, name).to.equal(99_999_999);
+    }
+    const custom = localDefinition({ StartAt: 'T', States: { T: { Type: 'Task', Resource: 'arn:aws:states:::lambda:invoke', TimeoutSeconds: 5, End: true } } } as unknown as AslDefinition, 'T');
+    expect(custom.States.T!.TimeoutSeconds).to.equal(5);
+  });
+
+  it('closes a task’s token when its Lambda fails: a late answer is TaskTimedOut, never accepted and dropped', async () => {
+    await sfn.stop();
+    await open(approvalMachine({ Retry: [{ ErrorEquals: ['Boom'], IntervalSeconds: 1, MaxAttempts: 1 }] }));
+    failFirst = 1;
+    const arn = await startOne('closed-token');
+    await until('the failed attempt', () => (tokens.length === 1 && sfn.executions.get(arn)?.taskClosed ? true : undefined));
+    // Between the failure and the retry (1 s): the failed attempt's token is dead.
+    expect(await errorOf(client.send(new SendTaskSuccessCommand({ taskToken: tokens[0]!, output: '{"decision":"approved"}' })))).to.equal('TaskTimedOut');
+    await waiting(2);
+    await client.send(new SendTaskSuccessCommand({ taskToken: tokens[1]!, output: '{"decision":"approved"}' }));
+    await ended(arn);
+    expect(await statusOf(arn)).to.equal('SUCCEEDED');
+  });
+
+  it('resumes after a restart in the state it was in: done states are not run again, the history is written once', async () => {
+    lambdaMs = 50;
+    const arn = await startOne('slow');
+    await until('the Lambda to return', () => (sfn.executions.get(arn)?.taskSubmitted ? true : undefined));
+    await until('its TaskSubmitted event', () => (sfn.history(arn).at(-1)?.type === 'TaskSubmitted' ? true : undefined));
+    const before = types(await historyOf(arn));
+    await sfn.stop();
+    client.destroy();
+    await open();
+    sfn.resumePending();
+    await until('the resumed task', () => (sfn.executions.get(arn)?.taskOpen ? true : undefined));
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(tokens, 'the Lambda had returned: it is not invoked again').to.have.length(1);
+    expect(types(await historyOf(arn))).to.deep.equal(before);
+    await client.send(new SendTaskSuccessCommand({ taskToken: tokens[0]!, output: '{"decision":"rejected"}' }));
+    await ended(arn);
+    expect(await statusOf(arn)).to.equal('FAILED');
+    expect(types(await historyOf(arn)).filter((t) => t === 'TaskSubmitted')).to.have.length(1);
+  });
+
+  it('keeps a caught failure’s branch across a restart instead of asking again', async () => {
+    await sfn.stop();
+    const caught = {
+      StartAt: 'Ask',
+      States: {
+        Ask: { ...approvalMachine().States.Ask, Retry: undefined, Catch: [{ ErrorEquals: ['States.ALL'], Next: 'Pause' }] },
+        Pause: { Type: 'Wait', Seconds: 1, Next: 'Broken' },
+        Broken: { Type: 'Fail', Error: 'AskFailed', Cause: 'the Lambda failed' },
+        Decide: approvalMachine().States.Decide,
+        Done: { Type: 'Succeed' },
+        Refused: approvalMachine().States.Refused,
+      },
+    } as unknown as AslDefinition;
+    await open(caught);
+    failFirst = 1;
+    const arn = await startOne('caught');
+    await until('the Wait state', () => (sfn.executions.get(arn)?.currentState === 'Pause' ? true : undefined));
+    await sfn.stop();
+    client.destroy();
+    await open(caught);
+    sfn.resumePending();
+    await ended(arn);
+    expect(tokens, 'the Lambda is not asked again').to.have.length(1);
+    expect(await client.send(new DescribeExecutionCommand({ executionArn: arn }))).to.include({ status: 'FAILED', error: 'AskFailed' });
+    const events = types(await historyOf(arn));
+    expect(events.filter((t) => t === 'WaitStateEntered')).to.have.length(1);
+    expect(events.slice(-2)).to.deep.equal(['FailStateEntered', 'ExecutionFailed']);
+  });
+
+  it('continues a listing from its token even when the next execution has since changed status', async () => {
+    for (const name of ['p', 'q', 'r']) {
+      await startOne(name);
+      await new Promise((resolve) => setTimeout(resolve, 3));
+    }
+    const first = await client.send(new ListExecutionsCommand({ stateMachineArn: MACHINE, statusFilter: 'RUNNING', maxResults: 1 }));
+    expect(first.executions!.map((e) => e.name)).to.deep.equal(['r']);
+    await client.send(new StopExecutionCommand({ executionArn: `${ACCOUNT_ARN}:execution:approval:q` }));
+    const next = await client.send(new ListExecutionsCommand({ stateMachineArn: MACHINE, statusFilter: 'RUNNING', maxResults: 1, nextToken: first.nextToken }));
+    expect(next.executions!.map((e) => e.name)).to.deep.equal(['p']);
+  });
+
+  it('counts names in characters in ARNs too, and answers fields of the wrong type with SerializationException', async () => {
+    const arn = await startOne('😀'.repeat(41));
+    expect(await statusOf(arn)).to.equal('RUNNING');
+    await client.send(new StopExecutionCommand({ executionArn: arn }));
+    for (const [target, body] of [
+      ['DescribeExecution', { executionArn: { toString: 1 } }],
+      ['StartExecution', { stateMachineArn: MACHINE, name: { toString: 1 } }],
+      ['ListExecutions', { stateMachineArn: MACHINE, maxResults: { valueOf: 1 } }],
+      ['SendTaskFailure', { taskToken: 'A'.repeat(64), error: ['x'] }],
+    ] as const) {
+      const res = await fetch(sfn.url, { method: 'POST', headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': `AWSStepFunctions.${target}` }, body: JSON.stringify(body) });
+      expect(res.status, target).to.equal(400);
+      expect(((await res.json()) as { __type: string }).__type, target).to.be.oneOf(['SerializationException', 'InvalidToken', 'TaskDoesNotExist']);
+    }
+    expect(await errorOf(client.send(new StopExecutionCommand({ executionArn: await startOne('long-cause'), cause: 'x'.repeat(32_769) })))).to.equal('ValidationException');
   });
 });
