@@ -105,6 +105,14 @@ describe('local Step Functions: the API an operator uses, with AWS shapes and er
 
   const startOne = async (name?: string, input: unknown = { post: 'p1' }) =>
     (await client.send(new StartExecutionCommand({ stateMachineArn: MACHINE, ...(name !== undefined ? { name } : {}), input: JSON.stringify(input) }))).executionArn!;
+  /** Stops local Step Functions and starts it again on the same DATA_DIR, resuming what was running. */
+  const restart = async (waitingArn?: string, definition?: AslDefinition) => {
+    await sfn.stop();
+    client.destroy();
+    await open(definition);
+    sfn.resumePending();
+    if (waitingArn) await until('the resumed task', () => (sfn.executions.get(waitingArn)?.taskOpen ? true : undefined));
+  };
   const statusOf = async (executionArn: string) => (await client.send(new DescribeExecutionCommand({ executionArn }))).status;
   const ended = (executionArn: string) => until('the execution to end', () => (sfn.executions.get(executionArn)?.status !== 'RUNNING' && sfn.executions.get(executionArn)?.endDelivered !== undefined ? true : undefined));
   const waiting = (count: number) => until(`${count} task token(s)`, () => (tokens.length >= count && [...sfn.executions.values()].some((r) => r.taskOpen) ? true : undefined));
@@ -299,11 +307,7 @@ describe('local Step Functions: the API an operator uses, with AWS shapes and er
     const arn = await startOne('restarted');
     await waiting(1);
     const before = types(await historyOf(arn));
-    await sfn.stop();
-    client.destroy();
-    await open();
-    sfn.resumePending();
-    await until('the resumed task', () => (sfn.executions.get(arn)?.taskOpen ? true : undefined));
+    await restart(arn);
     expect(types(await historyOf(arn))).to.deep.equal(before);
     await client.send(new SendTaskSuccessCommand({ taskToken: tokens[0]!, output: '{"decision":"approved"}' }));
     await ended(arn);
@@ -347,11 +351,7 @@ describe('local Step Functions: the API an operator uses, with AWS shapes and er
     await until('the Lambda to return', () => (sfn.executions.get(arn)?.taskSubmitted ? true : undefined));
     await until('its TaskSubmitted event', () => (sfn.history(arn).at(-1)?.type === 'TaskSubmitted' ? true : undefined));
     const before = types(await historyOf(arn));
-    await sfn.stop();
-    client.destroy();
-    await open();
-    sfn.resumePending();
-    await until('the resumed task', () => (sfn.executions.get(arn)?.taskOpen ? true : undefined));
+    await restart(arn);
     await new Promise((resolve) => setTimeout(resolve, 150));
     expect(tokens, 'the Lambda had returned: it is not invoked again').to.have.length(1);
     expect(types(await historyOf(arn))).to.deep.equal(before);
@@ -378,10 +378,7 @@ describe('local Step Functions: the API an operator uses, with AWS shapes and er
     failFirst = 1;
     const arn = await startOne('caught');
     await until('the Wait state', () => (sfn.executions.get(arn)?.currentState === 'Pause' ? true : undefined));
-    await sfn.stop();
-    client.destroy();
-    await open(caught);
-    sfn.resumePending();
+    await restart(undefined, caught);
     await ended(arn);
     expect(tokens, 'the Lambda is not asked again').to.have.length(1);
     expect(await client.send(new DescribeExecutionCommand({ executionArn: arn }))).to.include({ status: 'FAILED', error: 'AskFailed' });
