@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import { adminCsrfToken, issueSession, verifySession } from '../../src/domain/admin-auth';
 import { ApprovalError } from '../../src/domain/errors';
-import type { ApprovalRecord } from '../../src/domain/ports';
-import { adminDecide, summaryOf, type AdminDecideDeps } from '../../src/services/admin';
+import type { ApprovalRecord, RequestStore } from '../../src/domain/ports';
+import { adminDecide, requestDetail, summaryOf, type AdminDecideDeps } from '../../src/services/admin';
 import { keyring } from '../support/approval-harness';
 
 const now = new Date('2026-11-28T09:00:00.000Z');
@@ -65,6 +65,26 @@ describe('admin service', () => {
       opened: [],
       reminded: [],
     };
+
+    it('names reviewers in the audit trail by address (r0, r1, r10), and leaves every other actor as it is', async () => {
+      const reviewers = Array.from({ length: 11 }, (_, i) => `reviewer${i}@example.com`);
+      const actors = ['r0', 'r1', 'r10', 'r11', 'r01', 'r1000', 'system', 'r2d2@example.com', 'boss@example.com'];
+      const record = { ...base, reviewers, audit: actors.map((actor) => ({ type: 'opened' as const, at: now.toISOString(), actor })) };
+      const store = { get: (id: string) => Promise.resolve(id === REQUEST_ID ? record : undefined) } as unknown as RequestStore;
+      const session = verifySession(issueSession('ops@example.com', keyring, nowSeconds).value, keyring, nowSeconds);
+      const view = await requestDetail(REQUEST_ID, session, { store, keyring }, now);
+      expect(view.audit.map((e) => e.actor)).to.deep.equal([
+        'reviewer0@example.com',
+        'reviewer1@example.com',
+        'reviewer10@example.com',
+        'r11', // no such reviewer
+        'r01',
+        'r1000',
+        'system',
+        'r2d2@example.com', // an admin whose address starts like a reviewer index
+        'boss@example.com',
+      ]);
+    });
 
     it('names the decision, who made it and when, once decided, and none of them before', () => {
       expect(summaryOf(base)).to.not.have.any.keys('decision', 'decidedBy', 'decidedAt', 'requestedBy');

@@ -212,14 +212,30 @@ describe('requesting approval (service, in-memory ports)', () => {
     expect(only(requestId).sealedToken).to.equal(sealed);
   });
 
-  it('answers a retry of a request already decided without emailing or claiming anything', async () => {
-    const { requestId } = await requestApproval(task(), deps, now);
+  it('answers a retry of a request already decided without emailing, claiming or replacing anything, even with a new task token', async () => {
+    const key = { idempotencyKey: 'exec-1#RequestApproval' };
+    const { requestId } = await requestApproval(task({}, key), deps, now);
     Object.assign(only(requestId), { status: 'APPROVED', audit: [], notified: [] });
     const callsBefore = store.calls.length;
     sent.length = 0;
-    expect(await requestApproval(task(), deps, now)).to.deep.equal({ requestId, emailed: 0, alreadyEmailed: 3 });
+    expect(await requestApproval(task({}, key), deps, now)).to.deep.equal({ requestId, emailed: 0, alreadyEmailed: 3 });
+    expect(await requestApproval(task({}, { ...key, taskToken: 'TOKEN-RETRY' }), deps, now)).to.deep.equal({ requestId, emailed: 0, alreadyEmailed: 3 });
     expect(sent).to.deep.equal([]);
-    expect(store.calls.slice(callsBefore)).to.deep.equal(['createIfAbsent']);
+    expect(store.calls.slice(callsBefore)).to.deep.equal(['createIfAbsent', 'createIfAbsent']);
+  });
+
+  it('replaces the stored token when a retry of a pending request brings a new one', async () => {
+    const key = { idempotencyKey: 'exec-1#RequestApproval' };
+    const { requestId } = await requestApproval(task({}, key), deps, now);
+    const sealed = only(requestId).sealedToken;
+    await requestApproval(task({}, { ...key, taskToken: 'TOKEN-RETRY' }), deps, now);
+    expect(store.calls).to.include('replaceToken');
+    expect(only(requestId).sealedToken).to.not.equal(sealed);
+  });
+
+  it('records a request without a requester as created by the system', async () => {
+    const { requestId } = await requestApproval(task({ requestedBy: undefined }), deps, now);
+    expect(only(requestId).audit[0]).to.include({ type: 'created', actor: 'system' });
   });
 
   it('on a retry, emails only unclaimed or claimed-but-unsent original reviewers, never an escalation reviewer or one another attempt holds', async () => {
