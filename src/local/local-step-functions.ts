@@ -17,7 +17,8 @@
  * replayed; its history is not written twice), so pending approvals survive `npm start` restarts.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, createReadStream, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import { DeleteItemCommand, GetItemCommand, PutItemCommand, UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { StateMachine } from 'aws-local-stepfunctions';
@@ -133,6 +134,8 @@ export interface LocalStepFunctionsOptions {
   lambdas: Record<string, LocalLambda>;
   dynamodb: DynamoDBClient;
   port?: number;
+  /** Days a closed execution and its history are kept (default 90, as on AWS). */
+  retentionDays?: number;
 }
 
 /**
@@ -148,6 +151,10 @@ const EXECUTION_ARN = /^arn:aws[a-z-]*:states:[a-z0-9-]+:[0-9]{12}:execution:[^:
 const MAX_PAYLOAD_BYTES = 256 * 1024;
 const STATUSES = new Set(['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED', 'PENDING_REDRIVE']);
 const ROLE_ARN = 'arn:aws:iam::000000000000:role/email-approval-local-states';
+const RETENTION_DAYS = 90;
+
+/** A file's lines, read as a stream: a file past a JavaScript string's limit (~512 MB) still loads. */
+const lines = (file: string) => createInterface({ input: createReadStream(file), crlfDelay: Infinity });
 const WAIT_SUFFIX = '.waitForTaskToken';
 /** Delays before delivering an execution's end again to a target that failed. */
 const END_RETRY_MS = [1000, 10_000];
@@ -275,7 +282,7 @@ export class LocalStepFunctions {
   /** Loads saved executions and serves the API; `resumePending()` then re-runs what was RUNNING. */
   async start(): Promise<void> {
     if (existsSync(this.logFile)) {
-      for (const line of readFileSync(this.logFile, 'utf8').split('\n')) {
+      for await (const line of lines(this.logFile)) {
         if (!line) continue;
         try {
           const record = JSON.parse(line) as ExecutionRecord;
@@ -285,21 +292,36 @@ export class LocalStepFunctions {
           // A torn last line after a crash: the previous snapshot of that execution stands.
         }
       }
+      // As AWS does, closed executions are kept for 90 days (their ends delivered), then forgotten.
+      const keepAfter = Date.now() - (this.options.retentionDays ?? RETENTION_DAYS) * 86_400_000;
+      for (const [arn, record] of this.executions) {
+        if (record.status !== 'RUNNING' && record.endDelivered !== false && (record.stopDate ?? record.startDate) < keepAfter) this.executions.delete(arn);
+      }
       // Compact: one line per execution.
       writeFileSync(this.logFile, [...this.executions.values()].map((r) => `${JSON.stringify(r)}\n`).join(''));
       for (const arn of this.executions.keys()) this.inputSaved.add(arn);
     }
     if (existsSync(this.historyFile)) {
-      for (const line of readFileSync(this.historyFile, 'utf8').split('\n')) {
+      let dropped = 0;
+      for await (const line of lines(this.historyFile)) {
         if (!line) continue;
         try {
           const { a, e } = JSON.parse(line) as { a: string; e: HistoryEvent };
+          if (!this.executions.has(a)) {
+            dropped++;
+            continue;
+          }
           const events = this.histories.get(a) ?? [];
           events.push(e);
           this.histories.set(a, events);
         } catch {
           // A torn last line after a crash: that one event is lost, the rest stands.
         }
+      }
+      // Forgotten executions' events go from the file too.
+      if (dropped > 0) {
+        const kept = [...this.histories].flatMap(([a, events]) => events.map((e) => `${JSON.stringify({ a, e })}\n`));
+        writeFileSync(this.historyFile, kept.join(''));
       }
     }
     for (const record of this.executions.values()) {

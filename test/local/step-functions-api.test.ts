@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
@@ -414,5 +414,26 @@ describe('local Step Functions: the API an operator uses, with AWS shapes and er
       expect(((await res.json()) as { __type: string }).__type, target).to.be.oneOf(['SerializationException', 'InvalidToken', 'TaskDoesNotExist']);
     }
     expect(await errorOf(client.send(new StopExecutionCommand({ executionArn: await startOne('long-cause'), cause: 'x'.repeat(32_769) })))).to.equal('ValidationException');
+  });
+
+  it('forgets a closed execution and its history after 90 days, as AWS does, and keeps running ones', async () => {
+    const old = await startOne('old');
+    await waiting(1);
+    await client.send(new StopExecutionCommand({ executionArn: old }));
+    await ended(old);
+    await until('its end delivered', () => (sfn.executions.get(old)?.endDelivered ? true : undefined));
+    const running = await startOne('still-running', { post: 'p2' });
+    await until('the second task', () => (tokens.length === 2 ? true : undefined));
+    const longAgo = Date.now() - 91 * 86_400_000;
+    // The last snapshot of each execution wins when the file is read back.
+    appendFileSync(join(dataDir, 'executions.jsonl'), `${JSON.stringify({ ...sfn.executions.get(old), stopDate: longAgo, startDate: longAgo })}\n`);
+    appendFileSync(join(dataDir, 'executions.jsonl'), `${JSON.stringify({ ...sfn.executions.get(running), input: undefined, startDate: longAgo })}\n`);
+    await restart(running);
+    expect(await errorOf(client.send(new DescribeExecutionCommand({ executionArn: old })))).to.equal('ExecutionDoesNotExist');
+    const kept = readFileSync(join(dataDir, 'history.jsonl'), 'utf8');
+    expect(kept).to.not.include(old);
+    expect(kept).to.include(running);
+    expect(await statusOf(running)).to.equal('RUNNING');
+    expect(JSON.parse(sfn.executions.get(running)!.input)).to.deep.equal({ post: 'p2' });
   });
 });
