@@ -1,5 +1,5 @@
 // Lint: the recommended JS and typescript-eslint rules, plus a guard that keeps
-// domain code free of AWS and Pulumi imports (STYLE.md: domain code is pure), and
+// domain code free of AWS and Pulumi imports (the domain is pure: it knows nothing of AWS), and
 // eslint-plugin-regexp, so no regular expression can backtrack super-linearly on input.
 import js from '@eslint/js';
 import regexpPlugin from 'eslint-plugin-regexp';

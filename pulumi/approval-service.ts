@@ -53,8 +53,9 @@ export function aliasName(base: string): string {
 }
 
 /**
- * The reusable approval core: token key, link-signing secret, table, request Lambda,
- * link Lambda and the HTTP API serving `/review`. Any state machine can call `requestFunction`
+ * The reusable approval core: token key, link-signing secret, table, and five Lambdas — request,
+ * review link, admin dashboard, sweeper (reminders, escalation, expiry) and the closer of ended
+ * executions' requests — with the HTTP API serving `/review` and `/admin`. Any state machine can call `requestFunction`
  * with `lambda:invoke.waitForTaskToken` (see the README's approval task contract).
  * Every Lambda it creates alarms on its errors to `alarmTopic`; a state machine that uses the
  * service gets alarms there too with `alarmOnStateMachine`.
@@ -131,7 +132,7 @@ export class ApprovalService extends pulumi.ComponentResource implements Alarmin
       parent,
     );
 
-    // The link-signing keys: random bytes kept in Pulumi state as a secret, readable at run time by the two Lambdas only.
+    // The link-signing keys: random bytes kept in Pulumi state as a secret, readable at run time only by the Lambdas that sign or check links (request, review, admin, sweeper).
     const macKey = new random.RandomBytes(`${name}-mac-key`, { length: 32 }, parent);
     this.macSecret = new aws.secretsmanager.Secret(`${name}-mac-secret`, { description: 'Keys that sign review links' }, parent);
     new aws.secretsmanager.SecretVersion(

@@ -66,7 +66,7 @@ export interface ApprovalTask {
 }
 
 /**
- * Validates the approval task contract (DESIGN.md §2). Throws INVALID_APPROVAL_REQUEST with
+ * Validates the approval task contract (README, "The approval task contract"). Throws INVALID_APPROVAL_REQUEST with
  * one line per problem (`request.reviewers.0: must be an email address`); never echoes the token.
  */
 export function parseApprovalTask(input: unknown): ApprovalTask {
