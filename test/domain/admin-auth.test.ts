@@ -182,6 +182,11 @@ describe('sign-in tokens', () => {
   it('refuse to issue for text that is not a plain ASCII address, or with a bad clock or lifetime', () => {
     expect(() => issueSignInToken('not an address', ring1, now)).to.throw(RangeError, 'not a plain ASCII email address');
     expect(() => issueSignInToken('\u212Aate@example.com', ring1, now)).to.throw(RangeError, 'not a plain ASCII email address');
+    // Anything after a plain ASCII domain, or a domain past 189 characters, is not plain either.
+    expect(() => issueSignInToken('kate@example.com\u212A', ring1, now)).to.throw(RangeError, 'not a plain ASCII email address');
+    expect(() => issueSignInToken('kate@example.com@other.example', ring1, now)).to.throw(RangeError, 'not a plain ASCII email address');
+    expect(() => issueSignInToken(`kate@${'d'.repeat(190)}`, ring1, now)).to.throw(RangeError, 'not a plain ASCII email address');
+    expect(issueSignInToken(`kate@${'d'.repeat(189)}`, ring1, now).email).to.equal(`kate@${'d'.repeat(189)}`);
     expect(() => issueSignInToken('ops@example.com', ring1, now + 0.5)).to.throw(RangeError);
     expect(() => issueSignInToken('ops@example.com', ring1, now, 0)).to.throw(RangeError);
   });
@@ -338,6 +343,9 @@ describe('readCookie', () => {
     expect(readCookie('__Host-admin2=xyz', '__Host-admin')).to.equal(undefined);
     expect(readCookie('x__Host-admin=xyz', '__Host-admin')).to.equal(undefined);
     expect(readCookie('__Host-admin=xyz', '')).to.equal(undefined);
+    // A name that is not a cookie-name token (here with a space) is never looked up.
+    expect(readCookie('x y=1', 'x y')).to.equal(undefined);
+    expect(readCookie('a;b=1', 'a;b')).to.equal(undefined);
   });
 
   it('ignores malformed pairs that belong to someone else', () => {

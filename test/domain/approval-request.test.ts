@@ -49,6 +49,22 @@ describe('approval task contract', () => {
   });
 });
 
+describe('approval task: token and execution', () => {
+  it('refuses a task token that is not printable ASCII from end to end (a space inside, or around it)', () => {
+    for (const taskToken of ['TOKEN 123', ' TOKEN', 'TOKEN ', 'TOKEN\u00e9']) {
+      expect(refusal({ ...task({}), taskToken }), JSON.stringify(taskToken)).to.deep.equal({ code: 'INVALID_APPROVAL_REQUEST', details: ['taskToken: must be printable ASCII'] });
+    }
+  });
+
+  it('takes an execution ARN only: "arn:" first and printable ASCII to the end', () => {
+    const arn = 'arn:aws:states:eu-west-1:123456789012:execution:moderation:e-1';
+    expect(parseApprovalTask({ ...task({}), executionId: arn }).executionId).to.equal(arn);
+    for (const executionId of [`x${arn}`, `${arn} x`, 'e-1']) {
+      expect(refusal({ ...task({}), executionId }), executionId).to.deep.equal({ code: 'INVALID_APPROVAL_REQUEST', details: ['executionId: must be an execution ARN'] });
+    }
+  });
+});
+
 describe('approval task: reviewers', () => {
   it('leaves out of escalateTo the requester, the reviewers already asked and repeats, keeping the order given', () => {
     const parsed = parseApprovalTask(

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { adminCsrfToken, issueSession, verifySession } from '../../src/domain/admin-auth';
+import { adminCsrfToken, issueSession, verifySession, type AdminSession } from '../../src/domain/admin-auth';
 import { ApprovalError } from '../../src/domain/errors';
 import type { ApprovalRecord, RequestStore } from '../../src/domain/ports';
 import { adminDecide, requestDetail, summaryOf, type AdminDecideDeps } from '../../src/services/admin';
@@ -20,12 +20,18 @@ async function codeOf(promise: Promise<unknown>): Promise<string | undefined> {
 
 describe('admin service', () => {
   describe('a decision from the dashboard', () => {
-    const session = verifySession(issueSession('ops@example.com', keyring, nowSeconds).value, keyring, nowSeconds);
+    // Made in `before`, not while the file loads: a session built at load time turns a broken
+    // admin-auth into a file that cannot load instead of a failing test.
+    let session: AdminSession;
+    let form: { requestId: string; csrf: string; decision: string };
+    before(() => {
+      session = verifySession(issueSession('ops@example.com', keyring, nowSeconds).value, keyring, nowSeconds);
+      form = { requestId: REQUEST_ID, csrf: adminCsrfToken(session, keyring), decision: 'approve' };
+    });
     const touched: string[] = [];
     /** Records any use of the store: a refused decision must not read or write anything. */
     const store = new Proxy({}, { get: (_t, name) => (touched.push(String(name)), () => Promise.reject(new Error(`store.${String(name)} was used`))) });
     const deps = { store, keyring, admins: ['ops@example.com'] } as unknown as AdminDecideDeps;
-    const form = { requestId: REQUEST_ID, csrf: adminCsrfToken(session, keyring), decision: 'approve' };
 
     beforeEach(() => (touched.length = 0));
 

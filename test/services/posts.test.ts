@@ -6,7 +6,8 @@ import type { RateCounter } from '../../src/domain/rate-limit';
 import { getPost, submitPost, type PostLimits, type PostsDeps } from '../../src/services/posts';
 
 const now = new Date('2026-11-28T09:00:00.000Z');
-const hashKey = keyringFromSecret(JSON.stringify({ current: '1', keys: { '1': Buffer.alloc(32, 7).toString('base64') } }));
+/** Built when a test asks for it, not while the file loads. */
+const hashKey = () => keyringFromSecret(JSON.stringify({ current: '1', keys: { '1': Buffer.alloc(32, 7).toString('base64') } }));
 const submission = (authorEmail = 'author@example.com') => ({ title: 'Hello', body: 'Hello world!', authorEmail });
 
 /** Counts in memory: at most `max` per kind and subject. */
@@ -33,7 +34,7 @@ function wire(limits?: Partial<PostLimits>) {
     },
     workflow: { start: (name) => (started.push(name), Promise.resolve()) },
     keys: { find: () => Promise.resolve(undefined), claim: () => Promise.resolve(undefined) },
-    ...(limits ? { limits: { counter: memoryCounter(), keyring: () => hashKey, perAuthorPerHour: 0, perClientPerHour: 0, ...limits } } : {}),
+    ...(limits ? { limits: { counter: memoryCounter(), keyring: hashKey, perAuthorPerHour: 0, perClientPerHour: 0, ...limits } } : {}),
   };
   return { deps, started };
 }
