@@ -25,6 +25,13 @@ describe('validation', () => {
       expect(codePointLength('\ud800')).to.equal(1);
       expect(codePointLength('\udc00\ud800')).to.equal(2);
     });
+
+    it('counts a surrogate as half a code point only in a high-then-low pair, at the edges of both ranges', () => {
+      // Lone halves next to ordinary text, two of a kind, and the code units just outside each range.
+      for (const value of ['a\udc00', '\ud800a', '\udc00\udc00', '\ud800\ud800\udc00', '\ud800\ue000', '\ud7ff\udc00', '\udbff\udfff', '\ud800\udbff']) {
+        expect(codePointLength(value), JSON.stringify(value)).to.equal([...value].length);
+      }
+    });
   });
 
   describe('line', () => {
