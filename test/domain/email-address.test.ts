@@ -38,6 +38,14 @@ describe('isEmailAddress', () => {
     for (const address of bad) expect(isEmailAddress(address), JSON.stringify(address)).to.equal(false);
   });
 
+  it('refuses every special character outside quotes, in the local part and in the domain', () => {
+    for (const special of ['<', '>', '(', ')', ',', ';', ':', '"', '\\', '[', ']']) {
+      expect(isEmailAddress(`a${special}b@example.com`), `local ${special}`).to.equal(false);
+      expect(isEmailAddress(`ab@exa${special}mple.com`), `domain ${special}`).to.equal(false);
+    }
+    expect(isEmailAddress('a!#$%&*+/=?^_`{|}~-b@example.com')).to.equal(true);
+  });
+
   it('refuses non-ASCII addresses, which SES cannot send to (an internationalised domain goes in its xn-- form)', () => {
     expect(isEmailAddress('jörg@example.com')).to.equal(false);
     expect(isEmailAddress('jorg@exämple.com')).to.equal(false);
