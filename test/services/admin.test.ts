@@ -1,22 +1,14 @@
 import { expect } from 'chai';
 import { adminCsrfToken, issueSession, verifySession, type AdminSession } from '../../src/domain/admin-auth';
-import { ApprovalError } from '../../src/domain/errors';
-import type { ApprovalRecord, RequestStore } from '../../src/domain/ports';
+import type { RequestStore } from '../../src/domain/ports';
 import { adminDecide, requestDetail, summaryOf, type AdminDecideDeps } from '../../src/services/admin';
 import { keyring } from '../support/approval-harness';
+import { approvalRecord, codeOf } from '../support/records';
 
 const now = new Date('2026-11-28T09:00:00.000Z');
 const nowSeconds = now.getTime() / 1000;
 const REQUEST_ID = 'AAAAAAAAAAAAAAAAAAAAAA';
 
-async function codeOf(promise: Promise<unknown>): Promise<string | undefined> {
-  try {
-    await promise;
-    return undefined;
-  } catch (err) {
-    return err instanceof ApprovalError ? err.code : `not an ApprovalError: ${String(err)}`;
-  }
-}
 
 describe('admin service', () => {
   describe('a decision from the dashboard', () => {
@@ -55,22 +47,7 @@ describe('admin service', () => {
   });
 
   describe('what the dashboard shows of a request', () => {
-    const base: ApprovalRecord = {
-      requestId: REQUEST_ID,
-      status: 'PENDING',
-      subject: 'Publish',
-      summary: 'A post.',
-      reviewers: ['alice@example.com'],
-      createdAt: now.toISOString(),
-      expiresAt: nowSeconds + 3600,
-      notified: [0],
-      requiredApprovals: 1,
-      approvalsNeeded: 1,
-      votes: {},
-      audit: [],
-      opened: [],
-      reminded: [],
-    };
+    const base = approvalRecord(now, { requestId: REQUEST_ID });
 
     it('names reviewers in the audit trail by address (r0, r1, r10), and leaves every other actor as it is', async () => {
       const reviewers = Array.from({ length: 11 }, (_, i) => `reviewer${i}@example.com`);

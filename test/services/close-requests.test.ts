@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import type { ApprovalRecord, AuditEvent, ExecutionRegistry, Mailer, OutgoingEmail, RequestStore } from '../../src/domain/ports';
 import { closeRequest, closeRequestsOf, emailedReviewers, tellReviewClosed } from '../../src/services/close-requests';
+import { approvalRecord } from '../support/records';
 
 const now = new Date('2026-11-28T09:00:00.000Z');
 const nowSeconds = now.getTime() / 1000;
@@ -9,23 +10,7 @@ const four = ['alice@example.com', 'bob@example.com', 'carol@example.com', 'dan@
 const emailed = (actor: string): AuditEvent => ({ type: 'emailed', at: now.toISOString(), actor, detail: 'request' });
 
 function record(overrides: Partial<ApprovalRecord> = {}): ApprovalRecord {
-  return {
-    requestId: 'AAAAAAAAAAAAAAAAAAAAAA',
-    status: 'CLOSED',
-    subject: 'Publish',
-    summary: 'A post.',
-    reviewers: four,
-    createdAt: now.toISOString(),
-    expiresAt: nowSeconds + 3600,
-    notified: [0, 1, 2, 3],
-    requiredApprovals: 1,
-    approvalsNeeded: 1,
-    votes: {},
-    audit: [],
-    opened: [],
-    reminded: [],
-    ...overrides,
-  };
+  return approvalRecord(now, { status: 'CLOSED', reviewers: four, ...overrides });
 }
 
 /** A store that closes what `closable` holds and grants each closed-notice claim once; records the calls. */

@@ -3,6 +3,7 @@ import { ApprovalError } from '../../src/domain/errors';
 import type { ApprovalRecord, AuditEvent, ExecutionRegistry, Mailer, OutgoingEmail, RequestStore, TokenCipher } from '../../src/domain/ports';
 import { emailReviewers, requestApproval, requestIdFor, type RequestApprovalDeps } from '../../src/services/request-approval';
 import { keyring } from '../support/approval-harness';
+import { codeOf } from '../support/records';
 
 describe('request ids', () => {
   it('are 22 base64url characters, the same for the same task token', () => {
@@ -125,14 +126,6 @@ function task(request: Record<string, unknown> = {}, extra: Record<string, unkno
   return { taskToken: 'TOKEN-1', request: { subject: 'Publish', summary: 'A post.', reviewers: three, requestedBy: 'author@example.com', ...request }, ...extra };
 }
 
-async function codeOf(promise: Promise<unknown>): Promise<string | undefined> {
-  try {
-    await promise;
-    return undefined;
-  } catch (err) {
-    return err instanceof ApprovalError ? err.code : `not an ApprovalError: ${String(err)}`;
-  }
-}
 
 describe('requesting approval (service, in-memory ports)', () => {
   let store: MemoryStore;

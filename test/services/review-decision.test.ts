@@ -11,6 +11,7 @@ import type { ApprovalRecord, ClaimResult, DecisionClaim, RequestStore, VoteResu
 import { decide, decideReview, FormRefused, viewReview, type ReviewDeps, type VoteInput } from '../../src/services/review-decision';
 import { approvalTask, keyring, kms, ses, sentEmails, sfn, startHarness, type Harness } from '../support/approval-harness';
 import { fakeDecrypt, TEST_KEY_ID } from '../support/fake-kms';
+import { codeOf } from '../support/records';
 
 const region = { region: 'eu-west-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } };
 const three = ['alice@example.com', 'bob@example.com', 'carol@example.com'];
@@ -18,14 +19,6 @@ const successCalls = () => sfn.commandCalls(SendTaskSuccessCommand);
 const throttling = () => new SFNServiceException({ name: 'ThrottlingException', $fault: 'client', message: 'Rate exceeded', $metadata: {} });
 const networkError = () => Object.assign(new Error('socket hang up'), { name: 'NetworkingError' });
 
-async function codeOf(promise: Promise<unknown>): Promise<string | undefined> {
-  try {
-    await promise;
-    return undefined;
-  } catch (err) {
-    return err instanceof ApprovalError ? err.code : `not an ApprovalError: ${String(err)}`;
-  }
-}
 
 describe('review decisions (votes, claims, delivery)', () => {
   let h: Harness;
