@@ -10,6 +10,7 @@ import { requestKey } from '../../src/adapters/table-schema';
 import { pendingShard } from '../../src/domain/pending-index';
 import type { ApprovalRecord, AuditEvent } from '../../src/domain/ports';
 import { startTestTable, type TestTable } from '../support/dynalite';
+import { approvalRecord } from '../support/records';
 
 const START = Date.parse('2026-11-28T09:00:00.000Z');
 const at = (minutes: number) => new Date(START + minutes * 60_000).toISOString();
@@ -28,24 +29,16 @@ function idInShard(shard: number, shards: number): string {
 }
 
 function record(requestId: string, createdMinutes: number, overrides: Partial<ApprovalRecord> = {}): ApprovalRecord {
-  return {
+  return approvalRecord(new Date(START), {
     requestId,
-    status: 'PENDING',
     subject: 'Publish “Hello world”',
     summary: 'A post is waiting for review.',
     reviewers: ['alice@example.com', 'bob@example.com'],
     createdAt: at(createdMinutes),
     expiresAt: Math.floor(START / 1000) + 7 * 24 * 3600,
     sealedToken: 'sealed',
-    notified: [0, 1],
-    requiredApprovals: 1,
-    approvalsNeeded: 1,
-    votes: {},
-    audit: [],
-    opened: [],
-    reminded: [],
     ...overrides,
-  };
+  });
 }
 
 describe('DynamoRequestStore: the sharded pending index', () => {

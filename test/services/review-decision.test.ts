@@ -12,6 +12,7 @@ import { decide, decideReview, FormRefused, viewReview, type ReviewDeps, type Vo
 import { approvalTask, keyring, kms, ses, sentEmails, sfn, startHarness, type Harness } from '../support/approval-harness';
 import { fakeDecrypt, TEST_KEY_ID } from '../support/fake-kms';
 import { codeOf } from '../support/records';
+import { approvalRecord } from '../support/records';
 
 const region = { region: 'eu-west-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } };
 const three = ['alice@example.com', 'bob@example.com', 'carol@example.com'];
@@ -283,23 +284,7 @@ function refusingStore(current: ApprovalRecord | undefined, calls: string[]): Re
 describe('review decisions: why a vote is refused', () => {
   const now = new Date('2026-11-28T09:00:00.000Z');
   const nowSeconds = now.getTime() / 1000;
-  const base: ApprovalRecord = {
-    requestId: 'AAAAAAAAAAAAAAAAAAAAAA',
-    status: 'PENDING',
-    subject: 'Publish',
-    summary: 'A post.',
-    reviewers: three,
-    createdAt: now.toISOString(),
-    expiresAt: nowSeconds + 3600,
-    sealedToken: 'sealed',
-    notified: [0, 1, 2],
-    requiredApprovals: 1,
-    approvalsNeeded: 1,
-    votes: {},
-    audit: [],
-    opened: [],
-    reminded: [],
-  };
+  const base: ApprovalRecord = approvalRecord(now, { reviewers: three, sealedToken: 'sealed' });
   const decided = { decision: 'approved' as const, decidedBy: 'bob@example.com', decidedAt: '2026-11-28T08:00:00.000Z' };
 
   async function refusal(current: ApprovalRecord | undefined, input: Partial<VoteInput> = {}): Promise<{ code: string; decided?: unknown; calls: string[] }> {
