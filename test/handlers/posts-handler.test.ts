@@ -52,6 +52,18 @@ describe('posts API', () => {
       }),
     );
 
+  /** What the state machine's PublishPost/RejectPost step writes: the status and the approval step's output. */
+  const decidePost = (id: unknown, status: string, decision: Record<string, unknown>) =>
+    table.client.send(
+      new UpdateItemCommand({
+        TableName: table.tableName,
+        Key: { pk: { S: `POST#${String(id)}` }, sk: { S: 'POST' } },
+        UpdateExpression: 'SET #s = :s, decisionJson = :d',
+        ExpressionAttributeNames: { '#s': 'status' },
+        ExpressionAttributeValues: { ':s': { S: status }, ':d': { S: JSON.stringify(decision) } },
+      }),
+    );
+
   it('says why a FAILED post failed, as a stable reason code and in plain words, without any address', async () => {
     const { id } = json(await handler(event('POST', '/posts', JSON.stringify(post))));
     await failPost(id as string, 'NO_REVIEWERS');
@@ -280,15 +292,7 @@ describe('posts API', () => {
 
     // What the state machine's PublishPost step writes.
     const decision = { decision: 'approved', decidedBy: 'alice@example.com', decidedAt: '2026-11-28T10:00:00Z' };
-    await table.client.send(
-      new UpdateItemCommand({
-        TableName: table.tableName,
-        Key: { pk: { S: `POST#${id}` }, sk: { S: 'POST' } },
-        UpdateExpression: 'SET #s = :s, decisionJson = :d',
-        ExpressionAttributeNames: { '#s': 'status' },
-        ExpressionAttributeValues: { ':s': { S: 'PUBLISHED' }, ':d': { S: JSON.stringify(decision) } },
-      }),
-    );
+    await decidePost(id, 'PUBLISHED', decision);
     const read = await handler(event('GET', `/posts/${id}`));
     expect(json(read)).to.deep.equal({ id, title: 'Hello world', status: 'PUBLISHED', decision: { decision: 'approved', decidedAt: '2026-11-28T10:00:00Z' } });
     // The public view names no reviewer: their address stays out of it.
@@ -299,15 +303,7 @@ describe('posts API', () => {
     const decide = async (decision: Record<string, unknown>, status: string) => {
       const { id } = json(await handler(event('POST', '/posts', JSON.stringify(post))));
       // What the workflow writes: the approval step's whole output, votes with reviewers' addresses included.
-      await table.client.send(
-        new UpdateItemCommand({
-          TableName: table.tableName,
-          Key: { pk: { S: `POST#${id}` }, sk: { S: 'POST' } },
-          UpdateExpression: 'SET #s = :s, decisionJson = :d',
-          ExpressionAttributeNames: { '#s': 'status' },
-          ExpressionAttributeValues: { ':s': { S: status }, ':d': { S: JSON.stringify(decision) } },
-        }),
-      );
+      await decidePost(id, status, decision);
       return handler(event('GET', `/posts/${id}`));
     };
     const votes = [{ reviewer: 'alice@example.com', decision: 'approved', at: '2026-11-28T09:30:00Z' }];
