@@ -6,7 +6,7 @@ import regexpPlugin from 'eslint-plugin-regexp';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', '.data/', 'test-artifacts/', '.stryker-tmp/', 'reports/', 'src/email/compiled-templates.generated.ts'] },
+  { ignores: ['node_modules/', 'dist/', '.data/', 'test-artifacts/', '.stryker-tmp/', 'reports/', 'src/*/email/compiled-templates.generated.ts'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   regexpPlugin.configs.recommended,

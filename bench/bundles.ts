@@ -9,7 +9,11 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildSync } from 'esbuild';
-import { FUNCTIONS, ROOT, bundleFunction, type FunctionName } from '../pulumi/bundle';
+import { APPROVAL_FUNCTIONS, ROOT, bundleEntry } from '../pulumi/approval/bundle';
+import { BLOG_FUNCTIONS } from '../pulumi/blog/functions';
+
+/** Every function the example deploys: the core's and the blog's. */
+const FUNCTIONS: Record<string, string> = { ...APPROVAL_FUNCTIONS, ...BLOG_FUNCTIONS };
 import { BUNDLE_LOAD_ENV } from '../test/support/bundle-env';
 
 export interface BenchRow {
@@ -51,11 +55,11 @@ export function benchBundles(progress: (line: string) => void): { rows: BenchRow
   const out = mkdtempSync(join(tmpdir(), 'bench-bundles-'));
   const rows: BenchRow[] = [];
   try {
-    for (const name of Object.keys(FUNCTIONS) as FunctionName[]) {
+    for (const [name, entry] of Object.entries(FUNCTIONS)) {
       progress(`  bundling and loading ${name} (${LOADS} cold loads each way)…`);
-      const dir = bundleFunction(name, join(out, 'ours'));
+      const dir = bundleEntry(name, entry, join(out, 'ours'));
       const plain = join(out, 'default', `${name}.js`);
-      buildSync({ entryPoints: [join(ROOT, FUNCTIONS[name])], bundle: true, platform: 'node', outfile: plain, logLevel: 'error' });
+      buildSync({ entryPoints: [join(ROOT, entry)], bundle: true, platform: 'node', outfile: plain, logLevel: 'error' });
       const ours = { bytes: staticBytes(dir), total: readdirSync(join(dir, 'chunks')).filter((f) => f.endsWith('.mjs')).reduce((s, f) => s + statSync(join(dir, 'chunks', f)).size, statSync(join(dir, 'index.mjs')).size), ms: medianLoadMs(join(dir, 'index.mjs'), true) };
       const base = { bytes: statSync(plain).size, ms: medianLoadMs(plain, false) };
       const target = name === 'review' ? 45 : 50;

@@ -2,7 +2,7 @@
 import type { AddressInfo } from 'node:net';
 import { CreateTableCommand, DynamoDBClient, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
-import { createTableInput } from '../src/adapters/table-schema';
+import { createTableInput } from '../src/approval/adapters/table-schema';
 
 export interface BenchTable {
   client: DynamoDBClient;

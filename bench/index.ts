@@ -31,22 +31,22 @@ import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@
 import { mockClient } from 'aws-sdk-client-mock';
 import mjml2html from 'mjml';
 import Mustache from 'mustache';
-import { DynamoExecutionRegistry } from '../src/adapters/dynamo-execution-registry';
-import { DynamoRequestStore } from '../src/adapters/dynamo-request-store';
-import { KmsTokenCipher } from '../src/adapters/kms-token-cipher';
-import { SesMailer } from '../src/adapters/ses-mailer';
-import { SfnTaskCallback } from '../src/adapters/sfn-task-callback';
-import { keyringFromSecret } from '../src/domain/mac-keyring';
-import type { ApprovalRecord } from '../src/domain/ports';
-import { csrfToken, linkQuery, signLink, type ReviewAction } from '../src/domain/review-link';
-import { tokenContext } from '../src/domain/sealed-token';
-import { reviewRequestText } from '../src/email/compiled-templates.generated';
-import { formatExpiry, renderReviewEmail, type ReviewEmailView } from '../src/email/review-email';
-import { compileTemplate, escapeAttribute } from '../src/email/template';
-import { createRequestHandler } from '../src/handlers/request-handler';
-import { createReviewHandler } from '../src/handlers/review-handler';
-import type { AppLogger } from '../src/logger';
-import { requestIdFor } from '../src/services/request-approval';
+import { DynamoExecutionRegistry } from '../src/approval/adapters/dynamo-execution-registry';
+import { DynamoRequestStore } from '../src/approval/adapters/dynamo-request-store';
+import { KmsTokenCipher } from '../src/approval/adapters/kms-token-cipher';
+import { SesMailer } from '../src/approval/adapters/ses-mailer';
+import { SfnTaskCallback } from '../src/approval/adapters/sfn-task-callback';
+import { keyringFromSecret } from '../src/approval/domain/mac-keyring';
+import type { ApprovalRecord } from '../src/approval/domain/ports';
+import { csrfToken, linkQuery, signLink, type ReviewAction } from '../src/approval/domain/review-link';
+import { tokenContext } from '../src/approval/domain/sealed-token';
+import { reviewRequestText } from '../src/approval/email/compiled-templates.generated';
+import { formatExpiry, renderReviewEmail, type ReviewEmailView } from '../src/approval/email/review-email';
+import { compileTemplate, escapeAttribute } from '../src/approval/email/template';
+import { createRequestHandler } from '../src/approval/handlers/request-handler';
+import { createReviewHandler } from '../src/approval/handlers/review-handler';
+import type { AppLogger } from '../src/approval/logger';
+import { requestIdFor } from '../src/approval/services/request-approval';
 
 // ---------------------------------------------------------------------------------------------
 // Setting
@@ -238,7 +238,7 @@ function linkFor(sealed: Sealed, reviewer: number, action: ReviewAction, expires
 // ---------------------------------------------------------------------------------------------
 
 async function benchEmailRender(): Promise<void> {
-  const source = await readFile(join(__dirname, '..', 'templates', 'review-request.mjml'), 'utf8');
+  const source = await readFile(join(__dirname, '..', 'templates', 'approval', 'review-request.mjml'), 'utf8');
   const expiresAt = Math.floor(Date.now() / 1000) + 7 * 24 * 3600;
   // Sixteen different reviewers' views, with real signed links of a 1,000-character token.
   const views: ReviewEmailView[] = [];

@@ -5,11 +5,11 @@
  * per request grow at most as fast as the input; a backtracking one (the old address regex took
  * seconds at 60 K) shows up as a ratio far above the size ratio.
  */
-import { apiEvent } from '../src/handlers/api-event';
+import { apiEvent } from '../src/approval/handlers/api-event';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import type { IdempotencyKeys, PostStore, WorkflowStarter } from '../src/domain/ports';
-import { createPostsHandler } from '../src/handlers/posts-handler';
-import type { AppLogger } from '../src/logger';
+import type { IdempotencyKeys, PostStore, WorkflowStarter } from '../src/approval/domain/ports';
+import { createPostsHandler } from '../src/blog/handlers/posts-handler';
+import type { AppLogger } from '../src/approval/logger';
 
 interface Row {
   figure: string;

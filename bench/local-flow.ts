@@ -18,7 +18,7 @@ import { performance } from 'node:perf_hooks';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { LOCAL_STATE_MACHINE_ARN, startLocalStack } from '../src/local/local-stack';
 import type { ExecutionRecord } from '../src/local/local-step-functions';
-import { moderationWorkflow } from '../src/workflow/moderation-workflow';
+import { moderationWorkflow } from '../src/blog/workflow/moderation-workflow';
 import type { BenchRow } from './bundles';
 
 const DEFAULT_POSTS = 1000;

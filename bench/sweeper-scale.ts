@@ -15,11 +15,11 @@ import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { BatchWriteItemCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
-import { DynamoRequestStore, requestItem } from '../src/adapters/dynamo-request-store';
-import { DynamoSweepCursor } from '../src/adapters/dynamo-sweep-cursor';
-import type { MacKeyring } from '../src/domain/mac-keyring';
-import type { ApprovalRecord, Mailer, OutgoingEmail } from '../src/domain/ports';
-import { DEFAULT_MARGIN_MS, sweep, type SweepSummary } from '../src/services/sweeper';
+import { DynamoRequestStore, requestItem } from '../src/approval/adapters/dynamo-request-store';
+import { DynamoSweepCursor } from '../src/approval/adapters/dynamo-sweep-cursor';
+import type { MacKeyring } from '../src/approval/domain/mac-keyring';
+import type { ApprovalRecord, Mailer, OutgoingEmail } from '../src/approval/domain/ports';
+import { DEFAULT_MARGIN_MS, sweep, type SweepSummary } from '../src/approval/services/sweeper';
 import type { BenchRow } from './bundles';
 import { startBenchTable } from './dynalite-table';
 

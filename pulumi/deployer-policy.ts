@@ -8,7 +8,7 @@
  * so the tests simulate exactly what `npm run deployer-policy` prints. Pulumi's state storage
  * (Pulumi Cloud, or an S3 bucket) is not in it.
  */
-import { LOG_DELIVERY_ACTIONS, type PolicyDocument, type Statement } from './iam-policies';
+import { LOG_DELIVERY_ACTIONS, type PolicyDocument, type Statement } from './approval/iam-policies';
 
 export interface DeployerScope {
   /** `aws`, `aws-cn` or `aws-us-gov` (or `*`). */

@@ -3,7 +3,7 @@
  * Configuration is validated before anything is declared (see the README's Deploy section).
  */
 import * as pulumi from '@pulumi/pulumi';
-import { BlogModeration } from './blog-moderation';
+import { BlogModeration } from './blog/blog-moderation';
 import { readSettings } from './settings';
 
 const project = new pulumi.Config('email-approval');

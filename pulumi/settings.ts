@@ -2,10 +2,10 @@
  * Stack configuration, validated before any resource is declared: `pulumi up` fails early
  * with one message naming every missing or invalid key and how to set it.
  */
-import { isEmailAddress } from '../src/domain/email-address';
-import { MAX_REVIEWERS } from '../src/domain/approval-request';
-import { DEFAULT_PENDING_SHARDS, MAX_PENDING_SHARDS } from '../src/domain/pending-index';
-import { DEFAULT_LIMITS, MAX_RATE_LIMIT } from '../src/domain/rate-limit';
+import { isEmailAddress } from '../src/approval/domain/email-address';
+import { MAX_REVIEWERS } from '../src/approval/domain/approval-request';
+import { DEFAULT_PENDING_SHARDS, MAX_PENDING_SHARDS } from '../src/approval/domain/pending-index';
+import { DEFAULT_LIMITS, MAX_RATE_LIMIT } from '../src/approval/domain/rate-limit';
 
 /**
  * A STANDARD execution lasts at most a year (8,760 hours). The approval step's timeout (the link

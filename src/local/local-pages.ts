@@ -4,12 +4,12 @@
  * Functions console would. Server-rendered, no scripts, same headers as the review pages.
  */
 import Mustache from 'mustache';
-import { humanTime } from '../domain/human-time';
-import type { Post } from '../domain/post';
-import { POST_FAILURE_REASONS, isPostFailureReason } from '../domain/post-failure';
-import { pageHeaders } from '../pages/page-headers';
-import { STYLE as BASE_STYLE } from '../pages/review-page';
-import type { AslDefinition, AslState } from '../workflow/moderation-workflow';
+import { humanTime } from '../approval/domain/human-time';
+import type { Post } from '../blog/domain/post';
+import { POST_FAILURE_REASONS, isPostFailureReason } from '../blog/domain/post-failure';
+import { pageHeaders } from '../approval/pages/page-headers';
+import { STYLE as BASE_STYLE } from '../approval/pages/review-page';
+import type { AslDefinition, AslState } from '../blog/workflow/moderation-workflow';
 import type { HistoryEvent } from './execution-history';
 import type { ExecutionRecord } from './local-step-functions';
 

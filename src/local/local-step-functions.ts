@@ -22,7 +22,7 @@ import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import { DeleteItemCommand, GetItemCommand, PutItemCommand, UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { StateMachine } from 'aws-local-stepfunctions';
-import type { AslDefinition, AslState } from '../workflow/moderation-workflow';
+import type { AslDefinition, AslState } from '../blog/workflow/moderation-workflow';
 import { historyPage, json, pageId, pageToken, stateEventType, taskResource, type HistoryEvent } from './execution-history';
 import { ServiceError, startJsonService } from './json-protocol';
 import { installLongTimers } from './long-timers';

@@ -5,7 +5,7 @@ import { expect } from 'chai';
 import FakeTimers from '@sinonjs/fake-timers';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { LocalStepFunctions, type ExecutionStatusEvent } from '../../src/local/local-step-functions';
-import type { AslDefinition } from '../../src/workflow/moderation-workflow';
+import type { AslDefinition } from '../../src/blog/workflow/moderation-workflow';
 
 const MACHINE = 'arn:aws:states:us-east-1:000000000000:stateMachine:tiny';
 const tiny: AslDefinition = { Comment: 'tiny', StartAt: 'Go', States: { Go: { Type: 'Fail', Error: 'Broken', Cause: 'on purpose' } } };

