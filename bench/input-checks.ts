@@ -7,7 +7,7 @@
  */
 import { apiEvent } from '../src/approval/handlers/api-event';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import type { IdempotencyKeys, PostStore, WorkflowStarter } from '../src/approval/domain/ports';
+import type { IdempotencyKeys, PostStore, WorkflowStarter } from '../src/blog/domain/ports';
 import { createPostsHandler } from '../src/blog/handlers/posts-handler';
 import type { AppLogger } from '../src/approval/logger';
 

@@ -3,6 +3,7 @@
  * Configuration is validated before anything is declared (see the README's Deploy section).
  */
 import * as pulumi from '@pulumi/pulumi';
+import { APPROVAL_TASK_CONTRACT } from './approval';
 import { BlogModeration } from './blog/blog-moderation';
 import { readSettings } from './settings';
 
@@ -37,6 +38,8 @@ const blog = new BlogModeration('email-approval', {
 export const apiUrl = blog.apiUrl;
 export const stateMachineArn = blog.stateMachine.arn;
 export const tableName = blog.approval.table.name;
+/** The blog example's own table (posts, Idempotency-Keys, its counters). */
+export const postsTableName = blog.postsTable.name;
 export const requestFunctionArn = blog.approval.requestFunction.arn;
 /** Execution ends the closers could not handle (README: "Execution ends that could not be handled"). */
 export const deadLetterQueueUrl = blog.approval.endedDeadLetters.url;
@@ -45,33 +48,4 @@ export const adminUrl = pulumi.interpolate`${blog.apiUrl}/admin`;
 /** The SNS topic operator alarms publish to (subscribe more endpoints to it). */
 export const alarmTopicArn = blog.approval.alarmTopic.arn;
 /** What another state machine passes to `requestFunctionArn` with lambda:invoke.waitForTaskToken, and gets back. */
-export const approvalTaskContract = {
-  resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
-  payload: {
-    'taskToken.$': '$$.Task.Token',
-    'executionId.$': '$$.Execution.Id',
-    'idempotencyKey.$': "States.Format('{}#<this state's name>', $$.Execution.Id)",
-    request: {
-      subject: 'string',
-      summary: 'string',
-      'details?': 'string',
-      reviewers: ['email'],
-      'requiredApprovals?': 'number (default 1)',
-      'ttlSeconds?': 'number',
-      'requestedBy?': 'email (never one of its reviewers)',
-      'escalateTo?': ['email'],
-      'escalateAfterSeconds?': 'number',
-      'remindBeforeSeconds?': 'number',
-    },
-  },
-  output: { decision: 'approved | rejected', decidedBy: 'email', decidedAt: 'ISO-8601', 'comment?': 'string', votes: [{ reviewer: 'email', decision: 'approved | rejected', at: 'ISO-8601', 'comment?': 'string' }] },
-  errors: {
-    NoReviewers: 'no reviewer left once the requester is removed (not retried)',
-    InvalidApprovalRequest: 'the request breaks the contract (not retried)',
-    EmailRejected: 'SES refused every failed email, e.g. an unverified sender (not retried)',
-    EmailDeliveryFailed: 'some emails failed for a transient reason (retry: only those are sent again)',
-    Throttled: 'retry',
-    'States.Timeout': 'nobody decided within TimeoutSeconds',
-  },
-  closing: 'pass executionId and call closeRequestsOnEnd for your state machine, so its requests close when an execution ends another way',
-};
+export const approvalTaskContract = APPROVAL_TASK_CONTRACT;

@@ -364,6 +364,26 @@ export class ApprovalService extends pulumi.ComponentResource implements Alarmin
     return onExecutionEnd(`${name}-ended`, stateMachine, ['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'], this.closerFunction, this.endedDeadLetters, parent);
   }
 
+  /**
+   * Serves `routeKeys` (`POST /posts`, `GET /posts/{id}`) of the service's HTTP API with `fn`
+   * (a Lambda proxy integration, payload format 2.0), so a consumer's own functions share the
+   * service's API, domain and throttling. Children of `parent`, named `${name}-…`.
+   */
+  addRoutes(name: string, fn: aws.lambda.Function, routeKeys: Record<string, string>, parent: pulumi.Resource = this): aws.apigatewayv2.Route[] {
+    const opts = { parent };
+    const integration = new aws.apigatewayv2.Integration(
+      `${name}-integration`,
+      { apiId: this.api.id, integrationType: 'AWS_PROXY', integrationUri: fn.invokeArn, payloadFormatVersion: '2.0' },
+      opts,
+    );
+    new aws.lambda.Permission(
+      `${name}-invoke`,
+      { action: 'lambda:InvokeFunction', function: fn.name, principal: 'apigateway.amazonaws.com', sourceArn: pulumi.interpolate`${this.api.executionArn}/*/*` },
+      opts,
+    );
+    return Object.entries(routeKeys).map(([key, routeKey]) => new aws.apigatewayv2.Route(`${name}-${key}`, { apiId: this.api.id, routeKey, target: pulumi.interpolate`integrations/${integration.id}` }, opts));
+  }
+
   private createStage(name: string, args: ApprovalServiceArgs): aws.apigatewayv2.Stage {
     const accessLogs = new aws.cloudwatch.LogGroup(`${name}-api-logs`, { retentionInDays: this.logRetentionDays }, { parent: this });
     return new aws.apigatewayv2.Stage(

@@ -73,6 +73,7 @@ export function bundleEntry(name: string, entry: string, outRoot = join(ROOT, 'd
   // beside the old ones, and every zip would carry every chunk ever built.
   rmSync(outdir, { recursive: true, force: true });
   // Loaded here, not at the top: an installed package never bundles, and does not depend on esbuild.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a lazy load, on purpose
   const { buildSync } = require('esbuild') as typeof import('esbuild');
   buildSync(bundleOptions(entry, outdir));
   return outdir;

@@ -2,6 +2,10 @@
  * IAM documents as pure functions of plain ARNs: the Pulumi program fills them with resource
  * outputs, and the tests simulate them with the same inputs. Least privilege per principal.
  */
+import { KEY_PREFIX } from '../../src/approval/adapters/table-schema';
+import { TOKEN_PURPOSE } from '../../src/approval/domain/sealed-token';
+import { SIGN_IN_RATE_KIND } from '../../src/approval/domain/rate-limit';
+
 export interface Statement {
   Sid?: string;
   Effect: 'Allow' | 'Deny';
@@ -16,33 +20,40 @@ export interface PolicyDocument {
   Statement: Statement[];
 }
 
-const doc = (...Statement: Statement[]): PolicyDocument => ({ Version: '2012-10-17', Statement });
+/** A policy document of these statements. */
+export const policyDocument = (...Statement: Statement[]): PolicyDocument => ({ Version: '2012-10-17', Statement });
+const doc = policyDocument;
 
-export interface ServiceArns {
+/** Where the service sends email from: enough to grant `ses:SendEmail` from its sender. */
+export interface SenderArns {
   /** `aws`, `aws-cn`, `aws-us-gov`: every ARN built here is in the deployment's partition. */
   partition: string;
   region: string;
   accountId: string;
-  tableArn: string;
-  tokenKeyArn: string;
-  macSecretArn: string;
   senderEmail: string;
 }
 
-/** Items a principal may touch, by partition-key prefix (requests `REQ#…`, posts `POST#…`). */
-const leadingKeys = (prefix: string) => ({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${prefix}*`] } });
-const tokenContext = { StringEquals: { 'kms:EncryptionContext:purpose': 'task-token' } };
+export interface ServiceArns extends SenderArns {
+  tableArn: string;
+  tokenKeyArn: string;
+  macSecretArn: string;
+}
+
+/** Items a principal may touch, by partition-key prefix (requests `REQ#…`). */
+export const leadingKeys = (prefix: string) => ({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${prefix}*`] } });
+const tokenContext = { StringEquals: { 'kms:EncryptionContext:purpose': TOKEN_PURPOSE } };
 
 /** Trust policies carry no Resource; IAM rejects one that does. */
 export function trustPolicy(service: 'lambda.amazonaws.com' | 'states.amazonaws.com'): object {
   return { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: service }, Action: 'sts:AssumeRole' }] };
 }
 
-function writeLogs(logGroupArn: string): Statement {
+export function writeLogs(logGroupArn: string): Statement {
   return { Sid: 'Logs', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: `${logGroupArn}:*` };
 }
 
-function sendEmail(a: ServiceArns): Statement {
+/** Email from the service's sender (and nothing else). */
+export function sendEmail(a: SenderArns): Statement {
   return {
     Sid: 'SendFromSender',
     Effect: 'Allow',
@@ -56,13 +67,13 @@ function sendEmail(a: ServiceArns): Statement {
 const readMacSecret = (a: ServiceArns): Statement => ({ Sid: 'MacKey', Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: a.macSecretArn });
 
 /** The execution registry (`EXEC#…` items): the request Lambda registers requests, the closer ends executions. */
-const executionItems = (a: ServiceArns): Statement => ({ Sid: 'Executions', Effect: 'Allow', Action: 'dynamodb:UpdateItem', Resource: a.tableArn, Condition: leadingKeys('EXEC#') });
+const executionItems = (a: ServiceArns): Statement => ({ Sid: 'Executions', Effect: 'Allow', Action: 'dynamodb:UpdateItem', Resource: a.tableArn, Condition: leadingKeys(KEY_PREFIX.execution) });
 
 /** Request Lambda: seal tokens (never open them), store requests, email reviewers. */
 export function requestFunctionPolicy(a: ServiceArns & { logGroupArn: string }): PolicyDocument {
   return doc(
     { Sid: 'SealToken', Effect: 'Allow', Action: 'kms:Encrypt', Resource: a.tokenKeyArn, Condition: tokenContext },
-    { Sid: 'Requests', Effect: 'Allow', Action: ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem'], Resource: a.tableArn, Condition: leadingKeys('REQ#') },
+    { Sid: 'Requests', Effect: 'Allow', Action: ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem'], Resource: a.tableArn, Condition: leadingKeys(KEY_PREFIX.request) },
     executionItems(a),
     readMacSecret(a),
     sendEmail(a),
@@ -94,7 +105,7 @@ const queryIndex = (a: ServiceArns): Statement => ({
 export function reviewFunctionPolicy(a: ServiceArns & { logGroupArn: string }): PolicyDocument {
   return doc(
     ...deliverDecisions(a),
-    { Sid: 'Requests', Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], Resource: a.tableArn, Condition: leadingKeys('REQ#') },
+    { Sid: 'Requests', Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], Resource: a.tableArn, Condition: leadingKeys(KEY_PREFIX.request) },
     readMacSecret(a),
     sendEmail(a),
     writeLogs(a.logGroupArn),
@@ -109,10 +120,10 @@ export function reviewFunctionPolicy(a: ServiceArns & { logGroupArn: string }): 
 export function adminFunctionPolicy(a: ServiceArns & { logGroupArn: string }): PolicyDocument {
   return doc(
     ...deliverDecisions(a),
-    { Sid: 'Requests', Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], Resource: a.tableArn, Condition: leadingKeys('REQ#') },
-    { Sid: 'SignInLinks', Effect: 'Allow', Action: ['dynamodb:PutItem', 'dynamodb:GetItem'], Resource: a.tableArn, Condition: leadingKeys('SIGNIN#') },
-    { Sid: 'Sessions', Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], Resource: a.tableArn, Condition: leadingKeys('ADMIN#') },
-    { Sid: 'SignInCounters', Effect: 'Allow', Action: 'dynamodb:UpdateItem', Resource: a.tableArn, Condition: leadingKeys('RATE#sign-in#') },
+    { Sid: 'Requests', Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], Resource: a.tableArn, Condition: leadingKeys(KEY_PREFIX.request) },
+    { Sid: 'SignInLinks', Effect: 'Allow', Action: ['dynamodb:PutItem', 'dynamodb:GetItem'], Resource: a.tableArn, Condition: leadingKeys(KEY_PREFIX.signIn) },
+    { Sid: 'Sessions', Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], Resource: a.tableArn, Condition: leadingKeys(KEY_PREFIX.admin) },
+    { Sid: 'SignInCounters', Effect: 'Allow', Action: 'dynamodb:UpdateItem', Resource: a.tableArn, Condition: leadingKeys(`${KEY_PREFIX.rate}${SIGN_IN_RATE_KIND}#`) },
     queryIndex(a),
     readMacSecret(a),
     sendEmail(a),
@@ -124,9 +135,9 @@ export function adminFunctionPolicy(a: ServiceArns & { logGroupArn: string }): P
 export function sweeperFunctionPolicy(a: ServiceArns & { logGroupArn: string }): PolicyDocument {
   return doc(
     ...deliverDecisions(a),
-    { Sid: 'Requests', Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], Resource: a.tableArn, Condition: leadingKeys('REQ#') },
+    { Sid: 'Requests', Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], Resource: a.tableArn, Condition: leadingKeys(KEY_PREFIX.request) },
     // Where a pass too long for one run carries on: read, and replaced by a conditional put.
-    { Sid: 'SweepCursor', Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:PutItem'], Resource: a.tableArn, Condition: leadingKeys('SWEEP#') },
+    { Sid: 'SweepCursor', Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:PutItem'], Resource: a.tableArn, Condition: leadingKeys(KEY_PREFIX.sweep) },
     queryIndex(a),
     readMacSecret(a),
     sendEmail(a),
@@ -138,25 +149,20 @@ export function sweeperFunctionPolicy(a: ServiceArns & { logGroupArn: string }):
 export function closerFunctionPolicy(a: ServiceArns & { logGroupArn: string; deadLetterQueueArn: string }): PolicyDocument {
   return doc(
     executionItems(a),
-    { Sid: 'Requests', Effect: 'Allow', Action: 'dynamodb:UpdateItem', Resource: a.tableArn, Condition: leadingKeys('REQ#') },
+    { Sid: 'Requests', Effect: 'Allow', Action: 'dynamodb:UpdateItem', Resource: a.tableArn, Condition: leadingKeys(KEY_PREFIX.request) },
     sendEmail(a),
     keepFailedEvents(a.deadLetterQueueArn),
     writeLogs(a.logGroupArn),
   );
 }
 
-/** Post closer (blog example): fail a post left in review, email its author. */
-export function postCloserFunctionPolicy(a: ServiceArns & { logGroupArn: string; deadLetterQueueArn: string }): PolicyDocument {
-  return doc(
-    { Sid: 'Posts', Effect: 'Allow', Action: 'dynamodb:UpdateItem', Resource: a.tableArn, Condition: leadingKeys('POST#') },
-    sendEmail(a),
-    keepFailedEvents(a.deadLetterQueueArn),
-    writeLogs(a.logGroupArn),
-  );
+/** Invoke these functions (and their versions and aliases). */
+export function invokeFunctions(Sid: string, functionArns: string[]): Statement {
+  return { Sid, Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: functionArns.flatMap((arn) => [arn, `${arn}:*`]) };
 }
 
 /** Lambda's on-failure destination sends with the function's own role. */
-const keepFailedEvents = (queueArn: string): Statement => ({ Sid: 'FailedEvents', Effect: 'Allow', Action: 'sqs:SendMessage', Resource: queueArn });
+export const keepFailedEvents = (queueArn: string): Statement => ({ Sid: 'FailedEvents', Effect: 'Allow', Action: 'sqs:SendMessage', Resource: queueArn });
 
 /**
  * The dead-letter queue of execution ends: EventBridge may put events it could not deliver to a
@@ -165,26 +171,6 @@ const keepFailedEvents = (queueArn: string): Statement => ({ Sid: 'FailedEvents'
  */
 export function deadLetterQueuePolicy(a: { partition: string; region: string; accountId: string; queueArn: string }): PolicyDocument {
   return doc(serviceOnBehalfOfAccount('UndeliveredEvents', 'events.amazonaws.com', 'sqs:SendMessage', a.queueArn, a.accountId, `arn:${a.partition}:events:${a.region}:${a.accountId}:rule/*`));
-}
-
-/**
- * Posts API: store posts and their Idempotency-Keys, count new posts (its own counters only),
- * hash what it counts with its own key (never the link-signing keys), start the moderation.
- */
-export function postsFunctionPolicy(a: ServiceArns & { logGroupArn: string; stateMachineArn: string; clientHashSecretArn: string }): PolicyDocument {
-  return doc(
-    { Sid: 'Posts', Effect: 'Allow', Action: ['dynamodb:PutItem', 'dynamodb:GetItem'], Resource: a.tableArn, Condition: leadingKeys('POST#') },
-    { Sid: 'IdempotencyKeys', Effect: 'Allow', Action: ['dynamodb:PutItem', 'dynamodb:GetItem'], Resource: a.tableArn, Condition: leadingKeys('IDEM#') },
-    { Sid: 'PostCounters', Effect: 'Allow', Action: 'dynamodb:UpdateItem', Resource: a.tableArn, Condition: leadingKeys('RATE#post-') },
-    { Sid: 'ClientHashKey', Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: a.clientHashSecretArn },
-    { Sid: 'Start', Effect: 'Allow', Action: 'states:StartExecution', Resource: a.stateMachineArn },
-    writeLogs(a.logGroupArn),
-  );
-}
-
-/** Author notification: email only. */
-export function notifyFunctionPolicy(a: ServiceArns & { logGroupArn: string }): PolicyDocument {
-  return doc(sendEmail(a), writeLogs(a.logGroupArn));
 }
 
 /** CloudWatch Logs delivery (vended logs), set up with the caller's permissions: Step Functions logging, API access logs. */
@@ -198,26 +184,6 @@ export const LOG_DELIVERY_ACTIONS = [
   'logs:DescribeResourcePolicies',
   'logs:DescribeLogGroups',
 ];
-
-/** The state machine: invoke its two Lambdas, store posts and their status, deliver its logs. */
-export function stateMachinePolicy(a: ServiceArns & { requestFunctionArn: string; notifyFunctionArn: string }): PolicyDocument {
-  return doc(
-    {
-      Sid: 'Invoke',
-      Effect: 'Allow',
-      Action: 'lambda:InvokeFunction',
-      Resource: [a.requestFunctionArn, `${a.requestFunctionArn}:*`, a.notifyFunctionArn, `${a.notifyFunctionArn}:*`],
-    },
-    { Sid: 'Posts', Effect: 'Allow', Action: ['dynamodb:PutItem', 'dynamodb:UpdateItem'], Resource: a.tableArn, Condition: leadingKeys('POST#') },
-    {
-      Sid: 'LogDelivery',
-      Effect: 'Allow',
-      // CloudWatch Logs delivery for Step Functions is account-level: AWS requires "*".
-      Action: LOG_DELIVERY_ACTIONS,
-      Resource: '*',
-    },
-  );
-}
 
 /** What the account's administrators may do with the key: manage it, never use it, never grant it. */
 export const KEY_ADMIN_ACTIONS = [

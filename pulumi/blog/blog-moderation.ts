@@ -1,14 +1,12 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import * as random from '@pulumi/random';
-import { DEFAULT_LIMITS } from '../../src/approval/domain/rate-limit';
+import { DEFAULT_LIMITS } from '../../src/approval';
 import { moderationWorkflow } from '../../src/blog/workflow/moderation-workflow';
-import { ApprovalService } from '../approval/approval-service';
-import { notifyFunctionPolicy, postCloserFunctionPolicy, postsFunctionPolicy, stateMachinePolicy, trustPolicy } from '../approval/iam-policies';
-import { keepFailedInvocations, onExecutionEnd } from '../approval/execution-events';
-import { nodeFunction } from '../approval/node-function';
+import { ApprovalService, keepFailedInvocations, nodeFunction, onExecutionEnd, trustPolicy, type AlarmingComponent } from '../approval';
 import { bundleBlogFunction } from './functions';
-import type { AlarmingComponent } from '../approval/operator-alarms';
+import { notifyFunctionPolicy, postCloserFunctionPolicy, postsFunctionPolicy, stateMachinePolicy, type BlogArns } from './iam-policies';
+import { postsTable } from './posts-table';
 
 export interface BlogModerationArgs {
   senderEmail: string;
@@ -46,6 +44,8 @@ export interface BlogModerationArgs {
  */
 export class BlogModeration extends pulumi.ComponentResource implements AlarmingComponent {
   readonly approval: ApprovalService;
+  /** The example's own table: posts, Idempotency-Keys, the posts API's counters. */
+  readonly postsTable: aws.dynamodb.Table;
   readonly alarmTopic: aws.sns.Topic;
   readonly stateMachine: aws.sfn.StateMachine;
   readonly apiUrl: pulumi.Output<string>;
@@ -73,6 +73,10 @@ export class BlogModeration extends pulumi.ComponentResource implements Alarming
     const { approval } = this;
     this.alarmTopic = approval.alarmTopic;
     const retention = approval.logRetentionDays;
+    this.postsTable = postsTable(`${name}-posts`, this);
+    const blogArns: pulumi.Output<BlogArns> = pulumi
+      .all([approval.arns, this.postsTable.arn])
+      .apply(([a, postsTableArn]) => ({ partition: a.partition, region: a.region, accountId: a.accountId, senderEmail: a.senderEmail, postsTableArn }));
 
     const notify = nodeFunction(
       name,
@@ -81,7 +85,7 @@ export class BlogModeration extends pulumi.ComponentResource implements Alarming
         code: bundleBlogFunction('notify'),
         description: 'Emails the author the outcome of the review',
         environment: { SENDER_EMAIL: args.senderEmail },
-        policy: (logGroupArn) => pulumi.all([approval.arns, logGroupArn]).apply(([a, lg]) => notifyFunctionPolicy({ ...a, logGroupArn: lg })),
+        policy: (logGroupArn) => pulumi.all([blogArns, logGroupArn]).apply(([a, lg]) => notifyFunctionPolicy({ ...a, logGroupArn: lg })),
         timeoutSeconds: 30,
         logRetentionDays: retention,
       },
@@ -101,7 +105,7 @@ export class BlogModeration extends pulumi.ComponentResource implements Alarming
       {
         role: machineRole.id,
         policy: pulumi
-          .all([approval.arns, approval.requestFunction.arn, notify.fn.arn])
+          .all([blogArns, approval.requestFunction.arn, notify.fn.arn])
           .apply(([a, requestFunctionArn, notifyFunctionArn]) => JSON.stringify(stateMachinePolicy({ ...a, requestFunctionArn, notifyFunctionArn }))),
       },
       parent,
@@ -112,7 +116,7 @@ export class BlogModeration extends pulumi.ComponentResource implements Alarming
         type: 'STANDARD',
         roleArn: machineRole.arn,
         definition: pulumi
-          .all([approval.partition, approval.requestFunction.arn, notify.fn.arn, approval.table.name])
+          .all([approval.partition, approval.requestFunction.arn, notify.fn.arn, this.postsTable.name])
           .apply(([partition, requestFunctionArn, notifyFunctionArn, tableName]) =>
             JSON.stringify(
               moderationWorkflow({
@@ -144,10 +148,10 @@ export class BlogModeration extends pulumi.ComponentResource implements Alarming
         name: 'post-closer',
         code: bundleBlogFunction('post-closer'),
         description: 'Fails a post whose moderation ended without an outcome, and tells its author',
-        environment: { TABLE_NAME: approval.table.name, SENDER_EMAIL: args.senderEmail },
+        environment: { TABLE_NAME: this.postsTable.name, SENDER_EMAIL: args.senderEmail },
         policy: (logGroupArn) =>
           pulumi
-            .all([approval.arns, logGroupArn, approval.endedDeadLetters.arn])
+            .all([blogArns, logGroupArn, approval.endedDeadLetters.arn])
             .apply(([a, lg, deadLetterQueueArn]) => postCloserFunctionPolicy({ ...a, logGroupArn: lg, deadLetterQueueArn })),
         timeoutSeconds: 30,
         logRetentionDays: retention,
@@ -173,7 +177,7 @@ export class BlogModeration extends pulumi.ComponentResource implements Alarming
         code: bundleBlogFunction('posts'),
         description: 'Posts API: submit a post for review, read its status',
         environment: {
-          TABLE_NAME: approval.table.name,
+          TABLE_NAME: this.postsTable.name,
           STATE_MACHINE_ARN: this.stateMachine.arn,
           CLIENT_HASH_SECRET_ID: clientHashSecret.arn,
           POSTS_PER_AUTHOR_PER_HOUR: String(args.postsPerAuthorPerHour ?? DEFAULT_LIMITS.postsPerAuthorPerHour),
@@ -181,7 +185,7 @@ export class BlogModeration extends pulumi.ComponentResource implements Alarming
         },
         policy: (logGroupArn) =>
           pulumi
-            .all([approval.arns, logGroupArn, this.stateMachine.arn, clientHashSecret.arn])
+            .all([blogArns, logGroupArn, this.stateMachine.arn, clientHashSecret.arn])
             .apply(([a, lg, stateMachineArn, clientHashSecretArn]) => postsFunctionPolicy({ ...a, logGroupArn: lg, stateMachineArn, clientHashSecretArn })),
         timeoutSeconds: 15,
         logRetentionDays: retention,
@@ -191,22 +195,7 @@ export class BlogModeration extends pulumi.ComponentResource implements Alarming
       },
       this,
     );
-    const integration = new aws.apigatewayv2.Integration(
-      `${name}-posts-integration`,
-      { apiId: approval.api.id, integrationType: 'AWS_PROXY', integrationUri: posts.fn.invokeArn, payloadFormatVersion: '2.0' },
-      parent,
-    );
-    for (const [key, routeKey] of [
-      ['create', 'POST /posts'],
-      ['read', 'GET /posts/{id}'],
-    ] as const) {
-      new aws.apigatewayv2.Route(`${name}-posts-${key}`, { apiId: approval.api.id, routeKey, target: pulumi.interpolate`integrations/${integration.id}` }, parent);
-    }
-    new aws.lambda.Permission(
-      `${name}-posts-invoke`,
-      { action: 'lambda:InvokeFunction', function: posts.fn.name, principal: 'apigateway.amazonaws.com', sourceArn: pulumi.interpolate`${approval.api.executionArn}/*/*` },
-      parent,
-    );
+    approval.addRoutes(`${name}-posts`, posts.fn, { create: 'POST /posts', read: 'GET /posts/{id}' }, this);
 
     this.apiUrl = approval.apiUrl;
     this.registerOutputs({ apiUrl: this.apiUrl, stateMachineArn: this.stateMachine.arn });

@@ -1,4 +1,4 @@
-import { bundleEntry } from '../approval/bundle';
+import { bundleEntry } from '../approval';
 
 /** The blog example's functions and their entry files, bundled from source at deploy time. */
 export const BLOG_FUNCTIONS = {

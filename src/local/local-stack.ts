@@ -11,10 +11,12 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { Logger } from '@aws-lambda-powertools/logger';
 import dynalite from 'dynalite';
 import { postFromItem, type StoredPost } from '../blog/adapters/dynamo-post-store';
-import { POST_PK_PREFIX, createTableInput } from '../approval/adapters/table-schema';
+import { createKeyedTableInput, createTableInput } from '../approval/adapters/table-schema';
+import { POST_PK_PREFIX } from '../blog/adapters/table-schema';
 import type { ClientConfig, ClientSettings } from '../approval/lambda/client-config';
 import { adminLambda } from '../approval/lambda/admin-lambda';
-import { closerLambda, postCloserLambda } from '../approval/lambda/closer-lambda';
+import { closerLambda } from '../approval/lambda/closer-lambda';
+import { postCloserLambda } from '../blog/lambda/post-closer-lambda';
 import { notifyLambda } from '../blog/lambda/notify-lambda';
 import { postsLambda } from '../blog/lambda/posts-lambda';
 import { requestLambda } from '../approval/lambda/request-lambda';
@@ -100,6 +102,8 @@ const fn = (name: string) => `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${nam
 export const LOCAL_SENDER = 'approvals@example.com';
 export const LOCAL_STATE_MACHINE_ARN = `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:email-approval-moderation`;
 const TABLE = 'email-approval';
+/** The blog example's own table (posts, Idempotency-Keys, its counters). */
+const POSTS_TABLE = 'email-approval-posts';
 const SENDER = LOCAL_SENDER;
 
 const listen = (server: Server, port: number) =>
@@ -136,11 +140,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const local = (endpoint: string): ClientSettings => ({ endpoint, region: REGION, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
     const dynamoEndpoint = `http://127.0.0.1:${dynamoPort}`;
     const dynamodb = new DynamoDBClient(local(dynamoEndpoint));
-    await dynamodb.send(new CreateTableCommand(createTableInput(TABLE))).catch((err: unknown) => {
-      if (!(err instanceof ResourceInUseException)) throw err;
-    });
-    // dynalite activates a new table on a timer; stopping before that would leave it CREATING on disk.
-    await waitUntilTableExists({ client: dynamodb, maxWaitTime: 10, minDelay: 0.05, maxDelay: 0.2 }, { TableName: TABLE });
+    // The approval core's table and the blog example's, as the Pulumi program creates them.
+    for (const input of [createTableInput(TABLE), createKeyedTableInput(POSTS_TABLE)]) {
+      await dynamodb.send(new CreateTableCommand(input)).catch((err: unknown) => {
+        if (!(err instanceof ResourceInUseException)) throw err;
+      });
+      // dynalite activates a new table on a timer; stopping before that would leave it CREATING on disk.
+      await waitUntilTableExists({ client: dynamodb, maxWaitTime: 10, minDelay: 0.05, maxDelay: 0.2 }, { TableName: input.TableName });
+    }
 
     // The HTTP API listens first: the review URL in every email needs its port.
     const routes: { current?: LocalApiRoutes } = {};
@@ -154,7 +161,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const apiUrl = `http://127.0.0.1:${apiPort}`;
 
     const team = teamSettings(options, reviewers);
-    const definition = moderationWorkflow({ requestFunctionArn: fn('request'), notifyFunctionArn: fn('notify'), tableName: TABLE, reviewers, linkTtlSeconds, ...team });
+    const definition = moderationWorkflow({ requestFunctionArn: fn('request'), notifyFunctionArn: fn('notify'), tableName: POSTS_TABLE, reviewers, linkTtlSeconds, ...team });
     // Task states call these; they are wired just below, before any execution runs.
     let requestHandler: ReturnType<typeof requestLambda> = () => Promise.reject(new Error('not wired'));
     let notifyHandler: ReturnType<typeof notifyLambda> = () => Promise.reject(new Error('not wired'));
@@ -201,15 +208,17 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       CLIENT_HASH_SECRET_ID: LOCAL_MAC_SECRET,
     };
 
+    // The blog example's functions work on its own table.
+    const blogEnv = { ...env, TABLE_NAME: POSTS_TABLE };
     requestHandler = requestLambda(env, clients, logger('approval-request'));
-    notifyHandler = notifyLambda(env, clients, logger('author-notify'));
+    notifyHandler = notifyLambda(blogEnv, clients, logger('author-notify'));
     const review = reviewLambda(env, clients, logger('approval-review'));
-    const posts = postsLambda(env, clients, logger('posts-api'));
+    const posts = postsLambda(blogEnv, clients, logger('posts-api'));
     const admin = adminLambda(env, clients, logger('approval-admin'));
     // The EventBridge rules on "Execution Status Change": the core closes the requests of an
     // execution that ended, the blog fails a post left IN_REVIEW. Delivered at least once.
     const closer = closerLambda(env, clients, logger('approval-closer'));
-    const postCloser = postCloserLambda(env, clients, logger('post-closer'));
+    const postCloser = postCloserLambda(blogEnv, clients, logger('post-closer'));
     stepFunctions.onStatusChange((event) => closer(event));
     stepFunctions.onStatusChange((event) => postCloser(event));
     stepFunctions.resumePending();
@@ -228,7 +237,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       do {
         const page = await dynamodb.send(
           new ScanCommand({
-            TableName: TABLE,
+            TableName: POSTS_TABLE,
             FilterExpression: 'begins_with(pk, :prefix)',
             ExpressionAttributeValues: { ':prefix': { S: POST_PK_PREFIX } },
             ExclusiveStartKey: start as never,

@@ -439,7 +439,7 @@ describe('Deployer policy', function () {
     it("refuses the deployer what lies outside the program's resources", async () => {
       const key = one('aws:kms/key:Key');
       const keyPolicy = JSON.parse(String(key.inputs.policy)) as PolicyDocument;
-      const table = one('aws:dynamodb/table:Table').arn!;
+      const table = one('aws:dynamodb/table:Table', 'approval-table').arn!;
       const fn = one('aws:lambda/function:Function', 'request-fn').arn!;
       const role = one('aws:iam/role:Role', 'request-role').arn!;
       const otherKey = arn('kms', 'key/99999999-8888-7777-6666-555555555555');

@@ -198,8 +198,21 @@ describe('Pulumi program (mocked)', function () {
     expect(principals('Open')).to.deep.equal(['review', 'admin', 'sweeper'].map((n) => `arn:aws:iam::${ACCOUNT}:role/email-approval-${n}-role`));
   });
 
+  it("gives the blog example its own table, which its functions and workflow use and the core's never do", async () => {
+    const posts = one('aws:dynamodb/table:Table', '-posts');
+    expect(posts.inputs.ttl).to.deep.equal({ attributeName: 'ttl', enabled: true });
+    expect(posts.inputs).to.deep.include({ deletionProtectionEnabled: true });
+    expect(posts.inputs.globalSecondaryIndexes ?? []).to.deep.equal([]);
+    const env = (fn: string) => (one('aws:lambda/function:Function', `approval-${fn}-fn`).inputs.environment as { variables: Record<string, string> }).variables;
+    for (const fn of ['posts', 'post-closer']) expect(env(fn).TABLE_NAME, fn).to.equal(posts.state.name);
+    for (const fn of ['request', 'review', 'admin', 'sweeper', 'closer']) expect(env(fn).TABLE_NAME, fn).to.not.equal(posts.state.name);
+    const definition = JSON.parse(String(one('aws:sfn/stateMachine:StateMachine').inputs.definition));
+    const tables = new Set(Object.values(definition.States as Record<string, { Parameters?: { TableName?: string } }>).map((st) => st.Parameters?.TableName).filter(Boolean));
+    expect([...tables]).to.deep.equal([posts.state.name]);
+  });
+
   it('creates the table with TTL, point-in-time recovery and the pending index', () => {
-    const table = one('aws:dynamodb/table:Table');
+    const table = one('aws:dynamodb/table:Table', 'approval-table');
     expect(table.inputs.ttl).to.deep.equal({ attributeName: 'ttl', enabled: true });
     expect(table.inputs.pointInTimeRecovery).to.deep.equal({ enabled: true });
     expect((table.inputs.globalSecondaryIndexes as { name: string }[]).map((i) => i.name)).to.deep.equal(['pending']);

@@ -112,19 +112,6 @@ export class ApprovalError extends Error {
 }
 
 /**
- * The error name a Lambda task reports to Step Functions (what Retry and Catch match):
- * `INVALID_APPROVAL_REQUEST` → `InvalidApprovalRequest`. The workflow definition uses this
- * same function, so the names it catches are the names the handlers throw.
- */
-export function taskErrorName(code: ErrorCode): string {
-  return code
-    .toLowerCase()
-    .split('_')
-    .map((word) => word.charAt(0).toUpperCase() + word.slice(1))
-    .join('');
-}
-
-/**
  * The Retry-After header (seconds) for an error, when trying again later may work: the error's own
  * wait (a rate limit's window), else 5 s for a throttle and 30 s for any other 503.
  */

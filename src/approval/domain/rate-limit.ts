@@ -8,7 +8,9 @@ import { ApprovalError } from './errors';
 import { purposeMac } from './mac';
 import type { MacKeyring } from './mac-keyring';
 
-export type RateKind = 'post-author' | 'post-client' | 'sign-in';
+/** The admin sign-in emails' counter (the blog example counts `post-author` and `post-client`). */
+export const SIGN_IN_RATE_KIND = 'sign-in';
+export type RateKind = 'post-author' | 'post-client' | typeof SIGN_IN_RATE_KIND;
 
 /** At most `max` in each fixed window of `windowSeconds`; a `max` of 0 turns the limit off. */
 export interface RateLimit {

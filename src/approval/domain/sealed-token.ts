@@ -3,7 +3,9 @@ import { ApprovalError } from './errors';
 import type { TokenCipher } from './ports';
 
 /** Binds a ciphertext to its request: KMS refuses to decrypt it under any other request id. */
-export const tokenContext = (requestId: string): Record<string, string> => ({ requestId, purpose: 'task-token' });
+/** The KMS encryption context's purpose for task tokens: the key policy allows only this one. */
+export const TOKEN_PURPOSE = 'task-token';
+export const tokenContext = (requestId: string): Record<string, string> => ({ requestId, purpose: TOKEN_PURPOSE });
 
 /**
  * Deflates then encrypts the task token, returning base64url. Task tokens are base64-like text,

@@ -1,9 +1,8 @@
 import type { Context } from 'aws-lambda';
 import { enum as zEnum, literal, maxLength, minLength, nullable, object, optional, string } from 'zod/mini';
-import type { ExecutionRegistry, Mailer, PostStore, RequestStore } from '../domain/ports';
+import type { ExecutionRegistry, Mailer, RequestStore } from '../domain/ports';
 import { describeCause, type AppLogger } from '../logger';
 import { closeRequestsOf, type ExecutionEndStatus } from '../services/close-requests';
-import { failPostOfEndedExecution } from '../../blog/services/post-ended';
 
 /** Step Functions' "Execution Status Change" event as EventBridge delivers it (the fields we use). */
 const statusChange = object({
@@ -29,7 +28,7 @@ export interface ExecutionEnded {
  * The event, or undefined for anything else (a RUNNING event, a test event, another source):
  * those are logged and ignored, since retrying them cannot help.
  */
-function parseEvent(event: unknown, logger: AppLogger): ExecutionEnded | undefined {
+export function parseExecutionEnded(event: unknown, logger: AppLogger): ExecutionEnded | undefined {
   const parsed = statusChange.safeParse(event);
   if (parsed.success) return parsed.data.detail;
   logger.warn('event ignored', { problems: parsed.error.issues.map((i) => i.path.join('.')) });
@@ -53,7 +52,7 @@ export function createRequestCloserHandler(deps: RequestCloserDeps) {
   const now = deps.now ?? (() => new Date());
   return async (event: unknown, context?: Context) => {
     if (context) deps.logger.addContext(context);
-    const ended = parseEvent(event, deps.logger);
+    const ended = parseExecutionEnded(event, deps.logger);
     if (!ended) return { closed: 0 };
     try {
       const result = await closeRequestsOf(ended, deps, now());
@@ -61,33 +60,6 @@ export function createRequestCloserHandler(deps: RequestCloserDeps) {
       return { closed: result.closed.length };
     } catch (err) {
       deps.logger.error('closing requests failed', { status: ended.status, error: err instanceof Error ? err.name : 'unknown', cause: describeCause(err) });
-      throw err;
-    }
-  };
-}
-
-export interface PostCloserDeps {
-  posts: Pick<PostStore, 'failInReview' | 'markAuthorTold'>;
-  mailer: Mailer;
-  logger: AppLogger;
-}
-
-/**
- * The blog example's handler for the same events: a moderation execution that ended without
- * a final status for its post (stopped, failed uncaught, timed out) marks the post FAILED and
- * tells its author.
- */
-export function createPostCloserHandler(deps: PostCloserDeps) {
-  return async (event: unknown, context?: Context) => {
-    if (context) deps.logger.addContext(context);
-    const ended = parseEvent(event, deps.logger);
-    if (!ended) return {};
-    try {
-      const result = await failPostOfEndedExecution(ended, deps);
-      if (result.failed) deps.logger.info('post failed', { postId: ended.name, reason: result.failed });
-      return result;
-    } catch (err) {
-      deps.logger.error('failing the post failed', { postId: ended.name, error: err instanceof Error ? err.name : 'unknown', cause: describeCause(err) });
       throw err;
     }
   };

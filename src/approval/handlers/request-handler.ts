@@ -1,5 +1,6 @@
 import type { Context } from 'aws-lambda';
-import { ApprovalError, taskErrorName, toApprovalError, type ErrorCode } from '../domain/errors';
+import { ApprovalError, toApprovalError, type ErrorCode } from '../domain/errors';
+import { taskErrorName } from '../task-contract';
 import type { MacKeyring } from '../domain/mac-keyring';
 import type { ExecutionRegistry, Mailer, RequestStore, TokenCipher } from '../domain/ports';
 import { logFailure, type AppLogger } from '../logger';

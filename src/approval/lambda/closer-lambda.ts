@@ -1,11 +1,10 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SESClient } from '@aws-sdk/client-ses';
 import { DynamoExecutionRegistry } from '../adapters/dynamo-execution-registry';
-import { DynamoPostStore } from '../../blog/adapters/dynamo-post-store';
 import { DynamoRequestStore } from '../adapters/dynamo-request-store';
 import { SesMailer } from '../adapters/ses-mailer';
 import { REQUEST_TABLE_OPTIONS, readEnv, requestTableConfig } from '../config';
-import { createPostCloserHandler, createRequestCloserHandler } from '../handlers/execution-ended-handler';
+import { createRequestCloserHandler } from '../handlers/execution-ended-handler';
 import { createLogger, type AppLogger } from '../logger';
 import type { ClientConfig } from './client-config';
 
@@ -17,16 +16,6 @@ export function closerLambda(env: NodeJS.ProcessEnv, clients: ClientConfig = {},
   return createRequestCloserHandler({
     store: DynamoRequestStore.onTable(dynamodb, table),
     executions: new DynamoExecutionRegistry(dynamodb, table.tableName, table.retentionSeconds),
-    mailer: new SesMailer(new SESClient({ ...clients.ses }), config.SENDER_EMAIL, config.SES_CONFIGURATION_SET),
-    logger,
-  });
-}
-
-/** The blog example's closer: fails a post whose moderation execution ended without an outcome. */
-export function postCloserLambda(env: NodeJS.ProcessEnv, clients: ClientConfig = {}, logger: AppLogger = createLogger('post-closer')) {
-  const config = readEnv(env, ['TABLE_NAME', 'SENDER_EMAIL'], ['SES_CONFIGURATION_SET']);
-  return createPostCloserHandler({
-    posts: new DynamoPostStore(new DynamoDBClient({ ...clients.dynamodb }), config.TABLE_NAME, logger),
     mailer: new SesMailer(new SESClient({ ...clients.ses }), config.SENDER_EMAIL, config.SES_CONFIGURATION_SET),
     logger,
   });

@@ -1,9 +1,10 @@
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { ApprovalError } from '../../approval/domain/errors';
-import type { IdempotencyKeys, IdempotencyRecord } from '../../approval/domain/ports';
-import { serviceError } from '../../approval/adapters/aws-errors';
-import { TTL_ATTRIBUTE, idempotencyKey } from '../../approval/adapters/table-schema';
+import { ApprovalError } from '../../approval';
+import type { IdempotencyKeys, IdempotencyRecord } from '../domain/ports';
+import { serviceError } from '../../approval';
+import { TTL_ATTRIBUTE } from '../../approval';
+import { idempotencyKey } from './table-schema';
 
 function recordFrom(item: Record<string, unknown> | undefined, nowSeconds: number): IdempotencyRecord | undefined {
   if (!item) return undefined;

@@ -1,12 +1,12 @@
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { isEmailAddress } from '../../approval/domain/email-address';
+import { isEmailAddress } from '../../approval';
 import { POST_ID, type Post, type PostDecision } from '../domain/post';
 import type { PostFailureReason } from '../domain/post-failure';
-import type { PostStore } from '../../approval/domain/ports';
-import { createLogger } from '../../approval/logger';
-import { serviceError } from '../../approval/adapters/aws-errors';
-import { postKey } from '../../approval/adapters/table-schema';
+import type { PostStore } from '../domain/ports';
+import { createLogger } from '../../approval';
+import { serviceError } from '../../approval';
+import { postKey } from './table-schema';
 
 /**
  * A post as read back. `decisionUnreadable`: the item has a `decisionJson` this store refused

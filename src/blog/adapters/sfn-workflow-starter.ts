@@ -1,6 +1,6 @@
 import { StartExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
-import type { WorkflowStarter } from '../../approval/domain/ports';
-import { errorName, serviceError } from '../../approval/adapters/aws-errors';
+import type { WorkflowStarter } from '../domain/ports';
+import { errorName, serviceError } from '../../approval';
 
 /**
  * StartExecution with a deterministic name. Step Functions treats the same name and input

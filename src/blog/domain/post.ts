@@ -1,9 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { lengthPrefixed } from '../../approval/domain/mac';
+import { lengthPrefixed } from '../../approval';
 import { strictObject, type output } from 'zod/mini';
 import type { PostFailureReason } from './post-failure';
-import { MAX_SUBJECT_CHARS, MAX_SUMMARY_CHARS } from '../../approval/domain/approval-request';
-import { codePointLength, email, line, problemsOf, text } from '../../approval/domain/validation';
+import { MAX_SUBJECT_CHARS, MAX_SUMMARY_CHARS } from '../../approval';
+import { codePointLength, email, line, problemsOf, text } from '../../approval';
 
 /** A blog post submitted for moderation; every status but IN_REVIEW is final. */
 export type PostStatus = 'IN_REVIEW' | 'PUBLISHED' | 'REJECTED' | 'EXPIRED' | 'FAILED';

@@ -1,7 +1,7 @@
 import { authorDecisionHtml, authorDecisionText } from './compiled-templates.generated';
-import { assertHeaderSafe, type RenderedEmail } from '../../approval/email/review-email';
-import { quoteLines } from '../../approval/email/quote';
-import { compileTemplate } from '../../approval/email/template';
+import { assertHeaderSafe, type RenderedEmail } from '../../approval';
+import { quoteLines } from '../../approval';
+import { compileTemplate } from '../../approval';
 import { POST_FAILURE_REASONS, type PostFailureReason } from '../domain/post-failure';
 
 const html = compileTemplate(authorDecisionHtml);

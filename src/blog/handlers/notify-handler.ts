@@ -1,14 +1,14 @@
 import type { Context } from 'aws-lambda';
 import { enum as zEnum, maxLength, object, optional, string } from 'zod/mini';
-import { ApprovalError } from '../../approval/domain/errors';
-import type { Mailer } from '../../approval/domain/ports';
+import { ApprovalError } from '../../approval';
+import type { Mailer } from '../../approval';
 import { POST_FAILURE_REASONS, type PostFailureReason } from '../domain/post-failure';
 import { MAX_TITLE_CHARS } from '../domain/post';
-import { MAX_COMMENT_CHARS } from '../../approval/domain/review-form';
-import { email, line, maxChars, problemsOf } from '../../approval/domain/validation';
+import { MAX_COMMENT_CHARS } from '../../approval';
+import { email, line, maxChars, problemsOf } from '../../approval';
 import { renderAuthorEmail } from '../email/author-email';
-import { describeCause, type AppLogger } from '../../approval/logger';
-import { TaskError } from '../../approval/handlers/request-handler';
+import { describeCause, type AppLogger } from '../../approval';
+import { TaskError } from '../../approval';
 
 const notice = object({
   postId: string().check(maxLength(64)),

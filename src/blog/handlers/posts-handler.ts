@@ -1,10 +1,10 @@
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
-import { ApprovalError, ERROR_TABLE, retryAfter, toApprovalError } from '../../approval/domain/errors';
+import { ApprovalError, ERROR_TABLE, retryAfter, toApprovalError } from '../../approval';
 import { MAX_POST_BYTES, type Post, type PostDecision } from '../domain/post';
 import { POST_FAILURE_REASONS, isPostFailureReason, type PostFailureReason } from '../domain/post-failure';
-import { logFailure, type AppLogger } from '../../approval/logger';
+import { logFailure, type AppLogger } from '../../approval';
 import { getPost, submitPost, type PostsDeps } from '../services/posts';
-import { decodePathSegment, header, readBody, trimTrailingSlashes, type HttpResult } from '../../approval/handlers/http';
+import { decodePathSegment, header, readBody, trimTrailingSlashes, type HttpResult } from '../../approval';
 
 const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' };
 

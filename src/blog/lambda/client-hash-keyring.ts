@@ -1,7 +1,7 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { secretKeyring } from '../../approval/adapters/secret-keyring';
-import type { AppLogger } from '../../approval/logger';
-import type { ClientConfig } from '../../approval/lambda/client-config';
+import { secretKeyring } from '../../approval';
+import type { AppLogger } from '../../approval';
+import type { ClientConfig } from '../../approval';
 
 /**
  * The key the posts API hashes counted addresses and networks with, from its own secret (the

@@ -1,9 +1,9 @@
 import { SESClient } from '@aws-sdk/client-ses';
-import { SesMailer } from '../../approval/adapters/ses-mailer';
-import { readEnv } from '../../approval/config';
+import { SesMailer } from '../../approval';
+import { readEnv } from '../../approval';
 import { createNotifyHandler } from '../handlers/notify-handler';
-import { createLogger, type AppLogger } from '../../approval/logger';
-import type { ClientConfig } from '../../approval/lambda/client-config';
+import { createLogger, type AppLogger } from '../../approval';
+import type { ClientConfig } from '../../approval';
 
 /** The author-notification Lambda wired from its environment. */
 export function notifyLambda(env: NodeJS.ProcessEnv, clients: ClientConfig = {}, logger: AppLogger = createLogger('author-notify')) {

@@ -2,15 +2,15 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoIdempotencyKeys } from '../adapters/dynamo-idempotency-keys';
 import { DynamoPostStore } from '../adapters/dynamo-post-store';
-import { DynamoRateCounter } from '../../approval/adapters/dynamo-rate-counter';
+import { DynamoRateCounter } from '../../approval';
 import { SfnWorkflowStarter } from '../adapters/sfn-workflow-starter';
-import { rateLimitSetting, readEnv } from '../../approval/config';
-import type { MacKeyring } from '../../approval/domain/mac-keyring';
-import { DEFAULT_LIMITS } from '../../approval/domain/rate-limit';
+import { rateLimitSetting, readEnv } from '../../approval';
+import type { MacKeyring } from '../../approval';
+import { DEFAULT_LIMITS } from '../../approval';
 import { createPostsHandler } from '../handlers/posts-handler';
-import { createLogger, type AppLogger } from '../../approval/logger';
+import { createLogger, type AppLogger } from '../../approval';
 import type { PostLimits } from '../services/posts';
-import type { ClientConfig } from '../../approval/lambda/client-config';
+import type { ClientConfig } from '../../approval';
 
 /**
  * The posts API Lambda wired from its environment. POSTS_PER_AUTHOR_PER_HOUR (default 5) and

@@ -1,9 +1,10 @@
-import { ApprovalError } from '../../approval/domain/errors';
+import { ApprovalError } from '../../approval';
 import { POST_ID, type Post } from '../domain/post';
 import type { PostFailureReason } from '../domain/post-failure';
-import type { Mailer, PostStore } from '../../approval/domain/ports';
+import type { Mailer } from '../../approval';
+import type { PostStore } from '../domain/ports';
 import { renderAuthorEmail } from '../email/author-email';
-import type { ExecutionEndStatus } from '../../approval/services/close-requests';
+import type { ExecutionEndStatus } from '../../approval';
 
 /** The post an execution was started with, when its input carries one (see ModerationInput). */
 function postFromInput(id: string, input: string | null | undefined): Omit<Post, 'status'> | undefined {

@@ -1,4 +1,4 @@
-import { ApprovalError } from '../../approval/domain/errors';
+import { ApprovalError } from '../../approval';
 import {
   IDEMPOTENCY_TTL_SECONDS,
   POST_ID,
@@ -11,10 +11,10 @@ import {
   type Post,
   type PostSubmission,
 } from '../domain/post';
-import type { ClientInfo } from '../../approval/domain/audit';
-import type { KeyringSource, MacKeyring } from '../../approval/domain/mac-keyring';
-import type { IdempotencyKeys, IdempotencyRecord, PostStore, WorkflowStarter } from '../../approval/domain/ports';
-import { HOUR_SECONDS, clientNetwork, enforceRateLimit, rateSubject, type RateCounter } from '../../approval/domain/rate-limit';
+import type { ClientInfo } from '../../approval';
+import type { KeyringSource, MacKeyring } from '../../approval';
+import type { IdempotencyKeys, IdempotencyRecord, PostStore, WorkflowStarter } from '../domain/ports';
+import { HOUR_SECONDS, clientNetwork, enforceRateLimit, rateSubject, type RateCounter } from '../../approval';
 
 export interface PostsDeps {
   posts: Pick<PostStore, 'createIfAbsent' | 'get'>;

@@ -3,8 +3,8 @@
  * function from ARNs and settings. The Pulumi program deploys exactly this definition and
  * local mode runs exactly this definition.
  */
-import { POST_PK_PREFIX, POST_SK } from '../../approval/adapters/table-schema';
-import { taskErrorName } from '../../approval/domain/errors';
+import { POST_PK_PREFIX, POST_SK } from '../adapters/table-schema';
+import { TASK_ERROR } from '../../approval';
 import { POST_SUBJECT_PREFIX } from '../domain/post';
 import type { PostFailureReason } from '../domain/post-failure';
 
@@ -42,9 +42,9 @@ const LAMBDA_RETRY = {
     'Lambda.SdkClientException',
     'Lambda.TooManyRequestsException',
     'Lambda.ClientExecutionTimeoutException',
-    taskErrorName('EMAIL_DELIVERY_FAILED'),
-    taskErrorName('THROTTLED'),
-    taskErrorName('UNAVAILABLE'),
+    TASK_ERROR.EMAIL_DELIVERY_FAILED,
+    TASK_ERROR.THROTTLED,
+    TASK_ERROR.UNAVAILABLE,
   ],
   IntervalSeconds: 2,
   MaxAttempts: 4,
@@ -96,9 +96,9 @@ export const STATE = {
  * wins; `States.ALL` must come last). `States.Timeout` is not here: it EXPIRES the post.
  */
 export const FAILURE_CATCHES: { reason: PostFailureReason; errors: string[] }[] = [
-  { reason: 'NO_REVIEWERS', errors: [taskErrorName('NO_REVIEWERS')] },
-  { reason: 'INVALID_REQUEST', errors: [taskErrorName('INVALID_APPROVAL_REQUEST')] },
-  { reason: 'EMAIL_DELIVERY_FAILED', errors: [taskErrorName('EMAIL_DELIVERY_FAILED'), taskErrorName('EMAIL_REJECTED')] },
+  { reason: 'NO_REVIEWERS', errors: [TASK_ERROR.NO_REVIEWERS] },
+  { reason: 'INVALID_REQUEST', errors: [TASK_ERROR.INVALID_APPROVAL_REQUEST] },
+  { reason: 'EMAIL_DELIVERY_FAILED', errors: [TASK_ERROR.EMAIL_DELIVERY_FAILED, TASK_ERROR.EMAIL_REJECTED] },
   { reason: 'INTERNAL', errors: ['States.ALL'] },
 ];
 

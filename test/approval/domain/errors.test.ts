@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { ApprovalError, ERROR_TABLE, retryAfter, taskErrorName, toApprovalError, type ErrorCode } from '../../../src/approval/domain/errors';
+import { ApprovalError, ERROR_TABLE, retryAfter, toApprovalError, type ErrorCode } from '../../../src/approval/domain/errors';
+import { taskErrorName } from '../../../src/approval/task-contract';
 
 describe('errors', () => {
   it('give every code an HTTP error status and a title and message a person can read', () => {

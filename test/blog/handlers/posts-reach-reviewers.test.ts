@@ -12,7 +12,7 @@ import { SESClient } from '@aws-sdk/client-ses';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { SesMailer } from '../../../src/approval/adapters/ses-mailer';
 import { MAX_SUBJECT_CHARS, MAX_SUMMARY_CHARS, parseApprovalTask } from '../../../src/approval/domain/approval-request';
-import type { IdempotencyKeys, PostStore, WorkflowStarter } from '../../../src/approval/domain/ports';
+import type { IdempotencyKeys, PostStore, WorkflowStarter } from '../../../src/blog/domain/ports';
 import { MAX_BODY_CHARS, MAX_POST_BYTES, MAX_TITLE_CHARS, POST_SUBJECT_PREFIX, excerpt, type Post } from '../../../src/blog/domain/post';
 import { codePointLength } from '../../../src/approval/domain/validation';
 import { renderAuthorEmail, type Outcome } from '../../../src/blog/email/author-email';

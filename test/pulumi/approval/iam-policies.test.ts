@@ -11,17 +11,14 @@ import {
   alarmTopicPolicy,
   closerFunctionPolicy,
   deadLetterQueuePolicy,
-  notifyFunctionPolicy,
-  postCloserFunctionPolicy,
-  postsFunctionPolicy,
   requestFunctionPolicy,
   reviewFunctionPolicy,
-  stateMachinePolicy,
   sweeperFunctionPolicy,
   tokenKeyPolicy,
   type PolicyDocument,
   type ServiceArns,
 } from '../../../pulumi/approval/iam-policies';
+import { notifyFunctionPolicy, postCloserFunctionPolicy, postsFunctionPolicy, stateMachinePolicy } from '../../../pulumi/blog/iam-policies';
 
 const ACCOUNT = '123456789012';
 const arns: ServiceArns = {
@@ -33,6 +30,9 @@ const arns: ServiceArns = {
   macSecretArn: `arn:aws:secretsmanager:eu-west-1:${ACCOUNT}:secret:mac-AbCdEf`,
   senderEmail: 'approvals@example.com',
 };
+/** The blog example's own table. */
+const postsTableArn = `arn:aws:dynamodb:eu-west-1:${ACCOUNT}:table/posts`;
+const blogArns = { ...arns, postsTableArn };
 const lg = (n: string) => `arn:aws:logs:eu-west-1:${ACCOUNT}:log-group:${n}`;
 const fnArn = (n: string) => `arn:aws:lambda:eu-west-1:${ACCOUNT}:function:${n}`;
 const stateMachineArn = `arn:aws:states:eu-west-1:${ACCOUNT}:stateMachine:moderation`;
@@ -42,13 +42,13 @@ const role = (n: string) => `arn:aws:iam::${ACCOUNT}:role/${n}`;
 const roles: Record<string, { arn: string; policy: PolicyDocument }> = {
   request: { arn: role('request'), policy: requestFunctionPolicy({ ...arns, logGroupArn: lg('request') }) },
   review: { arn: role('review'), policy: reviewFunctionPolicy({ ...arns, logGroupArn: lg('review') }) },
-  posts: { arn: role('posts'), policy: postsFunctionPolicy({ ...arns, logGroupArn: lg('posts'), stateMachineArn, clientHashSecretArn }) },
-  notify: { arn: role('notify'), policy: notifyFunctionPolicy({ ...arns, logGroupArn: lg('notify') }) },
-  workflow: { arn: role('workflow'), policy: stateMachinePolicy({ ...arns, requestFunctionArn: fnArn('request'), notifyFunctionArn: fnArn('notify') }) },
+  posts: { arn: role('posts'), policy: postsFunctionPolicy({ ...blogArns, logGroupArn: lg('posts'), stateMachineArn, clientHashSecretArn }) },
+  notify: { arn: role('notify'), policy: notifyFunctionPolicy({ ...blogArns, logGroupArn: lg('notify') }) },
+  workflow: { arn: role('workflow'), policy: stateMachinePolicy({ ...blogArns, requestFunctionArn: fnArn('request'), notifyFunctionArn: fnArn('notify') }) },
   admin: { arn: role('dashboard'), policy: adminFunctionPolicy({ ...arns, logGroupArn: lg('admin') }) },
   sweeper: { arn: role('sweeper'), policy: sweeperFunctionPolicy({ ...arns, logGroupArn: lg('sweeper') }) },
   closer: { arn: role('closer'), policy: closerFunctionPolicy({ ...arns, logGroupArn: lg('closer'), deadLetterQueueArn: `arn:aws:sqs:eu-west-1:${ACCOUNT}:ended-dlq` }) },
-  postCloser: { arn: role('post-closer'), policy: postCloserFunctionPolicy({ ...arns, logGroupArn: lg('post-closer'), deadLetterQueueArn: `arn:aws:sqs:eu-west-1:${ACCOUNT}:ended-dlq` }) },
+  postCloser: { arn: role('post-closer'), policy: postCloserFunctionPolicy({ ...blogArns, logGroupArn: lg('post-closer'), deadLetterQueueArn: `arn:aws:sqs:eu-west-1:${ACCOUNT}:ended-dlq` }) },
 };
 const keyPolicy = tokenKeyPolicy({ partition: 'aws', accountId: ACCOUNT, requestRoleArn: roles.request!.arn, decryptRoleArns: [roles.review!.arn, roles.admin!.arn, roles.sweeper!.arn] });
 /** Someone in the account with broad IAM rights, to show the key policy, not IAM, decides who uses the key. */
@@ -236,9 +236,10 @@ describe('IAM policies', () => {
       expect(await simulate(roles.request!, 'dynamodb:PutItem', arns.tableArn, postItem)).to.not.equal('Allowed');
       expect(await simulate(roles.review!, 'dynamodb:UpdateItem', arns.tableArn, requestItem)).to.equal('Allowed');
       expect(await simulate(roles.review!, 'dynamodb:PutItem', arns.tableArn, requestItem)).to.not.equal('Allowed');
-      expect(await simulate(roles.posts!, 'dynamodb:PutItem', arns.tableArn, postItem)).to.equal('Allowed');
+      expect(await simulate(roles.posts!, 'dynamodb:PutItem', postsTableArn, postItem)).to.equal('Allowed');
+      expect(await simulate(roles.posts!, 'dynamodb:PutItem', arns.tableArn, postItem), 'posts: the approval table').to.not.equal('Allowed');
       expect(await simulate(roles.posts!, 'dynamodb:UpdateItem', arns.tableArn, requestItem)).to.not.equal('Allowed');
-      expect(await simulate(roles.workflow!, 'dynamodb:UpdateItem', arns.tableArn, postItem)).to.equal('Allowed');
+      expect(await simulate(roles.workflow!, 'dynamodb:UpdateItem', postsTableArn, postItem)).to.equal('Allowed');
       expect(await simulate(roles.workflow!, 'dynamodb:UpdateItem', arns.tableArn, requestItem)).to.not.equal('Allowed');
     });
 
@@ -253,9 +254,9 @@ describe('IAM policies', () => {
     });
 
     it('lets the post closer fail posts and email their authors, and nothing else', async () => {
-      expect(await simulate(roles.postCloser!, 'dynamodb:UpdateItem', arns.tableArn, postItem)).to.equal('Allowed');
+      expect(await simulate(roles.postCloser!, 'dynamodb:UpdateItem', postsTableArn, postItem)).to.equal('Allowed');
       expect(await simulate(roles.postCloser!, 'dynamodb:UpdateItem', arns.tableArn, requestItem)).to.not.equal('Allowed');
-      expect(await simulate(roles.postCloser!, 'dynamodb:PutItem', arns.tableArn, postItem)).to.not.equal('Allowed');
+      expect(await simulate(roles.postCloser!, 'dynamodb:PutItem', postsTableArn, postItem)).to.not.equal('Allowed');
       const identity = `arn:aws:ses:eu-west-1:${ACCOUNT}:identity/approvals@example.com`;
       for (const name of ['closer', 'postCloser']) {
         expect(await simulate(roles[name]!, 'ses:SendEmail', identity, { 'ses:FromAddress': 'approvals@example.com' }), name).to.equal('Allowed');
@@ -303,11 +304,11 @@ describe('IAM policies', () => {
       const postCounter = { 'dynamodb:LeadingKeys': ['RATE#post-author#abc#1800000000'] };
       const clientCounter = { 'dynamodb:LeadingKeys': ['RATE#post-client#abc#1800000000'] };
       const signInCounter = { 'dynamodb:LeadingKeys': ['RATE#sign-in#abc#1800000000'] };
-      for (const action of ['dynamodb:GetItem', 'dynamodb:PutItem']) expect(await simulate(roles.posts!, action, arns.tableArn, idem), action).to.equal('Allowed');
-      expect(await simulate(roles.posts!, 'dynamodb:UpdateItem', arns.tableArn, idem), 'posts: update a key').to.not.equal('Allowed');
-      for (const item of [postCounter, clientCounter]) expect(await simulate(roles.posts!, 'dynamodb:UpdateItem', arns.tableArn, item), JSON.stringify(item)).to.equal('Allowed');
+      for (const action of ['dynamodb:GetItem', 'dynamodb:PutItem']) expect(await simulate(roles.posts!, action, postsTableArn, idem), action).to.equal('Allowed');
+      expect(await simulate(roles.posts!, 'dynamodb:UpdateItem', postsTableArn, idem), 'posts: update a key').to.not.equal('Allowed');
+      for (const item of [postCounter, clientCounter]) expect(await simulate(roles.posts!, 'dynamodb:UpdateItem', postsTableArn, item), JSON.stringify(item)).to.equal('Allowed');
       expect(await simulate(roles.posts!, 'dynamodb:UpdateItem', arns.tableArn, signInCounter), 'posts: sign-in counters').to.not.equal('Allowed');
-      expect(await simulate(roles.posts!, 'dynamodb:DeleteItem', arns.tableArn, postCounter), 'posts: delete a counter').to.not.equal('Allowed');
+      expect(await simulate(roles.posts!, 'dynamodb:DeleteItem', postsTableArn, postCounter), 'posts: delete a counter').to.not.equal('Allowed');
       expect(await simulate(roles.admin!, 'dynamodb:UpdateItem', arns.tableArn, signInCounter)).to.equal('Allowed');
       for (const item of [postCounter, idem]) expect(await simulate(roles.admin!, 'dynamodb:UpdateItem', arns.tableArn, item), JSON.stringify(item)).to.not.equal('Allowed');
       for (const name of ['request', 'review', 'sweeper', 'closer', 'postCloser', 'workflow']) {

@@ -1,0 +1,36 @@
+/**
+ * The approval core's runtime API: the task contract a state machine uses, and the building
+ * blocks a consumer's own Lambdas share with the service's (errors with stable codes, input
+ * validation, logging, configuration, HTTP answers, abuse limits, email rendering and sending).
+ * The blog example, and the package's `email-approval` entry, use the core only through here.
+ */
+export * from './task-contract';
+export { ApprovalError, ERROR_TABLE, retryAfter, toApprovalError, type ErrorCode, type ErrorEntry } from './domain/errors';
+export { codePointLength, email, line, maxChars, optionalText, problemsOf, text, wellFormed } from './domain/validation';
+export { isEmailAddress } from './domain/email-address';
+export { MAX_SUBJECT_CHARS, MAX_SUMMARY_CHARS } from './domain/approval-request';
+export { MAX_COMMENT_CHARS } from './domain/review-form';
+export { humanTime, humanIsoTime } from './domain/human-time';
+export { lengthPrefixed } from './domain/mac';
+export type { KeyringSource, MacKeyring } from './domain/mac-keyring';
+export type { ClientInfo } from './domain/audit';
+export type { Mailer, OutgoingEmail } from './domain/ports';
+export { DEFAULT_LIMITS, HOUR_SECONDS, clientNetwork, enforceRateLimit, rateSubject, type RateCounter, type RateKind, type RateLimit } from './domain/rate-limit';
+export { createLogger, describeCause, logFailure, type AppLogger } from './logger';
+export { rateLimitSetting, readEnv } from './config';
+export { decodePathSegment, header, readBody, trimTrailingSlashes, type HttpResult } from './handlers/http';
+export { apiEvent } from './handlers/api-event';
+export { TaskError } from './handlers/request-handler';
+export type { ExecutionEndStatus } from './services/close-requests';
+export { parseExecutionEnded } from './handlers/execution-ended-handler';
+export { compileTemplate } from './email/template';
+export { quoteLines } from './email/quote';
+export { assertHeaderSafe, type RenderedEmail } from './email/review-email';
+export { pageHeaders } from './pages/page-headers';
+export { STYLE as PAGE_STYLE } from './pages/review-page';
+export { TABLE_KEY, TTL_ATTRIBUTE, RATE_PK_PREFIX } from './adapters/table-schema';
+export { errorName, serviceError } from './adapters/aws-errors';
+export { SesMailer } from './adapters/ses-mailer';
+export { DynamoRateCounter } from './adapters/dynamo-rate-counter';
+export { secretKeyring } from './adapters/secret-keyring';
+export type { ClientConfig, ClientSettings } from './lambda/client-config';
