@@ -7,10 +7,10 @@ export default {
   testRunner: 'mocha',
   mochaOptions: {
     config: '.mocharc.json',
-    // The suites that exercise src/domain and src/services. The Pulumi, workflow-definition and
+    // The suites that exercise the domain and services of the core and the example. The Pulumi, workflow-definition and
     // local-mode suites kill none of their mutants and take two thirds of a full run's time, which
     // every static mutant (one that runs at import) pays again.
-    spec: ['test/adapters/**/*.test.ts', 'test/domain/**/*.test.ts', 'test/handlers/**/*.test.ts', 'test/pages/**/*.test.ts', 'test/services/**/*.test.ts'],
+    spec: ['adapters', 'domain', 'handlers', 'pages', 'services'].flatMap((layer) => [`test/approval/${layer}/**/*.test.ts`, `test/blog/${layer}/**/*.test.ts`]),
   },
   // The runner does not apply .mocharc.json's node-option.
   testRunnerNodeArgs: ['--import', 'tsx'],
@@ -19,7 +19,7 @@ export default {
   tsconfigFile: 'tsconfig.stryker.json',
   typescriptChecker: { prioritizePerformanceOverAccuracy: true },
   coverageAnalysis: 'perTest',
-  mutate: ['src/domain/**/*.ts', 'src/services/**/*.ts', '!src/**/*.generated.ts'],
+  mutate: ['src/{approval,blog}/domain/**/*.ts', 'src/{approval,blog}/services/**/*.ts', '!src/**/*.generated.ts'],
   ignorePatterns: ['.data', 'dist', 'test-artifacts', 'coverage'],
   // One type-checker and one test runner, then two test runners once every mutant is checked.
   concurrency: 2,

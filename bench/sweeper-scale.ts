@@ -25,7 +25,7 @@ import { startBenchTable } from './dynalite-table';
 
 const DEFAULT_REQUESTS = 100_000;
 const SHARDS = 16;
-/** The sweeper Lambda's timeout (pulumi/approval-service.ts). */
+/** The sweeper Lambda's timeout (pulumi/approval/approval-service.ts). */
 const LAMBDA_TIMEOUT_MS = 55_000;
 const REVIEW_URL = 'https://abcdef1234.execute-api.eu-west-1.amazonaws.com/review';
 const NOW = new Date('2026-11-30T12:00:00.000Z');

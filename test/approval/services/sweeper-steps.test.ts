@@ -6,7 +6,7 @@ import { keyring } from '../../support/approval-harness';
 
 /**
  * The sweeper's steps one request at a time, against in-memory ports: what it reads and writes,
- * and at which second. (test/services/sweeper.test.ts runs it against DynamoDB.)
+ * and at which second. (test/approval/services/sweeper.test.ts runs it against DynamoDB.)
  */
 const HOUR = 3600;
 const DAY = 24 * HOUR;
