@@ -64,6 +64,16 @@ describe('Lambda bundles', function () {
     expect(everything).to.include('SendTaskSuccess').and.include('TrentService');
   });
 
+  it("leaves out of the example's functions the core they do not use, though they import it through one entry point", () => {
+    // package.json's "sideEffects": false lets esbuild drop what the core's index re-exports and a
+    // function never calls: the notify Lambda sends email, so no DynamoDB, KMS or Step Functions client.
+    const dir = join(out, 'notify');
+    const chunks = existsSync(join(dir, 'chunks')) ? readdirSync(join(dir, 'chunks')).filter((f) => f.endsWith('.mjs')).map((f) => join('chunks', f)) : [];
+    const everything = ['index.mjs', ...chunks].map((f) => readFileSync(join(dir, f), 'utf8')).join('\n');
+    expect(everything).to.include('SendEmail');
+    for (const client of ['DynamoDB_20120810', 'TrentService', 'AWSStepFunctions', 'secretsmanager']) expect(everything, client).to.not.include(client);
+  });
+
   it('fails a cold start that lacks configuration, naming every missing variable', () => {
     const dir = join(out, 'request');
     let stderr = '';
