@@ -29,7 +29,8 @@ export type ApprovalFunctionName = keyof typeof APPROVAL_FUNCTIONS;
 /** CommonJS dependencies inside an ESM bundle still call require() for Node built-ins. */
 const REQUIRE_SHIM = "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);";
 
-export function bundleOptions(entry: string, outdir: string): BuildOptions {
+/** Not exported: the package's declarations must not name esbuild, which a consumer does not install. */
+function bundleOptions(entry: string, outdir: string): BuildOptions {
   return {
     entryPoints: { index: join(ROOT, entry) },
     outdir,
@@ -67,6 +68,8 @@ export function ensureTemplates(): void {
 
 /** Builds one entry file (relative to the repository) into `<outRoot>/<name>/` (index.mjs + chunks) and returns the folder. */
 export function bundleEntry(name: string, entry: string, outRoot = join(ROOT, 'dist', 'lambda')): string {
+  // An installed package has no sources (and no templates to compile): say so, rather than fail on a missing templates folder.
+  if (!existsSync(join(ROOT, entry))) throw new Error(`${name}: no source ${entry} to bundle; the email-approval package ships only its own functions, prebuilt`);
   ensureTemplates();
   const outdir = join(outRoot, name);
   // Emptied first: chunk names carry content hashes, so a rebuild would otherwise add new chunks
