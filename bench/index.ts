@@ -18,7 +18,7 @@
  * processes; 6 runs the local stack on 127.0.0.1. Prints a plain-text report; writes no files
  * outside temporary folders it removes.
  */
-import { createCipheriv, createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { deflateRawSync } from 'node:zlib';
@@ -47,6 +47,7 @@ import { createRequestHandler } from '../src/approval/handlers/request-handler';
 import { createReviewHandler } from '../src/approval/handlers/review-handler';
 import type { AppLogger } from '../src/approval/logger';
 import { requestIdFor } from '../src/approval/services/request-approval';
+import { newKeyMaterial, SEAL_OVERHEAD_BYTES, seal } from '../src/local/kms-sealing';
 
 // ---------------------------------------------------------------------------------------------
 // Setting
@@ -83,23 +84,10 @@ function makeTaskToken(chars: number): string {
     .slice(0, chars);
 }
 
-/**
- * A KMS-sized ciphertext: real AES-256-GCM under a 134-byte header, + 12-byte IV + 16-byte tag,
- * i.e. plaintext + 162 bytes, as a KMS symmetric ciphertext blob. (Same envelope as
- * test/support/fake-kms.ts, kept here so the bench does not load the tests' log guard.)
- */
-const HEADER_BYTES = 134;
-const KMS_OVERHEAD_BYTES = HEADER_BYTES + 12 + 16;
-const material = randomBytes(32);
-function fakeEncrypt(keyId: string, plaintext: Uint8Array, context: Record<string, string> = {}): Uint8Array {
-  const header = Buffer.alloc(HEADER_BYTES);
-  createHash('sha256').update(keyId).digest().copy(header);
-  const iv = randomBytes(12);
-  const aad = Buffer.from(JSON.stringify(Object.entries(context).sort(([a], [b]) => a.localeCompare(b))));
-  const cipher = createCipheriv('aes-256-gcm', material, iv).setAAD(Buffer.concat([header, aad]));
-  const body = Buffer.concat([cipher.update(plaintext), cipher.final()]);
-  return Buffer.concat([header, iv, cipher.getAuthTag(), body]);
-}
+/** The sealing local mode's KMS and the tests' stubbed KMS use: a KMS-sized ciphertext (plaintext + 162 bytes). */
+const material = newKeyMaterial();
+const KMS_OVERHEAD_BYTES = SEAL_OVERHEAD_BYTES;
+const fakeEncrypt = (keyId: string, plaintext: Uint8Array, context?: Record<string, string>): Uint8Array => seal(material, keyId, plaintext, context);
 
 // One stub per client class, shared by every section (aws-sdk-client-mock patches the prototype).
 const docStub = mockClient(DynamoDBDocumentClient);

@@ -3,19 +3,22 @@
  *
  * KMS: one symmetric key, `LOCAL_KEY_ARN` (us-east-1, a UUID key id) with the alias
  * `alias/email-approval-local`; any of the four forms KMS takes (key id, key ARN, alias name,
- * alias ARN) names it. Encrypt and Decrypt use AES-256-GCM with the encryption context as
- * authenticated data, so a ciphertext opens only under its own context, as with KMS; plaintext
- * is 1 to 4,096 bytes. DescribeKey, ListKeys and ListAliases answer for the AWS CLI.
- * Ciphertexts made before the key had this ARN (under `arn:aws:kms:local:…`) still open.
+ * alias ARN) names it. Encrypt and Decrypt seal with kms-sealing.ts (AES-256-GCM with the key
+ * ARN and the encryption context as authenticated data, 162 bytes over the plaintext), so a
+ * ciphertext opens only under its own context, as with KMS; plaintext is 1 to 4,096 bytes.
+ * DescribeKey, ListKeys and ListAliases answer for the AWS CLI. Ciphertexts local mode sealed
+ * before, in the compact layout and under this ARN or the one the key had before
+ * (`arn:aws:kms:local:…`), still open: the key material stays in DATA_DIR.
  *
  * Secrets Manager: the link-signing keys as `local/link-signing-keys`, by name or ARN, with a
  * version id that stays the same for a DATA_DIR. Keys live in DATA_DIR so links and sealed
  * tokens survive a restart.
  */
-import { createCipheriv, createDecipheriv, createHash, randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ServiceError, startJsonService } from './json-protocol';
+import { open, seal } from './kms-sealing';
 
 const REGION = 'us-east-1';
 const ACCOUNT = '000000000000';
@@ -57,11 +60,8 @@ function loadKeys(dataDir: string): Required<KeyFile> {
   return keys;
 }
 
-const HEADER = 32; // key id hash, where KMS keeps its key reference
-const keyHeader = (arn: string) => createHash('sha256').update(arn).digest();
-const aad = (header: Buffer, context: unknown) =>
-  Buffer.concat([header, Buffer.from(JSON.stringify(Object.entries((context ?? {}) as Record<string, string>).sort(([a], [b]) => a.localeCompare(b))))]);
-
+/** The key ids a ciphertext of the local key is bound to: the ARN it seals under, and the one before. */
+const SEALING_KEY_IDS = [LOCAL_KEY_ARN, LEGACY_KEY_ARN];
 const KEY_NAMES = new Set([LOCAL_KEY_ID, LOCAL_KEY_ARN, LOCAL_KEY_ALIAS, LOCAL_KEY_ALIAS_ARN, LEGACY_KEY_ARN]);
 
 /** Checks that `keyId` (any form KMS takes) names the local key; KMS's errors otherwise. */
@@ -96,8 +96,6 @@ function blob(value: unknown, name: string, max: number): Buffer {
 export async function startLocalKms(dataDir: string, port = 0) {
   const keys = loadKeys(dataDir);
   const material = Buffer.from(keys.tokenKey, 'base64');
-  const header = keyHeader(LOCAL_KEY_ARN);
-  const legacyHeader = keyHeader(LEGACY_KEY_ARN);
   const created = keys.createdAt / 1000;
   const keyMetadata = {
     AWSAccountId: ACCOUNT,
@@ -129,26 +127,17 @@ export async function startLocalKms(dataDir: string, port = 0) {
         checkKey(KeyId, true);
         checkAlgorithm(EncryptionAlgorithm);
         const plaintext = blob(Plaintext, 'plaintext', MAX_PLAINTEXT_BYTES);
-        const iv = randomBytes(12);
-        const cipher = createCipheriv('aes-256-gcm', material, iv).setAAD(aad(header, EncryptionContext));
-        const body = Buffer.concat([cipher.update(plaintext), cipher.final()]);
-        return { KeyId: LOCAL_KEY_ARN, CiphertextBlob: Buffer.concat([header, iv, cipher.getAuthTag(), body]).toString('base64'), EncryptionAlgorithm: SYMMETRIC_DEFAULT };
+        const sealed = seal(material, LOCAL_KEY_ARN, plaintext, EncryptionContext as Record<string, string> | undefined);
+        return { KeyId: LOCAL_KEY_ARN, CiphertextBlob: sealed.toString('base64'), EncryptionAlgorithm: SYMMETRIC_DEFAULT };
       },
       'TrentService.Decrypt': ({ KeyId, CiphertextBlob, EncryptionContext, EncryptionAlgorithm }) => {
         checkKey(KeyId, false);
         checkAlgorithm(EncryptionAlgorithm);
         const bytes = blob(CiphertextBlob, 'ciphertextBlob', MAX_CIPHERTEXT_BYTES);
-        const used = bytes.subarray(0, HEADER);
-        if (bytes.length < HEADER + 28 || !(used.equals(header) || used.equals(legacyHeader))) throw new ServiceError('InvalidCiphertextException', INVALID_CIPHERTEXT);
-        try {
-          const decipher = createDecipheriv('aes-256-gcm', material, bytes.subarray(HEADER, HEADER + 12)).setAAD(aad(used, EncryptionContext));
-          decipher.setAuthTag(bytes.subarray(HEADER + 12, HEADER + 28));
-          const plaintext = Buffer.concat([decipher.update(bytes.subarray(HEADER + 28)), decipher.final()]);
-          return { KeyId: LOCAL_KEY_ARN, Plaintext: plaintext.toString('base64'), EncryptionAlgorithm: SYMMETRIC_DEFAULT };
-        } catch {
-          // The ciphertext or its context is wrong; KMS does not say which.
-          throw new ServiceError('InvalidCiphertextException', INVALID_CIPHERTEXT);
-        }
+        const plaintext = open(material, bytes, EncryptionContext as Record<string, string> | undefined, { keyIds: SEALING_KEY_IDS, compact: true });
+        // The ciphertext or its context is wrong; KMS does not say which.
+        if (!plaintext) throw new ServiceError('InvalidCiphertextException', INVALID_CIPHERTEXT);
+        return { KeyId: LOCAL_KEY_ARN, Plaintext: plaintext.toString('base64'), EncryptionAlgorithm: SYMMETRIC_DEFAULT };
       },
       'TrentService.DescribeKey': ({ KeyId }) => {
         checkKey(KeyId, true);

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { startLocalStack, type LocalStack } from '../../src/local/local-stack';
-import { INBOX_FILE } from '../../src/local/local-ses';
+import { INBOX_FILE } from '../../src/local/ses-store';
 import { confirm, emailsWithSubject, getPost, inbox, linksOf, submitPost, waitFor } from '../support/local-client';
 
 describe('local mode: the inbox survives a restart', function () {

@@ -112,18 +112,43 @@ describe('local mode: KMS and Secrets Manager answer as AWS does', () => {
     expect(await rejection(decrypt(randomBytes(80), context))).to.be.instanceOf(InvalidCiphertextException);
   });
 
-  it('still opens ciphertexts sealed under the key ARN local mode used before (an existing DATA_DIR)', async () => {
-    // Sealed as the earlier local KMS did: sha256 of its ARN, IV, tag, body; the header and context as AAD.
-    const material = Buffer.from((JSON.parse(readFileSync(join(dataDir, 'keys.json'), 'utf8')) as { tokenKey: string }).tokenKey, 'base64');
-    const header = createHash('sha256').update(LEGACY_KEY_ARN).digest();
-    const iv = randomBytes(12);
-    const cipher = createCipheriv('aes-256-gcm', material, iv).setAAD(Buffer.concat([header, Buffer.from(JSON.stringify([['requestId', 'r-1']]))]));
-    const body = Buffer.concat([cipher.update('old token'), cipher.final()]);
-    const old = Buffer.concat([header, iv, cipher.getAuthTag(), body]);
-    for (const keyId of [LOCAL_KEY_ARN, LEGACY_KEY_ARN, undefined]) {
-      const opened = await kms.send(new DecryptCommand({ KeyId: keyId, CiphertextBlob: old, EncryptionContext: context }));
-      expect(Buffer.from(opened.Plaintext!).toString()).to.equal('old token');
+  it('seals in the KMS size: 162 bytes over the plaintext', async () => {
+    for (const size of [1, 4096]) {
+      const sealed = await encrypt(LOCAL_KEY_ARN, randomBytes(size));
+      expect(sealed.CiphertextBlob!.length).to.equal(size + 162);
     }
+  });
+
+  describe('ciphertexts local mode sealed before, in the compact layout (an existing DATA_DIR)', () => {
+    /** Sealed as the earlier local KMS did: sha256 of a key ARN, IV, tag, body; the header and context as AAD. */
+    const compactSeal = (keyArn: string, material: Buffer) => {
+      const header = createHash('sha256').update(keyArn).digest();
+      const iv = randomBytes(12);
+      const cipher = createCipheriv('aes-256-gcm', material, iv).setAAD(Buffer.concat([header, Buffer.from(JSON.stringify([['requestId', 'r-1']]))]));
+      const body = Buffer.concat([cipher.update('old token'), cipher.final()]);
+      return Buffer.concat([header, iv, cipher.getAuthTag(), body]);
+    };
+    const savedMaterial = () => Buffer.from((JSON.parse(readFileSync(join(dataDir, 'keys.json'), 'utf8')) as { tokenKey: string }).tokenKey, 'base64');
+
+    for (const [label, arn] of [
+      ['the key ARN it has now', LOCAL_KEY_ARN],
+      ['the key ARN it used before that', LEGACY_KEY_ARN],
+    ] as const) {
+      it(`still opens one sealed under ${label}, named by any KeyId form or none`, async () => {
+        const old = compactSeal(arn, savedMaterial());
+        for (const keyId of [LOCAL_KEY_ARN, LEGACY_KEY_ARN, LOCAL_KEY_ALIAS, undefined]) {
+          const opened = await kms.send(new DecryptCommand({ KeyId: keyId, CiphertextBlob: old, EncryptionContext: context }));
+          expect(Buffer.from(opened.Plaintext!).toString()).to.equal('old token');
+        }
+        expect(await rejection(kms.send(new DecryptCommand({ CiphertextBlob: old, EncryptionContext: { requestId: 'r-2' } })))).to.be.instanceOf(InvalidCiphertextException);
+      });
+    }
+
+    it('refuses one bound to another key, or sealed with other key material', async () => {
+      for (const old of [compactSeal('arn:aws:kms:us-east-1:000000000000:key/other', savedMaterial()), compactSeal(LOCAL_KEY_ARN, randomBytes(32))]) {
+        expect(await rejection(kms.send(new DecryptCommand({ CiphertextBlob: old, EncryptionContext: context })))).to.be.instanceOf(InvalidCiphertextException);
+      }
+    });
   });
 
   it('keeps its keys across a restart on the same DATA_DIR', async () => {

@@ -18,7 +18,9 @@ import {
   type SendEmailCommandInput,
 } from '@aws-sdk/client-ses';
 import { expect } from 'chai';
-import { addressProblem, INBOX_FILE, startLocalSes, type LocalSes } from '../../src/local/local-ses';
+import { startLocalSes, type LocalSes } from '../../src/local/local-ses';
+import { addressProblem } from '../../src/local/ses-addresses';
+import { INBOX_FILE } from '../../src/local/ses-store';
 
 const SENDER = 'approvals@example.com';
 const settings = (endpoint: string) => ({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, maxAttempts: 1 });

@@ -1,9 +1,10 @@
 /**
- * A stand-in for KMS behind aws-sdk-client-mock: real AES-256-GCM with the encryption context
- * as authenticated data, so a ciphertext opens only under its own request id, and the same
- * size overhead as a KMS symmetric ciphertext (~162 bytes), so link lengths are realistic.
+ * A stand-in for KMS behind aws-sdk-client-mock, sealing as local mode's KMS does
+ * (src/local/kms-sealing.ts): real AES-256-GCM bound to the key id, with the encryption context
+ * as authenticated data, so a ciphertext opens only under its own key and request id, and the
+ * same size overhead as a KMS symmetric ciphertext (162 bytes), so link lengths are realistic.
+ * Every ciphertext it makes is registered with the log guard, which fails a test that logs one.
  */
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import {
   DecryptCommand,
   EncryptCommand,
@@ -13,40 +14,23 @@ import {
   type ServiceOutputTypes,
 } from '@aws-sdk/client-kms';
 import type { AwsStub } from 'aws-sdk-client-mock';
+import { newKeyMaterial, open, seal } from '../../src/local/kms-sealing';
 import { rememberSecret } from './log-guard';
 
-const HEADER_BYTES = 134; // + 12 IV + 16 tag = 162 bytes over the plaintext
-const material = randomBytes(32);
+const material = newKeyMaterial();
 export const TEST_KEY_ID = 'arn:aws:kms:eu-west-1:123456789012:key/11111111-2222-3333-4444-555555555555';
 
-const aad = (context: Record<string, string> | undefined) =>
-  Buffer.from(JSON.stringify(Object.entries(context ?? {}).sort(([a], [b]) => a.localeCompare(b))));
-
 export function fakeEncrypt(keyId: string, plaintext: Uint8Array, context?: Record<string, string>): Uint8Array {
-  const header = Buffer.alloc(HEADER_BYTES);
-  createHash('sha256').update(keyId).digest().copy(header);
-  const iv = randomBytes(12);
-  const cipher = createCipheriv('aes-256-gcm', material, iv).setAAD(Buffer.concat([header, aad(context)]));
-  const body = Buffer.concat([cipher.update(plaintext), cipher.final()]);
-  const blob = Buffer.concat([header, iv, cipher.getAuthTag(), body]);
+  const blob = seal(material, keyId, plaintext, context);
   rememberSecret(blob.toString('base64url'));
   return blob;
 }
 
+/** The plaintext, or KMS's InvalidCiphertextException; with a `keyId`, only a ciphertext bound to it opens. */
 export function fakeDecrypt(keyId: string | undefined, blob: Uint8Array, context?: Record<string, string>): Uint8Array {
-  const buf = Buffer.from(blob);
-  const header = buf.subarray(0, HEADER_BYTES);
-  const invalid = () => new InvalidCiphertextException({ message: 'invalid ciphertext', $metadata: {} });
-  if (buf.length < 162 || (keyId && !createHash('sha256').update(keyId).digest().equals(header.subarray(0, 32)))) throw invalid();
-  try {
-    const decipher = createDecipheriv('aes-256-gcm', material, buf.subarray(HEADER_BYTES, HEADER_BYTES + 12)).setAAD(
-      Buffer.concat([header, aad(context)]),
-    );
-    decipher.setAuthTag(buf.subarray(HEADER_BYTES + 12, 162));
-    return Buffer.concat([decipher.update(buf.subarray(162)), decipher.final()]);
-  } catch {
-    throw invalid();
-  }
+  const plaintext = open(material, blob, context, keyId ? { keyIds: [keyId] } : {});
+  if (!plaintext) throw new InvalidCiphertextException({ message: 'invalid ciphertext', $metadata: {} });
+  return plaintext;
 }
 
 /** Makes a KMSClient stub behave like KMS with the fake envelope. */
