@@ -113,7 +113,7 @@ export function readSettings(get: (key: string) => string | undefined): StackSet
   const admins = addresses('email-approval:admins');
   const escalateTo = addresses('email-approval:escalateTo');
   if (escalateTo.length > MAX_REVIEWERS) problems.push(`email-approval:escalateTo lists ${escalateTo.length} addresses; at most ${MAX_REVIEWERS}`);
-  const requiredApprovals = whole('email-approval:requiredApprovals', REQUIRED_APPROVALS.default, REQUIRED_APPROVALS.min, REQUIRED_APPROVALS.max, 'approvals')!;
+  const requiredApprovals = whole('email-approval:requiredApprovals', REQUIRED_APPROVALS.default, REQUIRED_APPROVALS.min, MAX_REVIEWERS, 'approvals')!;
   const reviewerCount = new Set(reviewers).size;
   if (Number.isInteger(requiredApprovals) && reviewerCount > 0 && requiredApprovals > reviewerCount) {
     problems.push(`email-approval:requiredApprovals (${requiredApprovals}) cannot exceed the number of reviewers (${reviewerCount})`);

@@ -6,7 +6,6 @@
  * A setting with limits is `{ default, min, max }`; the limits are what the Lambda accepts at
  * cold start (a stack key may be narrower, see the stack settings).
  */
-import { DEFAULT_TTL_SECONDS, MAX_REVIEWERS } from './domain/approval-request';
 import { DEFAULT_PENDING_SHARDS, MAX_PENDING_SHARDS } from './domain/pending-index';
 import { DEFAULT_LIMITS, HOUR_SECONDS, MAX_RATE_LIMIT } from './domain/rate-limit';
 
@@ -46,11 +45,11 @@ export { DEFAULT_LIMITS };
 export const RATE_LIMIT = { min: 0, max: MAX_RATE_LIMIT } as const;
 
 /** How long review links work when the stack or local mode does not say (`linkTtlHours`, LINK_TTL_HOURS). */
-export const LINK_TTL_HOURS = { default: DEFAULT_TTL_SECONDS / HOUR_SECONDS, min: 1, max: YEAR_HOURS - 1 } as const;
+export const LINK_TTL_HOURS = { default: 7 * 24, min: 1, max: YEAR_HOURS - 1 } as const;
 /** Hours until reviewers are added, when someone to escalate to is configured (`escalateAfterHours`). */
 export const ESCALATE_AFTER_HOURS = { default: 48, min: 1, max: YEAR_HOURS } as const;
-/** Distinct approvals that approve (`requiredApprovals`, REQUIRED_APPROVALS). */
-export const REQUIRED_APPROVALS = { default: 1, min: 1, max: MAX_REVIEWERS } as const;
+/** Distinct approvals that approve (`requiredApprovals`, REQUIRED_APPROVALS); at most the number of reviewers. */
+export const REQUIRED_APPROVALS = { default: 1, min: 1 } as const;
 
 /** Days the Lambdas' and the API's log groups keep their logs (`logRetentionDays`). */
 export const LOG_RETENTION_DAYS = 30;

@@ -3,7 +3,8 @@
  * read at cold start and the Pulumi program writes on AWS: local mode differs only in values.
  */
 import { toEnvironment } from '../approval/config';
-import { ADMIN_ENV, CLOSER_ENV, REQUEST_ENV, REVIEW_ENV, SWEEPER_ENV } from '../approval/lambda/env';
+import { ADMIN_ENV } from '../approval/lambda/admin-env';
+import { CLOSER_ENV, REQUEST_ENV, REVIEW_ENV, SWEEPER_ENV } from '../approval/lambda/env';
 import { NOTIFY_ENV, POSTS_ENV, POST_CLOSER_ENV } from '../blog/lambda/env';
 
 export interface LocalEnvSettings {

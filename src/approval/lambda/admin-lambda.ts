@@ -10,7 +10,7 @@ import { createAdminHandler } from '../handlers/admin-handler';
 import type { Decider } from '../handlers/review-handler';
 import { createLogger, type AppLogger } from '../logger';
 import type { ClientConfig } from './client-config';
-import { ADMIN_ENV } from './env';
+import { ADMIN_ENV } from './admin-env';
 
 /**
  * The dashboard Lambda wired from its environment (ADMIN_ENV): config read once, clients built once.

@@ -1,45 +1,11 @@
 /**
  * The approval core's Lambdas' environments, one schema each: read by the Lambda at cold start
  * (`read`) and written by the Pulumi component and local mode (`toEnvironment`), so a variable's
- * name, default and limits are declared here only.
+ * name, default and limits are declared here only. The dashboard's, with its own parsers, is in
+ * admin-env.ts, out of the other functions' bundles.
  */
-import { REQUEST_TABLE_ENV, checkedText, custom, defineEnv, hours, optional, rateLimit, required } from '../config';
-import { DEFAULT_LIMITS, REMINDER_HOURS_BEFORE_EXPIRY } from '../defaults';
-import { adminAddress } from '../domain/admin-auth';
-import { trimTrailingSlashes } from '../handlers/http';
-
-/**
- * ADMINS: comma-separated addresses, each a plain ASCII address. An empty list is allowed (no
- * one can sign in: the dashboard answers every request with the neutral page); a malformed
- * entry fails the cold start, naming its position, since it would silently lock that admin out.
- */
-export function adminList(value: string | undefined): string[] {
-  const entries = (value ?? '').split(',').map((s) => s.trim()).filter(Boolean);
-  const admins: string[] = [];
-  for (const [i, entry] of entries.entries()) {
-    const address = adminAddress(entry, [entry]);
-    if (!address) throw new Error(`ADMINS: entry ${i + 1} is not a plain ASCII email address`);
-    if (!admins.includes(address)) admins.push(address);
-  }
-  return admins;
-}
-
-/**
- * BASE_URL: where sign-in links point. HTTPS, or plain HTTP on a loopback address (local mode):
- * the session cookie is Secure, and a link to anywhere else would hand out a sign-in token.
- */
-export function baseUrl(value: string): string {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new Error('BASE_URL must be an absolute URL');
-  }
-  const loopback = url.hostname === '127.0.0.1' || url.hostname === 'localhost' || url.hostname === '[::1]';
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) throw new Error('BASE_URL must use https (http only on a loopback address)');
-  if (url.search || url.hash || url.username || url.password) throw new Error('BASE_URL must not carry a query, fragment or credentials');
-  return trimTrailingSlashes(url.href);
-}
+import { REQUEST_TABLE_ENV, defineEnv, hours, optional, required } from '../config';
+import { REMINDER_HOURS_BEFORE_EXPIRY } from '../defaults';
 
 /** The request Lambda: seals the token, stores the request, emails the reviewers. */
 export const REQUEST_ENV = defineEnv({
@@ -57,19 +23,6 @@ export const REVIEW_ENV = defineEnv({
   TOKEN_KEY_ID: required(),
   MAC_SECRET_ID: required(),
   SENDER_EMAIL: optional(),
-});
-
-/** The dashboard Lambda. SIGN_INS_PER_ADDRESS_PER_15_MINUTES bounds the sign-in emails (0: no limit). */
-export const ADMIN_ENV = defineEnv({
-  TABLE_NAME: REQUEST_TABLE_ENV.TABLE_NAME,
-  MAC_SECRET_ID: required(),
-  TOKEN_KEY_ID: required(),
-  SENDER_EMAIL: required(),
-  BASE_URL: checkedText((_name, raw) => baseUrl(raw)),
-  ADMINS: custom<string[]>({ fallback: [], parse: (_name, raw) => adminList(raw), format: (admins) => admins.join(',') }),
-  SIGN_INS_PER_ADDRESS_PER_15_MINUTES: rateLimit(DEFAULT_LIMITS.signInsPerAddressPer15Minutes),
-  AUDIT_RETENTION_DAYS: REQUEST_TABLE_ENV.AUDIT_RETENTION_DAYS,
-  PENDING_SHARDS: REQUEST_TABLE_ENV.PENDING_SHARDS,
 });
 
 /** The sweeper Lambda: reminders, escalation, expiry and crash recovery. */
