@@ -194,10 +194,9 @@ export class ApprovalService extends pulumi.ComponentResource implements Alarmin
     }
     this.apiUrl = apiUrl;
 
-    // Every Lambda that reads or writes requests takes the table through this one object, so they
-    // all write and read the pending index with the same shard count.
-    // Each function's environment is written from its schema (the variables it reads at cold start);
-    // a setting left undefined is written as its default.
+    // Each function's environment is written from its schema (the variables it reads at cold start),
+    // a setting left undefined as its default. Every Lambda that reads or writes requests takes the
+    // table through this one object, so they all use the pending index with the same shard count.
     const requestTable = {
       TABLE_NAME: this.table.name,
       AUDIT_RETENTION_DAYS: args.auditRetentionDays,

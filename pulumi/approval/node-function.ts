@@ -47,8 +47,13 @@ export function nodeFunction<S extends EnvSchema>(prefix: string, args: NodeFunc
   const name = `${prefix}-${args.name}`;
   // The type guarantees the property, not that the constructor has set it yet.
   if (!parent.alarmTopic) throw new Error(`${name}: create the component's alarm topic before its functions`);
-  // Before any resource: a value the function would refuse at cold start stops the program here.
-  const variables = toEnvironment<S, pulumi.Input<string>>(args.schema, args.environment);
+  // Before any of its resources: a value the function would refuse at cold start stops the program here.
+  let variables: Record<string, pulumi.Input<string>>;
+  try {
+    variables = toEnvironment<S, pulumi.Input<string>>(args.schema, args.environment);
+  } catch (err) {
+    throw new Error(`${name}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  }
   const opts = { parent };
   const logGroup = new aws.cloudwatch.LogGroup(`${name}-logs`, { retentionInDays: args.logRetentionDays }, opts);
   const role = args.role ?? lambdaRole(prefix, args.name, parent);

@@ -445,6 +445,16 @@ describe('ApprovalService used on its own (mocked)', function () {
       expect(() => new ApprovalService(`bad-${pendingShards}`, { senderEmail: 'approvals@example.com', pendingShards }), String(pendingShards)).to.throw('pendingShards must be a whole number from 1 to 256');
     }
   });
+
+  it('refuses a setting its Lambdas would refuse at cold start, naming the function and the variable, before creating that function', async () => {
+    const { ApprovalService } = await import('../../pulumi/approval/approval-service.js');
+    expect(() => new ApprovalService('bad-retention', { senderEmail: 'approvals@example.com', auditRetentionDays: 0 })).to.throw(
+      'bad-retention-request: AUDIT_RETENTION_DAYS must be a whole number of days from 1 to 3650, got "0"',
+    );
+    expect(() => new ApprovalService('bad-admins', { senderEmail: 'approvals@example.com', admins: ['boss'] })).to.throw('bad-admins-admin: ADMINS: entry 1 is not a plain ASCII email address');
+    await settle();
+    expect(ofType(LAMBDA).filter((fn) => fn.name.startsWith('bad-retention-')), 'functions of the refused component').to.deep.equal([]);
+  });
 });
 
 describe('ApprovalService with an existing sender identity and a given certificate (mocked)', function () {
