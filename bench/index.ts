@@ -36,6 +36,7 @@ import { DynamoRequestStore } from '../src/approval/adapters/dynamo-request-stor
 import { KmsTokenCipher } from '../src/approval/adapters/kms-token-cipher';
 import { SesMailer } from '../src/approval/adapters/ses-mailer';
 import { SfnTaskCallback } from '../src/approval/adapters/sfn-task-callback';
+import { DECISION_LEASE_SECONDS } from '../src/approval/defaults';
 import { keyringFromSecret } from '../src/approval/domain/mac-keyring';
 import type { ApprovalRecord } from '../src/approval/domain/ports';
 import { csrfToken, linkQuery, signLink, type ReviewAction } from '../src/approval/domain/review-link';
@@ -471,7 +472,7 @@ async function benchDecisions(): Promise<void> {
   const ddbDoc = DynamoDBDocumentClient.from(ddbClient);
   const kmsClient = new KMSClient(CLIENT_CONFIG);
   const sfnClient = new SFNClient(CLIENT_CONFIG);
-  const claimValues = { ':deciding': 'DECIDING', ':pending': 'PENDING', ':decision': 'approved', ':at': new Date().toISOString(), ':lease': nowSeconds + 60, ':now': nowSeconds, ':reviewer': 1 };
+  const claimValues = { ':deciding': 'DECIDING', ':pending': 'PENDING', ':decision': 'approved', ':at': new Date().toISOString(), ':lease': nowSeconds + DECISION_LEASE_SECONDS, ':now': nowSeconds, ':reviewer': 1 };
   async function stubOnly(): Promise<void> {
     await ddbDoc.send(new UpdateCommand({ TableName: TABLE, Key: { pk: 'x', sk: 'REQUEST' }, UpdateExpression: 'SET decidedBy = reviewers[1]', ReturnValues: 'ALL_NEW', ExpressionAttributeValues: claimValues }));
     await kmsClient.send(new DecryptCommand({ KeyId: KEY_ID, CiphertextBlob: Buffer.alloc(900), EncryptionContext: tokenContext(sealed.requestId) }));

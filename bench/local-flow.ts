@@ -18,6 +18,7 @@ import { performance } from 'node:perf_hooks';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { LOCAL_STATE_MACHINE_ARN, startLocalStack } from '../src/local/local-stack';
 import type { ExecutionRecord } from '../src/local/local-step-functions';
+import { HOUR_SECONDS, LINK_TTL_HOURS } from '../src/approval/defaults';
 import { moderationWorkflow } from '../src/blog/workflow/moderation-workflow';
 import type { BenchRow } from './bundles';
 
@@ -136,7 +137,7 @@ interface PostTimes {
  */
 function stateMachineConstruction(): { validated: number; unvalidated: number } {
   const lambda = (name: string) => `arn:aws:lambda:us-east-1:000000000000:function:${name}`;
-  const definition = moderationWorkflow({ requestFunctionArn: lambda('request'), notifyFunctionArn: lambda('notify'), tableName: 'email-approval', reviewers: [REVIEWER], linkTtlSeconds: 168 * 3600 });
+  const definition = moderationWorkflow({ requestFunctionArn: lambda('request'), notifyFunctionArn: lambda('notify'), tableName: 'email-approval', reviewers: [REVIEWER], linkTtlSeconds: LINK_TTL_HOURS.default * HOUR_SECONDS });
   const time = (validationOptions: object, rounds: number) => {
     const times: number[] = [];
     for (let i = 0; i < rounds + 3; i++) {

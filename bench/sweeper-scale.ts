@@ -17,6 +17,7 @@ import { BatchWriteItemCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb'
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { DynamoRequestStore, requestItem } from '../src/approval/adapters/dynamo-request-store';
 import { DynamoSweepCursor } from '../src/approval/adapters/dynamo-sweep-cursor';
+import { DEFAULT_RETENTION_SECONDS } from '../src/approval/defaults';
 import type { MacKeyring } from '../src/approval/domain/mac-keyring';
 import type { ApprovalRecord, Mailer, OutgoingEmail } from '../src/approval/domain/ports';
 import { DEFAULT_MARGIN_MS, sweep, type SweepSummary } from '../src/approval/services/sweeper';
@@ -112,7 +113,7 @@ async function fill(client: DynamoDBClient, tableName: string, count: number): P
       for (let i = from; i < next; i++) {
         const requestId = randomBytes(16).toString('base64url').slice(0, 22);
         ids[i] = requestId;
-        const item = marshall(requestItem(benchRecord(i, requestId, sealedToken), 365 * DAY, SHARDS), { removeUndefinedValues: true });
+        const item = marshall(requestItem(benchRecord(i, requestId, sealedToken), DEFAULT_RETENTION_SECONDS, SHARDS), { removeUndefinedValues: true });
         if (i === 0) itemBytes = JSON.stringify(item).length;
         requests.push({ PutRequest: { Item: item } });
       }
@@ -161,7 +162,7 @@ export async function benchSweeperScale(keyring: MacKeyring, log: (line: string)
 
     const mailer = new CountingMailer();
     const deps = {
-      store: new DynamoRequestStore(client, tableName, 365 * DAY, SHARDS),
+      store: new DynamoRequestStore(client, tableName, DEFAULT_RETENTION_SECONDS, SHARDS),
       cursor: new DynamoSweepCursor(client, tableName),
       mailer,
       keyring,

@@ -2,17 +2,26 @@
  * Stack configuration, validated before any resource is declared: `pulumi up` fails early
  * with one message naming every missing or invalid key and how to set it.
  */
+import {
+  AUDIT_RETENTION_DAYS,
+  DEFAULT_LIMITS,
+  ESCALATE_AFTER_HOURS,
+  LINK_TTL_HOURS,
+  PENDING_SHARDS,
+  RATE_LIMIT,
+  REMINDER_HOURS_BEFORE_EXPIRY,
+  REQUIRED_APPROVALS,
+  YEAR_HOURS,
+} from '../src/approval/defaults';
 import { isEmailAddress } from '../src/approval/domain/email-address';
 import { MAX_REVIEWERS } from '../src/approval/domain/approval-request';
-import { DEFAULT_PENDING_SHARDS, MAX_PENDING_SHARDS } from '../src/approval/domain/pending-index';
-import { DEFAULT_LIMITS, MAX_RATE_LIMIT } from '../src/approval/domain/rate-limit';
 
 /**
  * A STANDARD execution lasts at most a year (8,760 hours). The approval step's timeout (the link
  * lifetime) must end before the execution does, or the execution ends first and the post never
  * reaches EXPIRED nor its author a word.
  */
-export const MAX_LINK_TTL_HOURS = 8759;
+export const MAX_LINK_TTL_HOURS = LINK_TTL_HOURS.max;
 /** Reserved concurrency of the public posts Lambda unless configured. */
 export const DEFAULT_POSTS_CONCURRENCY = 10;
 const CERTIFICATE_ARN = /^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[A-Za-z0-9-]{1,128}$/;
@@ -76,10 +85,10 @@ export function readSettings(get: (key: string) => string | undefined): StackSet
   if (new Set(reviewers).size > MAX_REVIEWERS) problems.push(`email-approval:reviewers lists ${new Set(reviewers).size} addresses; an approval request takes at most ${MAX_REVIEWERS}`);
 
   const ttlText = get('email-approval:linkTtlHours')?.trim();
-  const linkTtlHours = ttlText ? Number(ttlText) : 168;
-  if (!Number.isInteger(linkTtlHours) || linkTtlHours < 1 || linkTtlHours > MAX_LINK_TTL_HOURS) {
+  const linkTtlHours = ttlText ? Number(ttlText) : LINK_TTL_HOURS.default;
+  if (!Number.isInteger(linkTtlHours) || linkTtlHours < LINK_TTL_HOURS.min || linkTtlHours > MAX_LINK_TTL_HOURS) {
     problems.push(
-      `email-approval:linkTtlHours must be a whole number of hours from 1 to ${MAX_LINK_TTL_HOURS} (a workflow execution lasts at most 8,760 hours, and the links must expire before it ends so that the post can expire and its author be told), got ${JSON.stringify(ttlText)}`,
+      `email-approval:linkTtlHours must be a whole number of hours from ${LINK_TTL_HOURS.min} to ${MAX_LINK_TTL_HOURS} (a workflow execution lasts at most ${YEAR_HOURS.toLocaleString('en')} hours, and the links must expire before it ends so that the post can expire and its author be told), got ${JSON.stringify(ttlText)}`,
     );
   }
 
@@ -104,21 +113,22 @@ export function readSettings(get: (key: string) => string | undefined): StackSet
   const admins = addresses('email-approval:admins');
   const escalateTo = addresses('email-approval:escalateTo');
   if (escalateTo.length > MAX_REVIEWERS) problems.push(`email-approval:escalateTo lists ${escalateTo.length} addresses; at most ${MAX_REVIEWERS}`);
-  const requiredApprovals = whole('email-approval:requiredApprovals', 1, 1, 50, 'approvals')!;
+  const requiredApprovals = whole('email-approval:requiredApprovals', REQUIRED_APPROVALS.default, REQUIRED_APPROVALS.min, MAX_REVIEWERS, 'approvals')!;
   const reviewerCount = new Set(reviewers).size;
   if (Number.isInteger(requiredApprovals) && reviewerCount > 0 && requiredApprovals > reviewerCount) {
     problems.push(`email-approval:requiredApprovals (${requiredApprovals}) cannot exceed the number of reviewers (${reviewerCount})`);
   }
-  const escalateAfterHours = whole('email-approval:escalateAfterHours', escalateTo.length > 0 ? 48 : undefined, 1, 8760, 'hours');
-  // Unset: 24 hours before expiry, or halfway through a shorter review period.
+  const escalateAfterHours = whole('email-approval:escalateAfterHours', escalateTo.length > 0 ? ESCALATE_AFTER_HOURS.default : undefined, ESCALATE_AFTER_HOURS.min, ESCALATE_AFTER_HOURS.max, 'hours');
+  // Unset: the default before expiry, or halfway through a shorter review period.
   const reminderSet = Boolean(get('email-approval:reminderHoursBeforeExpiry')?.trim());
-  const reminderDefault = Number.isInteger(linkTtlHours) ? Math.max(1, Math.min(24, Math.floor(linkTtlHours / 2))) : 24;
-  const reminderHoursBeforeExpiry = whole('email-approval:reminderHoursBeforeExpiry', reminderDefault, 1, 8760, 'hours')!;
-  const auditRetentionDays = whole('email-approval:auditRetentionDays', 365, 1, 3650, 'days')!;
-  const pendingShards = whole('email-approval:pendingShards', DEFAULT_PENDING_SHARDS, 1, MAX_PENDING_SHARDS, 'shards')!;
+  const reminder = REMINDER_HOURS_BEFORE_EXPIRY;
+  const reminderDefault = Number.isInteger(linkTtlHours) ? Math.max(1, Math.min(reminder.default, Math.floor(linkTtlHours / 2))) : reminder.default;
+  const reminderHoursBeforeExpiry = whole('email-approval:reminderHoursBeforeExpiry', reminderDefault, 1, reminder.max, 'hours')!;
+  const auditRetentionDays = whole('email-approval:auditRetentionDays', AUDIT_RETENTION_DAYS.default, AUDIT_RETENTION_DAYS.min, AUDIT_RETENTION_DAYS.max, 'days')!;
+  const pendingShards = whole('email-approval:pendingShards', PENDING_SHARDS.default, PENDING_SHARDS.min, PENDING_SHARDS.max, 'shards')!;
   const alarmEmail = get('email-approval:alarmEmail')?.trim() || undefined;
   if (alarmEmail && !isEmailAddress(alarmEmail)) problems.push(`email-approval:alarmEmail must be an email address, got ${JSON.stringify(alarmEmail)}`);
-  const ttlValid = Number.isInteger(linkTtlHours) && linkTtlHours >= 1 && linkTtlHours <= MAX_LINK_TTL_HOURS;
+  const ttlValid = Number.isInteger(linkTtlHours) && linkTtlHours >= LINK_TTL_HOURS.min && linkTtlHours <= MAX_LINK_TTL_HOURS;
   if (ttlValid) {
     if (escalateAfterHours !== undefined && escalateAfterHours >= linkTtlHours) problems.push(`email-approval:escalateAfterHours (${escalateAfterHours}) must be less than linkTtlHours (${linkTtlHours}), or nobody is ever added`);
     if (reminderSet && reminderHoursBeforeExpiry >= linkTtlHours) problems.push(`email-approval:reminderHoursBeforeExpiry (${reminderHoursBeforeExpiry}) must be less than linkTtlHours (${linkTtlHours})`);
@@ -136,9 +146,9 @@ export function readSettings(get: (key: string) => string | undefined): StackSet
   const postsConcurrency = concurrencyText === 'off' ? undefined : whole('email-approval:postsConcurrency', DEFAULT_POSTS_CONCURRENCY, 1, 1000, 'concurrent executions (or off)');
 
   // Abuse limits: whole numbers, 0 turning one off.
-  const postsPerAuthorPerHour = whole('email-approval:postsPerAuthorPerHour', DEFAULT_LIMITS.postsPerAuthorPerHour, 0, MAX_RATE_LIMIT, 'posts (0: no limit)')!;
-  const postsPerClientPerHour = whole('email-approval:postsPerClientPerHour', DEFAULT_LIMITS.postsPerClientPerHour, 0, MAX_RATE_LIMIT, 'posts (0: no limit)')!;
-  const signInsPerAddressPer15Minutes = whole('email-approval:signInsPerAddressPer15Minutes', DEFAULT_LIMITS.signInsPerAddressPer15Minutes, 0, MAX_RATE_LIMIT, 'sign-in emails (0: no limit)')!;
+  const postsPerAuthorPerHour = whole('email-approval:postsPerAuthorPerHour', DEFAULT_LIMITS.postsPerAuthorPerHour, RATE_LIMIT.min, RATE_LIMIT.max, 'posts (0: no limit)')!;
+  const postsPerClientPerHour = whole('email-approval:postsPerClientPerHour', DEFAULT_LIMITS.postsPerClientPerHour, RATE_LIMIT.min, RATE_LIMIT.max, 'posts (0: no limit)')!;
+  const signInsPerAddressPer15Minutes = whole('email-approval:signInsPerAddressPer15Minutes', DEFAULT_LIMITS.signInsPerAddressPer15Minutes, RATE_LIMIT.min, RATE_LIMIT.max, 'sign-in emails (0: no limit)')!;
 
   if (problems.length > 0) throw new ConfigError(problems);
   return {

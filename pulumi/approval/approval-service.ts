@@ -2,8 +2,10 @@ import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import * as random from '@pulumi/random';
 import { PENDING_INDEX_KEY, PENDING_INDEX_NAME, TABLE_KEY, TTL_ATTRIBUTE } from '../../src/approval/adapters/table-schema';
-import { DEFAULT_PENDING_SHARDS, MAX_PENDING_SHARDS, isShardCount } from '../../src/approval/domain/pending-index';
-import { DEFAULT_LIMITS } from '../../src/approval/domain/rate-limit';
+import { API_THROTTLE, DECIDER_TIMEOUT_SECONDS, LOG_RETENTION_DAYS, PENDING_SHARDS, SWEEPER_TIMEOUT_SECONDS, SWEEP_MINUTES } from '../../src/approval/defaults';
+import { isShardCount } from '../../src/approval/domain/pending-index';
+import { ADMIN_ENV } from '../../src/approval/lambda/admin-env';
+import { CLOSER_ENV, REQUEST_ENV, REVIEW_ENV, SWEEPER_ENV } from '../../src/approval/lambda/env';
 import { adminFunctionPolicy, closerFunctionPolicy, requestFunctionPolicy, reviewFunctionPolicy, sweeperFunctionPolicy, tokenKeyPolicy, type ServiceArns } from './iam-policies';
 import { deadLetterQueue, keepFailedInvocations, onExecutionEnd } from './execution-events';
 import { approvalFunctionCode } from './bundle';
@@ -89,12 +91,12 @@ export class ApprovalService extends pulumi.ComponentResource implements Alarmin
 
   constructor(name: string, args: ApprovalServiceArgs, opts?: pulumi.ComponentResourceOptions) {
     // Checked before anything is registered: a bad count must not leave half a component behind.
-    const pendingShards = args.pendingShards ?? DEFAULT_PENDING_SHARDS;
-    if (!isShardCount(pendingShards)) throw new Error(`${name}: pendingShards must be a whole number from 1 to ${MAX_PENDING_SHARDS}, got ${args.pendingShards}`);
+    const pendingShards = args.pendingShards ?? PENDING_SHARDS.default;
+    if (!isShardCount(pendingShards)) throw new Error(`${name}: pendingShards must be a whole number from 1 to ${PENDING_SHARDS.max}, got ${args.pendingShards}`);
     super('email-approval:index:ApprovalService', name, {}, opts);
     const parent = { parent: this };
     this.pendingShards = pendingShards;
-    this.logRetentionDays = args.logRetentionDays ?? 30;
+    this.logRetentionDays = args.logRetentionDays ?? LOG_RETENTION_DAYS;
     const identity = aws.getCallerIdentityOutput({}, parent);
     const region = aws.getRegionOutput({}, parent);
     // aws, aws-cn or aws-us-gov: every ARN the program writes is built in it.
@@ -192,12 +194,13 @@ export class ApprovalService extends pulumi.ComponentResource implements Alarmin
     }
     this.apiUrl = apiUrl;
 
-    // Every Lambda that reads or writes requests takes the table through this one object, so they
-    // all write and read the pending index with the same shard count.
+    // Each function's environment is written from its schema (the variables it reads at cold start),
+    // a setting left undefined as its default. Every Lambda that reads or writes requests takes the
+    // table through this one object, so they all use the pending index with the same shard count.
     const requestTable = {
       TABLE_NAME: this.table.name,
-      AUDIT_RETENTION_DAYS: String(args.auditRetentionDays ?? 365),
-      PENDING_SHARDS: String(this.pendingShards),
+      AUDIT_RETENTION_DAYS: args.auditRetentionDays,
+      PENDING_SHARDS: this.pendingShards,
     };
     const common = {
       ...requestTable,
@@ -206,13 +209,16 @@ export class ApprovalService extends pulumi.ComponentResource implements Alarmin
       SENDER_EMAIL: args.senderEmail,
     };
     const reviewUrl = pulumi.interpolate`${apiUrl}/review`;
+    // No configuration set: SES sends with the account's defaults.
+    const ses = { SES_CONFIGURATION_SET: undefined };
     const request = nodeFunction(
       name,
       {
         name: 'request',
         code: approvalFunctionCode('request'),
         description: 'Seals the task token, stores the request and emails the reviewers',
-        environment: { ...common, REVIEW_URL: reviewUrl },
+        schema: REQUEST_ENV,
+        environment: { ...common, ...ses, REVIEW_URL: reviewUrl },
         policy: (logGroupArn) => pulumi.all([this.arns, logGroupArn]).apply(([a, lg]) => requestFunctionPolicy({ ...a, logGroupArn: lg })),
         role: requestRole,
         timeoutSeconds: 60,
@@ -226,11 +232,12 @@ export class ApprovalService extends pulumi.ComponentResource implements Alarmin
         name: 'review',
         code: approvalFunctionCode('review'),
         description: 'Review links: confirmation page and exactly-once decisions',
+        schema: REVIEW_ENV,
         environment: common,
         policy: (logGroupArn) => pulumi.all([this.arns, logGroupArn]).apply(([a, lg]) => reviewFunctionPolicy({ ...a, logGroupArn: lg })),
         role: reviewRole,
-        // Well under the 60 s decision lease, so a live decider is never overtaken.
-        timeoutSeconds: 15,
+        // Well under the decision lease, so a live decider is never overtaken.
+        timeoutSeconds: DECIDER_TIMEOUT_SECONDS,
         logRetentionDays: this.logRetentionDays,
       },
       this,
@@ -244,15 +251,11 @@ export class ApprovalService extends pulumi.ComponentResource implements Alarmin
         name: 'admin',
         code: approvalFunctionCode('admin'),
         description: 'Admin dashboard: sign-in by emailed link, pending requests, audit trail, decisions',
-        environment: {
-          ...common,
-          ADMINS: (args.admins ?? []).join(','),
-          BASE_URL: apiUrl,
-          SIGN_INS_PER_ADDRESS_PER_15_MINUTES: String(args.signInsPerAddressPer15Minutes ?? DEFAULT_LIMITS.signInsPerAddressPer15Minutes),
-        },
+        schema: ADMIN_ENV,
+        environment: { ...common, ADMINS: args.admins, BASE_URL: apiUrl, SIGN_INS_PER_ADDRESS_PER_15_MINUTES: args.signInsPerAddressPer15Minutes },
         policy: (logGroupArn) => pulumi.all([this.arns, logGroupArn]).apply(([a, lg]) => adminFunctionPolicy({ ...a, logGroupArn: lg })),
         role: adminRole,
-        timeoutSeconds: 15,
+        timeoutSeconds: DECIDER_TIMEOUT_SECONDS,
         logRetentionDays: this.logRetentionDays,
       },
       this,
@@ -269,12 +272,13 @@ export class ApprovalService extends pulumi.ComponentResource implements Alarmin
         name: 'sweeper',
         code: approvalFunctionCode('sweeper'),
         description: 'Reminds, escalates, expires and finishes interrupted decisions',
-        environment: { ...common, REVIEW_URL: reviewUrl, REMINDER_HOURS_BEFORE_EXPIRY: String(args.reminderHoursBeforeExpiry ?? 24) },
+        schema: SWEEPER_ENV,
+        environment: { ...common, ...ses, REVIEW_URL: reviewUrl, REMINDER_HOURS_BEFORE_EXPIRY: args.reminderHoursBeforeExpiry },
         policy: (logGroupArn) => pulumi.all([this.arns, logGroupArn]).apply(([a, lg]) => sweeperFunctionPolicy({ ...a, logGroupArn: lg })),
         role: sweeperRole,
         // Under the decision lease, like the link Lambda. A run stops starting new work 15 s before
         // its timeout (room for the request in hand and the cursor's save); the next run carries on.
-        timeoutSeconds: 55,
+        timeoutSeconds: SWEEPER_TIMEOUT_SECONDS,
         logRetentionDays: this.logRetentionDays,
       },
       this,
@@ -290,7 +294,8 @@ export class ApprovalService extends pulumi.ComponentResource implements Alarmin
         name: 'closer',
         code: approvalFunctionCode('closer'),
         description: 'Closes the approval requests of executions that ended without a decision',
-        environment: { ...requestTable, SENDER_EMAIL: args.senderEmail },
+        schema: CLOSER_ENV,
+        environment: { ...requestTable, ...ses, SENDER_EMAIL: args.senderEmail },
         policy: (logGroupArn) =>
           pulumi.all([this.arns, logGroupArn, this.endedDeadLetters.arn]).apply(([a, lg, deadLetterQueueArn]) => closerFunctionPolicy({ ...a, logGroupArn: lg, deadLetterQueueArn })),
         timeoutSeconds: 60,
@@ -300,7 +305,7 @@ export class ApprovalService extends pulumi.ComponentResource implements Alarmin
     );
     this.closerFunction = closer.fn;
     keepFailedInvocations(`${name}-closer-failures`, closer.fn, this.endedDeadLetters, this);
-    const schedule = new aws.cloudwatch.EventRule(`${name}-sweep-schedule`, { scheduleExpression: rateExpression(args.sweepMinutes ?? 15), description: 'Runs the approval sweeper' }, parent);
+    const schedule = new aws.cloudwatch.EventRule(`${name}-sweep-schedule`, { scheduleExpression: rateExpression(args.sweepMinutes ?? SWEEP_MINUTES), description: 'Runs the approval sweeper' }, parent);
     new aws.cloudwatch.EventTarget(`${name}-sweep-target`, { rule: schedule.name, arn: sweeper.fn.arn }, parent);
     new aws.lambda.Permission(`${name}-sweep-invoke`, { action: 'lambda:InvokeFunction', function: sweeper.fn.name, principal: 'events.amazonaws.com', sourceArn: schedule.arn }, parent);
 
@@ -392,7 +397,7 @@ export class ApprovalService extends pulumi.ComponentResource implements Alarmin
         apiId: this.api.id,
         name: '$default',
         autoDeploy: true,
-        defaultRouteSettings: { throttlingBurstLimit: args.throttle?.burstLimit ?? 50, throttlingRateLimit: args.throttle?.rateLimit ?? 25 },
+        defaultRouteSettings: { throttlingBurstLimit: args.throttle?.burstLimit ?? API_THROTTLE.burstLimit, throttlingRateLimit: args.throttle?.rateLimit ?? API_THROTTLE.rateLimit },
         accessLogSettings: {
           destinationArn: accessLogs.arn,
           // The path only, never the query string: review links carry the ciphertext and MAC there.

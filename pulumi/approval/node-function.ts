@@ -1,15 +1,19 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
+import { toEnvironment, type EnvInput, type EnvSchema } from '../../src/approval/config';
 import { trustPolicy, type PolicyDocument } from './iam-policies';
 import { lambdaErrorsAlarm, type AlarmingComponent } from './operator-alarms';
 
-export interface NodeFunctionArgs {
+export interface NodeFunctionArgs<S extends EnvSchema = EnvSchema> {
   /** The function's short name (`request`, `posts`): resources are named `${prefix}-${name}-…`. */
   name: string;
   /** A folder with the function's bundle (`index.mjs` exporting `handler`). */
   code: string;
   description: string;
-  environment: Record<string, pulumi.Input<string>>;
+  /** The variables the function reads at cold start: its environment is written from `environment` by this schema. */
+  schema: S;
+  /** A value for every variable `schema` declares (`undefined`: the default, or unset); outputs are passed through. */
+  environment: EnvInput<S, pulumi.Input<string>>;
   /** The role's only inline policy, given the function's log group ARN. */
   policy: (logGroupArn: pulumi.Output<string>) => pulumi.Output<PolicyDocument>;
   timeoutSeconds: number;
@@ -34,15 +38,22 @@ export function lambdaRole(prefix: string, code: string, parent: pulumi.Resource
 }
 
 /**
- * One Lambda on nodejs24.x (arm64) with its own role, inline least-privilege policy, a
- * log group with retention that the function writes JSON logs to, and an alarm on its errors
- * that publishes to the parent's alarm topic (so no function goes unwatched). Children of
- * `parent`, named `${prefix}-${name}-…`.
+ * One Lambda on nodejs24.x (arm64) with its environment written from its schema, its own role,
+ * inline least-privilege policy, a log group with retention that the function writes JSON logs
+ * to, and an alarm on its errors that publishes to the parent's alarm topic (so no function goes
+ * unwatched). Children of `parent`, named `${prefix}-${name}-…`.
  */
-export function nodeFunction(prefix: string, args: NodeFunctionArgs, parent: AlarmingComponent): NodeFunction {
+export function nodeFunction<S extends EnvSchema>(prefix: string, args: NodeFunctionArgs<S>, parent: AlarmingComponent): NodeFunction {
   const name = `${prefix}-${args.name}`;
   // The type guarantees the property, not that the constructor has set it yet.
   if (!parent.alarmTopic) throw new Error(`${name}: create the component's alarm topic before its functions`);
+  // Before any of its resources: a value the function would refuse at cold start stops the program here.
+  let variables: Record<string, pulumi.Input<string>>;
+  try {
+    variables = toEnvironment<S, pulumi.Input<string>>(args.schema, args.environment);
+  } catch (err) {
+    throw new Error(`${name}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  }
   const opts = { parent };
   const logGroup = new aws.cloudwatch.LogGroup(`${name}-logs`, { retentionInDays: args.logRetentionDays }, opts);
   const role = args.role ?? lambdaRole(prefix, args.name, parent);
@@ -59,7 +70,7 @@ export function nodeFunction(prefix: string, args: NodeFunctionArgs, parent: Ala
       memorySize: args.memoryMb ?? 512,
       ...(args.reservedConcurrency !== undefined ? { reservedConcurrentExecutions: args.reservedConcurrency } : {}),
       timeout: args.timeoutSeconds,
-      environment: { variables: { NODE_OPTIONS: '--enable-source-maps', ...args.environment } },
+      environment: { variables: { NODE_OPTIONS: '--enable-source-maps', ...variables } },
       loggingConfig: { logFormat: 'JSON', logGroup: logGroup.name },
     },
     // The policy must exist before the first invocation can log or call anything.

@@ -1,7 +1,7 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import * as random from '@pulumi/random';
-import { DEFAULT_LIMITS } from '../../src/approval';
+import { NOTIFY_ENV, POSTS_ENV, POST_CLOSER_ENV } from '../../src/blog/lambda/env';
 import { moderationWorkflow } from '../../src/blog/workflow/moderation-workflow';
 import { ApprovalService, keepFailedInvocations, nodeFunction, onExecutionEnd, trustPolicy, type AlarmingComponent } from '../approval';
 import { bundleBlogFunction } from './functions';
@@ -84,7 +84,8 @@ export class BlogModeration extends pulumi.ComponentResource implements Alarming
         name: 'notify',
         code: bundleBlogFunction('notify'),
         description: 'Emails the author the outcome of the review',
-        environment: { SENDER_EMAIL: args.senderEmail },
+        schema: NOTIFY_ENV,
+        environment: { SENDER_EMAIL: args.senderEmail, SES_CONFIGURATION_SET: undefined },
         policy: (logGroupArn) => pulumi.all([blogArns, logGroupArn]).apply(([a, lg]) => notifyFunctionPolicy({ ...a, logGroupArn: lg })),
         timeoutSeconds: 30,
         logRetentionDays: retention,
@@ -148,7 +149,8 @@ export class BlogModeration extends pulumi.ComponentResource implements Alarming
         name: 'post-closer',
         code: bundleBlogFunction('post-closer'),
         description: 'Fails a post whose moderation ended without an outcome, and tells its author',
-        environment: { TABLE_NAME: this.postsTable.name, SENDER_EMAIL: args.senderEmail },
+        schema: POST_CLOSER_ENV,
+        environment: { TABLE_NAME: this.postsTable.name, SENDER_EMAIL: args.senderEmail, SES_CONFIGURATION_SET: undefined },
         policy: (logGroupArn) =>
           pulumi
             .all([blogArns, logGroupArn, approval.endedDeadLetters.arn])
@@ -176,12 +178,13 @@ export class BlogModeration extends pulumi.ComponentResource implements Alarming
         name: 'posts',
         code: bundleBlogFunction('posts'),
         description: 'Posts API: submit a post for review, read its status',
+        schema: POSTS_ENV,
         environment: {
           TABLE_NAME: this.postsTable.name,
           STATE_MACHINE_ARN: this.stateMachine.arn,
           CLIENT_HASH_SECRET_ID: clientHashSecret.arn,
-          POSTS_PER_AUTHOR_PER_HOUR: String(args.postsPerAuthorPerHour ?? DEFAULT_LIMITS.postsPerAuthorPerHour),
-          POSTS_PER_CLIENT_PER_HOUR: String(args.postsPerClientPerHour ?? DEFAULT_LIMITS.postsPerClientPerHour),
+          POSTS_PER_AUTHOR_PER_HOUR: args.postsPerAuthorPerHour,
+          POSTS_PER_CLIENT_PER_HOUR: args.postsPerClientPerHour,
         },
         policy: (logGroupArn) =>
           pulumi

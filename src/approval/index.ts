@@ -17,7 +17,25 @@ export type { ClientInfo } from './domain/audit';
 export type { Mailer, OutgoingEmail } from './domain/ports';
 export { DEFAULT_LIMITS, HOUR_SECONDS, clientNetwork, enforceRateLimit, rateSubject, type RateCounter, type RateKind, type RateLimit } from './domain/rate-limit';
 export { createLogger, describeCause, logFailure, type AppLogger } from './logger';
-export { rateLimitSetting, readEnv } from './config';
+export {
+  checkedText,
+  custom,
+  days,
+  defineEnv,
+  envNames,
+  hours,
+  optional,
+  rateLimit,
+  read,
+  required,
+  toEnvironment,
+  wholeNumber,
+  type EnvInput,
+  type EnvSchema,
+  type EnvValues,
+  type EnvVar,
+} from './config';
+export * from './defaults';
 export { decodePathSegment, header, readBody, trimTrailingSlashes, type HttpResult } from './handlers/http';
 export { apiEvent } from './handlers/api-event';
 export { TaskError } from './handlers/request-handler';

@@ -24,6 +24,7 @@ import { reviewLambda } from '../approval/lambda/review-lambda';
 import { sweepEvery, sweeperLambda } from '../approval/lambda/sweeper-lambda';
 import { moderationWorkflow } from '../blog/workflow/moderation-workflow';
 import { startAwsGateway } from './aws-gateway';
+import { localEnvironments } from './local-env';
 import { createLocalApi, toApiEvent, type LocalApiRoutes } from './http-api';
 import { LOCAL_KEY_ARN, LOCAL_MAC_SECRET, startLocalKms } from './local-kms';
 import { startLocalSes } from './local-ses';
@@ -190,42 +191,40 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       sfn: local(stepFunctions.url),
     };
     const logger = (serviceName: string) => new Logger({ serviceName, logLevel: (options.logLevel ?? 'WARN') as 'WARN' });
-    const env = {
-      TABLE_NAME: TABLE,
-      TOKEN_KEY_ID: LOCAL_KEY_ARN,
-      MAC_SECRET_ID: LOCAL_MAC_SECRET,
-      SENDER_EMAIL: SENDER,
-      REVIEW_URL: `${apiUrl}/review`,
-      STATE_MACHINE_ARN: LOCAL_STATE_MACHINE_ARN,
-      ADMINS: admins.join(','),
-      BASE_URL: apiUrl,
-      // One value for every Lambda, as the Pulumi program passes it.
-      ...(options.pendingShards !== undefined ? { PENDING_SHARDS: String(options.pendingShards) } : {}),
-      // Off unless asked for: a person trying it, the bench and the tests all post from loopback.
-      POSTS_PER_AUTHOR_PER_HOUR: String(options.postsPerAuthorPerHour ?? 0),
-      POSTS_PER_CLIENT_PER_HOUR: String(options.postsPerClientPerHour ?? 0),
-      SIGN_INS_PER_ADDRESS_PER_15_MINUTES: String(options.signInsPerAddressPer15Minutes ?? 0),
-      CLIENT_HASH_SECRET_ID: LOCAL_MAC_SECRET,
-    };
-
-    // The blog example's functions work on its own table.
-    const blogEnv = { ...env, TABLE_NAME: POSTS_TABLE };
-    requestHandler = requestLambda(env, clients, logger('approval-request'));
-    notifyHandler = notifyLambda(blogEnv, clients, logger('author-notify'));
-    const review = reviewLambda(env, clients, logger('approval-review'));
-    const posts = postsLambda(blogEnv, clients, logger('posts-api'));
-    const admin = adminLambda(env, clients, logger('approval-admin'));
+    // Each function's environment from its schema, as the Pulumi program writes it; the blog
+    // example's functions work on its own table.
+    const env = localEnvironments({
+      tableName: TABLE,
+      postsTableName: POSTS_TABLE,
+      tokenKeyId: LOCAL_KEY_ARN,
+      macSecretId: LOCAL_MAC_SECRET,
+      clientHashSecretId: LOCAL_MAC_SECRET,
+      senderEmail: SENDER,
+      apiUrl,
+      stateMachineArn: LOCAL_STATE_MACHINE_ARN,
+      admins,
+      reminderHoursBeforeExpiry: team.remindBeforeSeconds / 3600,
+      pendingShards: options.pendingShards,
+      postsPerAuthorPerHour: options.postsPerAuthorPerHour,
+      postsPerClientPerHour: options.postsPerClientPerHour,
+      signInsPerAddressPer15Minutes: options.signInsPerAddressPer15Minutes,
+    });
+    requestHandler = requestLambda(env.request, clients, logger('approval-request'));
+    notifyHandler = notifyLambda(env.notify, clients, logger('author-notify'));
+    const review = reviewLambda(env.review, clients, logger('approval-review'));
+    const posts = postsLambda(env.posts, clients, logger('posts-api'));
+    const admin = adminLambda(env.admin, clients, logger('approval-admin'));
     // The EventBridge rules on "Execution Status Change": the core closes the requests of an
     // execution that ended, the blog fails a post left IN_REVIEW. Delivered at least once.
-    const closer = closerLambda(env, clients, logger('approval-closer'));
-    const postCloser = postCloserLambda(blogEnv, clients, logger('post-closer'));
+    const closer = closerLambda(env.closer, clients, logger('approval-closer'));
+    const postCloser = postCloserLambda(env.postCloser, clients, logger('post-closer'));
     stepFunctions.onStatusChange((event) => closer(event));
     stepFunctions.onStatusChange((event) => postCloser(event));
     stepFunctions.resumePending();
     void stepFunctions.redeliverEnded();
     // The same sweeper the EventBridge rule runs on AWS, on an interval.
     const sweepSeconds = options.sweepSeconds ?? 60;
-    const sweeper = sweeperLambda({ ...env, REMINDER_HOURS_BEFORE_EXPIRY: String(team.remindBeforeSeconds / 3600) }, clients, logger('approval-sweeper'));
+    const sweeper = sweeperLambda(env.sweeper, clients, logger('approval-sweeper'));
     sweepNow = () => sweeper();
     if (sweepSeconds > 0) {
       stops.push(sweepEvery(() => sweeper(), sweepSeconds * 1000));

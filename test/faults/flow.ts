@@ -23,6 +23,7 @@ import { SesMailer } from '../../src/approval/adapters/ses-mailer';
 import { SfnTaskCallback } from '../../src/approval/adapters/sfn-task-callback';
 import { SfnWorkflowStarter } from '../../src/blog/adapters/sfn-workflow-starter';
 import { executionKey } from '../../src/approval/adapters/table-schema';
+import { DECISION_LEASE_SECONDS } from '../../src/approval/defaults';
 import type { Post } from '../../src/blog/domain/post';
 import type { ApprovalRecord } from '../../src/approval/domain/ports';
 import { apiEvent } from '../../src/approval/handlers/api-event';
@@ -142,13 +143,13 @@ export class Flow {
         now,
       }),
       request: createRequestHandler({ store: this.store, executions, cipher, mailer, keyring: () => keyring, reviewUrl: REVIEW_URL, logger: quiet, now }),
-      review: createReviewHandler({ store: this.store, decider: () => ({ cipher, callback, mailer }), keyring: () => keyring, logger: quiet, now, leaseSeconds: 60 }),
+      review: createReviewHandler({ store: this.store, decider: () => ({ cipher, callback, mailer }), keyring: () => keyring, logger: quiet, now, leaseSeconds: DECISION_LEASE_SECONDS }),
       notify: createNotifyHandler({ mailer, logger: quiet }),
       sweeper: createSweeperHandler({ store: this.store, cursor: new DynamoSweepCursor(client, table.tableName), mailer, keyring: () => keyring, reviewUrl: REVIEW_URL, cipher, callback, defaults: { remindBeforeSeconds: DAY }, logger: quiet, now }),
       closer: createRequestCloserHandler({ store: this.store, executions, mailer, logger: quiet, now }),
       postCloser: createPostCloserHandler({ posts: this.posts, mailer, logger: quiet }),
       admin: (requestId: string, decision: 'approved' | 'rejected') =>
-        decide({ requestId, voter: { kind: 'admin', email: 'boss@example.com' }, decision }, { store: this.store, cipher, callback, keyring, mailer, leaseSeconds: 60 }, this.clock.now),
+        decide({ requestId, voter: { kind: 'admin', email: 'boss@example.com' }, decision }, { store: this.store, cipher, callback, keyring, mailer, leaseSeconds: DECISION_LEASE_SECONDS }, this.clock.now),
     };
   }
 

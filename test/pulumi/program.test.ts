@@ -4,6 +4,11 @@
  */
 import { expect } from 'chai';
 import * as pulumi from '@pulumi/pulumi';
+import { envNames, read, type EnvSchema } from '../../src/approval/config';
+import { DECISION_LEASE_SECONDS } from '../../src/approval/defaults';
+import { ADMIN_ENV } from '../../src/approval/lambda/admin-env';
+import { CLOSER_ENV, REQUEST_ENV, REVIEW_ENV, SWEEPER_ENV } from '../../src/approval/lambda/env';
+import { NOTIFY_ENV, POSTS_ENV, POST_CLOSER_ENV } from '../../src/blog/lambda/env';
 
 interface Recorded {
   type: string;
@@ -360,6 +365,38 @@ describe('Pulumi program (mocked)', function () {
     expect(catches.map((c) => c.ErrorEquals[0])).to.deep.equal(['States.Timeout', 'NoReviewers', 'InvalidApprovalRequest', 'EmailDeliveryFailed', 'States.ALL']);
     expect(definition.States.ApprovalFailed).to.deep.include({ Type: 'Fail', Error: 'ApprovalFailed' });
   });
+
+  it("sets exactly the variables each function's schema declares, which the Lambda reads back as the stack configured them", () => {
+    const schemas: Record<string, EnvSchema> = {
+      request: REQUEST_ENV,
+      review: REVIEW_ENV,
+      admin: ADMIN_ENV,
+      sweeper: SWEEPER_ENV,
+      closer: CLOSER_ENV,
+      posts: POSTS_ENV,
+      notify: NOTIFY_ENV,
+      'post-closer': POST_CLOSER_ENV,
+    };
+    expect(ofType(LAMBDA)).to.have.length(Object.keys(schemas).length);
+    const settings: Record<string, Record<string, unknown>> = {};
+    for (const [fn, schema] of Object.entries(schemas)) {
+      const { NODE_OPTIONS, ...variables } = (one(LAMBDA, `email-approval-${fn}-fn`).inputs.environment as { variables: Record<string, string> }).variables;
+      expect(NODE_OPTIONS, fn).to.equal('--enable-source-maps');
+      // The stack names no SES configuration set: the only declared variable left unset.
+      expect(Object.keys(variables), fn).to.have.members(envNames(schema).filter((name) => name !== 'SES_CONFIGURATION_SET'));
+      settings[fn] = read(schema, variables);
+    }
+    const table = { PENDING_SHARDS: 32, AUDIT_RETENTION_DAYS: 365 };
+    for (const fn of ['request', 'review', 'admin', 'sweeper', 'closer']) expect(settings[fn], fn).to.include(table);
+    expect(settings.admin).to.deep.include({ ADMINS: ['boss@example.com'], SIGN_INS_PER_ADDRESS_PER_15_MINUTES: 0, BASE_URL: outputs.apiUrl });
+    expect(settings.sweeper).to.include({ REMINDER_HOURS_BEFORE_EXPIRY: 12, REVIEW_URL: `${outputs.apiUrl}/review` });
+    expect(settings.posts).to.include({ POSTS_PER_AUTHOR_PER_HOUR: 5, POSTS_PER_CLIENT_PER_HOUR: 30, STATE_MACHINE_ARN: outputs.stateMachineArn });
+    for (const fn of ['request', 'review', 'admin', 'sweeper', 'closer', 'notify', 'post-closer']) expect(settings[fn]!.SENDER_EMAIL, fn).to.equal('approvals@example.com');
+  });
+
+  it('times out every Lambda that decides before the decision lease runs out', () => {
+    for (const fn of ['review', 'admin', 'sweeper']) expect(one(LAMBDA, `email-approval-${fn}-fn`).inputs.timeout, fn).to.be.below(DECISION_LEASE_SECONDS);
+  });
 });
 
 describe('ApprovalService used on its own (mocked)', function () {
@@ -407,6 +444,16 @@ describe('ApprovalService used on its own (mocked)', function () {
     for (const pendingShards of [0, 257, 2.5]) {
       expect(() => new ApprovalService(`bad-${pendingShards}`, { senderEmail: 'approvals@example.com', pendingShards }), String(pendingShards)).to.throw('pendingShards must be a whole number from 1 to 256');
     }
+  });
+
+  it('refuses a setting its Lambdas would refuse at cold start, naming the function and the variable, before creating that function', async () => {
+    const { ApprovalService } = await import('../../pulumi/approval/approval-service.js');
+    expect(() => new ApprovalService('bad-retention', { senderEmail: 'approvals@example.com', auditRetentionDays: 0 })).to.throw(
+      'bad-retention-request: AUDIT_RETENTION_DAYS must be a whole number of days from 1 to 3650, got "0"',
+    );
+    expect(() => new ApprovalService('bad-admins', { senderEmail: 'approvals@example.com', admins: ['boss'] })).to.throw('bad-admins-admin: ADMINS: entry 1 is not a plain ASCII email address');
+    await settle();
+    expect(ofType(LAMBDA).filter((fn) => fn.name.startsWith('bad-retention-')), 'functions of the refused component').to.deep.equal([]);
   });
 });
 

@@ -1,8 +1,8 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DEFAULT_RETENTION_SECONDS } from '../defaults';
 import type { ExecutionRegistry } from '../domain/ports';
 import { serviceError } from './aws-errors';
-import { DEFAULT_RETENTION_SECONDS } from './dynamo-request-store';
 import { executionKey } from './table-schema';
 
 /**

@@ -2,6 +2,7 @@ import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/c
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { RequestTableConfig } from '../config';
+import { DEFAULT_RETENTION_SECONDS } from '../defaults';
 import { ApprovalError } from '../domain/errors';
 import { DEFAULT_PENDING_SHARDS, MAX_PENDING_SHARDS, indexPartition, indexPartitions, isShardCount, type IndexState } from '../domain/pending-index';
 import {
@@ -19,9 +20,6 @@ import {
 } from '../domain/ports';
 import { serviceError } from './aws-errors';
 import { PENDING_INDEX_KEY, PENDING_INDEX_NAME, TABLE_KEY, requestKey } from './table-schema';
-
-/** Default: requests and their audit trail stay a year after their links expire (then TTL removes them). */
-export const DEFAULT_RETENTION_SECONDS = 365 * 24 * 3600;
 
 const key = requestKey;
 const SETS = ['notified', 'opened', 'reminded', 'toldClosed'] as const;

@@ -1,8 +1,9 @@
+import { HOUR_SECONDS, LINK_TTL_HOURS } from '../defaults';
 import { ApprovalError } from './errors';
 import { array, gte, int, lte, maxLength, minLength, object, optional, regex, strictObject, string } from 'zod/mini';
 import { email, line, optionalText, problemsOf, text } from './validation';
 
-export const DEFAULT_TTL_SECONDS = 7 * 24 * 3600;
+export const DEFAULT_TTL_SECONDS = LINK_TTL_HOURS.default * HOUR_SECONDS;
 /** Step Functions keeps a task open for at most a year. */
 export const MAX_TTL_SECONDS = 365 * 24 * 3600;
 export const MAX_REVIEWERS = 50;

@@ -7,14 +7,15 @@ import { DynamoRequestStore } from '../adapters/dynamo-request-store';
 import { KmsTokenCipher } from '../adapters/kms-token-cipher';
 import { secretKeyring } from '../adapters/secret-keyring';
 import { SesMailer } from '../adapters/ses-mailer';
-import { REQUEST_TABLE_OPTIONS, readEnv, requestTableConfig } from '../config';
+import { read, requestTableConfig } from '../config';
 import { createRequestHandler } from '../handlers/request-handler';
 import { createLogger, type AppLogger } from '../logger';
 import type { ClientConfig } from './client-config';
+import { REQUEST_ENV } from './env';
 
 /** The request Lambda wired from its environment: config read once, clients built once. */
 export function requestLambda(env: NodeJS.ProcessEnv, clients: ClientConfig = {}, logger: AppLogger = createLogger('approval-request')) {
-  const config = readEnv(env, ['TABLE_NAME', 'TOKEN_KEY_ID', 'MAC_SECRET_ID', 'SENDER_EMAIL', 'REVIEW_URL'], ['SES_CONFIGURATION_SET', ...REQUEST_TABLE_OPTIONS]);
+  const config = read(REQUEST_ENV, env);
   const keyring = secretKeyring(new SecretsManagerClient({ ...clients.secretsManager }), config.MAC_SECRET_ID, { logger });
   // Start loading during the init phase; the first invocation awaits the same promise.
   keyring().catch(() => undefined);

@@ -2,14 +2,15 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DynamoRequestStore } from '../adapters/dynamo-request-store';
 import { secretKeyring } from '../adapters/secret-keyring';
-import { REQUEST_TABLE_OPTIONS, readEnv, requestTableConfig } from '../config';
+import { read, requestTableConfig } from '../config';
 import { createReviewHandler } from '../handlers/review-handler';
 import { createLogger, type AppLogger } from '../logger';
 import type { ClientConfig } from './client-config';
+import { REVIEW_ENV } from './env';
 
 /** The link Lambda wired from its environment: config read once, clients built once. */
 export function reviewLambda(env: NodeJS.ProcessEnv, clients: ClientConfig = {}, logger: AppLogger = createLogger('approval-review')) {
-  const config = readEnv(env, ['TABLE_NAME', 'TOKEN_KEY_ID', 'MAC_SECRET_ID'], ['SENDER_EMAIL', ...REQUEST_TABLE_OPTIONS]);
+  const config = read(REVIEW_ENV, env);
   const keyring = secretKeyring(new SecretsManagerClient({ ...clients.secretsManager }), config.MAC_SECRET_ID, { logger });
   keyring().catch(() => undefined);
   let decider: ReturnType<typeof import('./review-decider.js').createDecider> | undefined;

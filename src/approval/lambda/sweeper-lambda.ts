@@ -10,22 +10,16 @@ import { KmsTokenCipher } from '../adapters/kms-token-cipher';
 import { secretKeyring } from '../adapters/secret-keyring';
 import { SesMailer } from '../adapters/ses-mailer';
 import { SfnTaskCallback } from '../adapters/sfn-task-callback';
-import { REQUEST_TABLE_OPTIONS, readEnv, requestTableConfig } from '../config';
+import { read, requestTableConfig } from '../config';
+import { HOUR_SECONDS, SWEEPER_TIMEOUT_SECONDS } from '../defaults';
 import type { MacKeyring } from '../domain/mac-keyring';
 import { createLogger, describeCause, type AppLogger } from '../logger';
-import { DEFAULT_REMIND_BEFORE_SECONDS, sweep, type SweepBudget, type SweeperDeps, type SweepSummary } from '../services/sweeper';
+import { sweep, type SweepBudget, type SweeperDeps, type SweepSummary } from '../services/sweeper';
 import type { ClientConfig } from './client-config';
-
-/** REMINDER_HOURS_BEFORE_EXPIRY (default 24; fractions allowed, at most a year) in seconds. */
-export function reminderSeconds(hours: string | undefined): number {
-  if (hours === undefined) return DEFAULT_REMIND_BEFORE_SECONDS;
-  const n = Number(hours);
-  if (!Number.isFinite(n) || n <= 0 || n > 365 * 24) throw new Error(`REMINDER_HOURS_BEFORE_EXPIRY must be a number of hours above 0 and at most 8760, got ${JSON.stringify(hours)}`);
-  return Math.round(n * 3600);
-}
+import { SWEEPER_ENV } from './env';
 
 /** The sweeper Lambda's timeout: a run without a Lambda context (local mode) gets as long. */
-export const SWEEP_RUN_MS = 55_000;
+export const SWEEP_RUN_MS = SWEEPER_TIMEOUT_SECONDS * 1000;
 
 export interface SweeperHandlerDeps extends Omit<SweeperDeps, 'keyring'> {
   keyring: () => Promise<MacKeyring> | MacKeyring;
@@ -77,12 +71,8 @@ export function createSweeperHandler(deps: SweeperHandlerDeps) {
  * once, clients built once. Local mode calls the same factory with loopback endpoints.
  */
 export function sweeperLambda(env: NodeJS.ProcessEnv, clients: ClientConfig = {}, logger: AppLogger = createLogger('approval-sweeper')) {
-  const config = readEnv(
-    env,
-    ['TABLE_NAME', 'TOKEN_KEY_ID', 'MAC_SECRET_ID', 'SENDER_EMAIL', 'REVIEW_URL'],
-    ['REMINDER_HOURS_BEFORE_EXPIRY', 'SES_CONFIGURATION_SET', ...REQUEST_TABLE_OPTIONS],
-  );
-  const remindBeforeSeconds = reminderSeconds(config.REMINDER_HOURS_BEFORE_EXPIRY);
+  const config = read(SWEEPER_ENV, env);
+  const remindBeforeSeconds = Math.round(config.REMINDER_HOURS_BEFORE_EXPIRY * HOUR_SECONDS);
   const table = requestTableConfig(config);
   const dynamodb = new DynamoDBClient({ ...clients.dynamodb });
   const keyring = secretKeyring(new SecretsManagerClient({ ...clients.secretsManager }), config.MAC_SECRET_ID, { logger });

@@ -1,3 +1,4 @@
+import { DECISION_LEASE_SECONDS } from '../defaults';
 import { auditEvent, type ClientInfo } from '../domain/audit';
 import { ApprovalError, ERROR_TABLE, toApprovalError, type DecisionFacts, type ErrorCode } from '../domain/errors';
 import type { MacKeyring } from '../domain/mac-keyring';
@@ -34,7 +35,6 @@ export interface ReviewDeps {
   leaseSeconds?: number;
 }
 
-const DEFAULT_LEASE_SECONDS = 60;
 const seconds = (now: Date) => Math.floor(now.getTime() / 1000);
 const actorOf = (voter: Voter) => (voter.kind === 'admin' ? voter.email : `r${voter.index}`);
 
@@ -172,7 +172,7 @@ export interface VoteInput {
  */
 export async function decide(input: VoteInput, deps: ReviewDeps, now: Date, client: ClientInfo = {}): Promise<ResultView> {
   const nowSeconds = seconds(now);
-  const lease = nowSeconds + (deps.leaseSeconds ?? DEFAULT_LEASE_SECONDS);
+  const lease = nowSeconds + (deps.leaseSeconds ?? DECISION_LEASE_SECONDS);
   const { requestId, voter, decision, comment } = input;
   const claim = {
     requestId,

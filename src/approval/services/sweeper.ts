@@ -1,3 +1,4 @@
+import { DECISION_LEASE_SECONDS } from '../defaults';
 import { auditEvent } from '../domain/audit';
 import { toApprovalError, type ErrorCode } from '../domain/errors';
 import type { MacKeyring } from '../domain/mac-keyring';
@@ -7,11 +8,8 @@ import { emailedReviewers } from './close-requests';
 import { emailReviewers } from './request-approval';
 import { deliver } from './review-decision';
 
-/** Reminder time before expiry when neither the request nor the configuration says otherwise. */
-export const DEFAULT_REMIND_BEFORE_SECONDS = 24 * 3600;
 /** Nobody is reminded within this long of being asked: a reminder right after the request is noise. */
 export const QUIET_SECONDS = 3600;
-const DEFAULT_LEASE_SECONDS = 60;
 /** Requests read from each index partition at a time (a 3 KB request makes a page of 300 KB). */
 export const DEFAULT_PAGE_SIZE = 100;
 /**
@@ -202,7 +200,7 @@ function problem(requestId: string, step: SweepStep, err: unknown, reviewer?: nu
  * DECIDING with a lease that ran out. Whoever takes the lease over delivers; everyone else backs off.
  */
 async function recover(record: ApprovalRecord, expiredLease: number, deps: SweeperDeps, now: Date, summary: SweepSummary): Promise<void> {
-  const lease = seconds(now) + (deps.defaults.leaseSeconds ?? DEFAULT_LEASE_SECONDS);
+  const lease = seconds(now) + (deps.defaults.leaseSeconds ?? DECISION_LEASE_SECONDS);
   if (!(await deps.store.takeOverDecision(record.requestId, expiredLease, lease))) return;
   // The index copy may lag the item; deliver what the table holds now that the lease is ours.
   const taken = (await deps.store.get(record.requestId)) ?? record;

@@ -4,23 +4,21 @@ import { DynamoIdempotencyKeys } from '../adapters/dynamo-idempotency-keys';
 import { DynamoPostStore } from '../adapters/dynamo-post-store';
 import { DynamoRateCounter } from '../../approval';
 import { SfnWorkflowStarter } from '../adapters/sfn-workflow-starter';
-import { rateLimitSetting, readEnv } from '../../approval';
+import { read } from '../../approval';
 import type { MacKeyring } from '../../approval';
-import { DEFAULT_LIMITS } from '../../approval';
 import { createPostsHandler } from '../handlers/posts-handler';
 import { createLogger, type AppLogger } from '../../approval';
 import type { PostLimits } from '../services/posts';
 import type { ClientConfig } from '../../approval';
+import { POSTS_ENV } from './env';
 
 /**
- * The posts API Lambda wired from its environment. POSTS_PER_AUTHOR_PER_HOUR (default 5) and
- * POSTS_PER_CLIENT_PER_HOUR (default 20) limit new posts, 0 turning one off; while either is on,
+ * The posts API Lambda wired from its environment (POSTS_ENV): while either posts limit is on,
  * CLIENT_HASH_SECRET_ID names the secret whose key hashes what is counted.
  */
 export function postsLambda(env: NodeJS.ProcessEnv, clients: ClientConfig = {}, logger: AppLogger = createLogger('posts-api')) {
-  const config = readEnv(env, ['TABLE_NAME', 'STATE_MACHINE_ARN'], ['CLIENT_HASH_SECRET_ID', 'POSTS_PER_AUTHOR_PER_HOUR', 'POSTS_PER_CLIENT_PER_HOUR']);
-  const perAuthorPerHour = rateLimitSetting('POSTS_PER_AUTHOR_PER_HOUR', config.POSTS_PER_AUTHOR_PER_HOUR, DEFAULT_LIMITS.postsPerAuthorPerHour);
-  const perClientPerHour = rateLimitSetting('POSTS_PER_CLIENT_PER_HOUR', config.POSTS_PER_CLIENT_PER_HOUR, DEFAULT_LIMITS.postsPerClientPerHour);
+  const config = read(POSTS_ENV, env);
+  const { POSTS_PER_AUTHOR_PER_HOUR: perAuthorPerHour, POSTS_PER_CLIENT_PER_HOUR: perClientPerHour } = config;
   const dynamodb = new DynamoDBClient({ ...clients.dynamodb });
   let limits: PostLimits | undefined;
   if (perAuthorPerHour > 0 || perClientPerHour > 0) {

@@ -16,7 +16,8 @@ import { SESSION_COOKIE, issueSession, issueSignInToken } from '../../../src/app
 import { keyringFromSecret } from '../../../src/approval/domain/mac-keyring';
 import { pendingShard } from '../../../src/approval/domain/pending-index';
 import { createAdminHandler } from '../../../src/approval/handlers/admin-handler';
-import { adminLambda, adminList, baseUrl } from '../../../src/approval/lambda/admin-lambda';
+import { adminLambda } from '../../../src/approval/lambda/admin-lambda';
+import { adminList, baseUrl } from '../../../src/approval/lambda/admin-env';
 import { ADMIN_PAGE_HEADERS, SIGN_IN_SENT_TEXT } from '../../../src/approval/pages/admin-page';
 import { HOST, approvalTask, kms, makeTaskToken, keyring, ses, sfn, startHarness, type Harness } from '../../support/approval-harness';
 import { TEST_KEY_ID } from '../../support/fake-kms';

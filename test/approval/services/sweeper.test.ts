@@ -6,7 +6,8 @@ import { SFNClient, SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
 import { Logger } from '@aws-lambda-powertools/logger';
 import FakeTimers from '@sinonjs/fake-timers';
 import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { DEFAULT_RETENTION_SECONDS, DynamoRequestStore } from '../../../src/approval/adapters/dynamo-request-store';
+import { DynamoRequestStore } from '../../../src/approval/adapters/dynamo-request-store';
+import { DEFAULT_RETENTION_SECONDS } from '../../../src/approval/defaults';
 import { DynamoSweepCursor } from '../../../src/approval/adapters/dynamo-sweep-cursor';
 import { requestKey } from '../../../src/approval/adapters/table-schema';
 import { pendingShard } from '../../../src/approval/domain/pending-index';
@@ -14,7 +15,9 @@ import { KmsTokenCipher } from '../../../src/approval/adapters/kms-token-cipher'
 import { SesMailer } from '../../../src/approval/adapters/ses-mailer';
 import { SfnTaskCallback } from '../../../src/approval/adapters/sfn-task-callback';
 import type { ApprovalRecord } from '../../../src/approval/domain/ports';
-import { createSweeperHandler, reminderSeconds, sweepEvery, sweeperLambda } from '../../../src/approval/lambda/sweeper-lambda';
+import { read } from '../../../src/approval/config';
+import { SWEEPER_ENV } from '../../../src/approval/lambda/env';
+import { createSweeperHandler, sweepEvery, sweeperLambda } from '../../../src/approval/lambda/sweeper-lambda';
 import type { Context } from 'aws-lambda';
 import { DEFAULT_MARGIN_MS, sweep, type SweepBudget, type SweeperDeps, type SweepSummary } from '../../../src/approval/services/sweeper';
 import { REVIEW_URL, approvalTask, keyring, ses, sentEmails, sfn, startHarness, type Harness } from '../../support/approval-harness';
@@ -387,9 +390,10 @@ describe('sweeper (reminders, escalation, expiry, crash recovery)', () => {
     });
 
     it('reads REMINDER_HOURS_BEFORE_EXPIRY in hours, 24 by default', () => {
+      const reminderSeconds = (hours: string | undefined) => read(SWEEPER_ENV, { ...env, REMINDER_HOURS_BEFORE_EXPIRY: hours }).REMINDER_HOURS_BEFORE_EXPIRY * HOUR;
       expect(reminderSeconds(undefined)).to.equal(DAY);
       expect(reminderSeconds('1.5')).to.equal(1.5 * HOUR);
-      for (const bad of ['0', '-1', '9000', 'x']) expect(() => reminderSeconds(bad)).to.throw('REMINDER_HOURS_BEFORE_EXPIRY');
+      for (const bad of ['0', '-1', '9000', 'x']) expect(() => reminderSeconds(bad)).to.throw('REMINDER_HOURS_BEFORE_EXPIRY must be a number of hours above 0 and at most 8760');
     });
 
     it('sweeps on a scheduled event (ignoring the event), logging failed steps and a summary', async () => {
