@@ -9,7 +9,7 @@ import { REQUEST_TABLE_OPTIONS, rateLimitSetting, readEnv, requestTableConfig } 
 import { adminAddress } from '../domain/admin-auth';
 import { DEFAULT_LIMITS } from '../domain/rate-limit';
 import { createAdminHandler } from '../handlers/admin-handler';
-import { trimTrailingSlashes } from '../handlers/http';
+import { trimTrailingSlashes } from '../http/request';
 import type { Decider } from '../handlers/review-handler';
 import { createLogger, type AppLogger } from '../logger';
 import type { ClientConfig } from './client-config';
