@@ -20,7 +20,8 @@ export { createLogger, describeCause, logFailure, type AppLogger } from './logge
 export { rateLimitSetting, readEnv } from './config';
 export { ERROR_TABLE, errorWords, retryAfter, statusOf, type ErrorEntry, type ErrorWords } from './http/error-answers';
 export { JSON_HEADERS, errorResponse, httpHandler, json, respond, type Answer, type HtmlAnswer, type HttpHandlerOptions, type HttpLambda, type HttpResult } from './http/handler';
-export { FORM_TYPE, JSON_TYPE, assertSameOrigin, decodePathSegment, header, mediaTypeOf, readBody, readForm, requireMediaType, strictParams, trimTrailingSlashes, type HttpRequest } from './http/request';
+export { JSON_TYPE, decodePathSegment, header, mediaTypeOf, readBody, requireMediaType, trimTrailingSlashes, type HttpRequest } from './http/request';
+export { FORM_TYPE, assertSameOrigin, readForm, strictParams } from './http/forms';
 export { apiEvent } from './handlers/api-event';
 export { TaskError } from './handlers/request-handler';
 export type { ExecutionEndStatus } from './services/close-requests';

@@ -7,7 +7,8 @@ import { MAX_ENCODED_COMMENT_CHARS } from '../domain/review-form';
 import { SESSION_COOKIE, clearSessionCookie, sessionCookie } from '../http/cookies';
 import { errorWords, statusOf } from '../http/error-answers';
 import { errorResponse, httpHandler, respond, type HtmlAnswer, type HttpResult } from '../http/handler';
-import { decodePathSegment, readForm, soleQueryParam, type HttpRequest } from '../http/request';
+import { readForm, soleQueryParam } from '../http/forms';
+import { decodePathSegment, type HttpRequest } from '../http/request';
 import type { AppLogger } from '../logger';
 import {
   ADMIN_PAGE_HEADERS,

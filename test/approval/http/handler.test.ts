@@ -4,7 +4,8 @@ import { apiEvent, type ApiEventParts } from '../../../src/approval/handlers/api
 import { ApprovalError } from '../../../src/approval/domain/errors';
 import { ERROR_TABLE } from '../../../src/approval/http/error-answers';
 import { httpHandler, json, respond, type Answer, type HtmlAnswer, type HttpHandlerOptions } from '../../../src/approval/http/handler';
-import { mediaTypeOf, readForm, requireMediaType, type HttpRequest } from '../../../src/approval/http/request';
+import { readForm } from '../../../src/approval/http/forms';
+import { mediaTypeOf, requireMediaType, type HttpRequest } from '../../../src/approval/http/request';
 import type { AppLogger } from '../../../src/approval/logger';
 
 interface Line {
