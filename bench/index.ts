@@ -5,7 +5,8 @@
  *   2. decision POST throughput in-process (real handler and adapters, stubbed AWS clients);
  *   3. AWS calls per request (1, 3, 10 reviewers) and per decision, counted at the stubs;
  *   4. approve-link length for 1,000- and 2,048-character task tokens;
- *   5. the cold path: each Lambda bundle's bytes and load time vs a default esbuild bundle;
+ *   5. the cold path: each Lambda bundle's bytes and load time vs a default esbuild bundle
+ *      (BENCH_ONLY=5 runs this section alone);
  *   6. local mode: 1,000 posts end to end over loopback (BENCH_LOCAL_POSTS changes the count);
  *   7. refused POST /posts: µs per request with a 1 K, 10 K and 60 K character field, and how
  *      that grows (BENCH_ONLY=7 runs this section alone);
@@ -635,8 +636,9 @@ async function benchSweeper(): Promise<void> {
 async function main(): Promise<void> {
   const start = clock();
   const only = process.env.BENCH_ONLY;
-  if (only === '7' || only === '8' || only === '9') {
+  if (only === '5' || only === '7' || only === '8' || only === '9') {
     for (const stub of allStubs) stub.restore();
+    if (only === '5') sections.push({ title: '5. Cold path: Lambda bundles', ...benchBundles((line) => console.log(line)) });
     if (only === '7') sections.push({ title: INPUT_CHECKS_TITLE, ...(await benchInputChecks()) });
     if (only === '8') await benchSweeper();
     if (only === '9') sections.push({ title: ITEM_SIZE_TITLE, ...(await benchItemSize(keyring)) });
