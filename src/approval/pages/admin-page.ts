@@ -6,9 +6,9 @@
 import Mustache from 'mustache';
 import { humanIsoTime, humanTime, utcDateTime } from '../domain/human-time';
 import { MAX_COMMENT_FIELD_UNITS } from '../domain/review-form';
-import type { Overview, RequestDetail, RequestSummary } from '../services/admin';
+import type { Overview, RequestDetail, RequestSummary } from '../services/admin-results';
 
-export type { AuditEntry, RequestSummary } from '../services/admin';
+export type { AuditEntry, RequestSummary } from '../services/admin-results';
 import { pageHeaders } from './page-headers';
 import { STYLE as BASE_STYLE } from './review-page';
 

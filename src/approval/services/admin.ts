@@ -21,10 +21,13 @@ import type { ClientInfo } from '../domain/audit';
 import { ApprovalError } from '../domain/errors';
 import type { MacKeyring } from '../domain/mac-keyring';
 import { QUARTER_HOUR_SECONDS, enforceRateLimit, rateSubject, type RateCounter } from '../domain/rate-limit';
-import { decisionFromAction, votesOf, type ApprovalRecord, type Decision, type Mailer, type RequestStore } from '../domain/ports';
+import { decisionFromAction, votesOf, type ApprovalRecord, type Mailer, type RequestStore } from '../domain/ports';
 import { checkComment, checkDecision } from '../domain/review-form';
 import { renderAdminSignInEmail } from '../email/admin-email';
+import type { AuditEntry, Overview, RequestDetail, RequestSummary } from './admin-results';
 import { decide, type ReviewDeps, type VoteOutcome } from './review-decision';
+
+export type { AuditEntry, Overview, RequestDetail, RequestSummary, SignedIn } from './admin-results';
 
 /** What every admin use case needs: who is an admin, and the keys that sign links, sessions and forms. */
 export interface AdminAuthDeps {
@@ -177,52 +180,6 @@ export async function signOut(session: AdminSession, csrf: string | undefined, d
 }
 
 // ---- Dashboard -------------------------------------------------------------------------------
-
-/** What the dashboard shows of one request: facts and votes, reviewers by address. */
-export interface RequestSummary {
-  requestId: string;
-  subject: string;
-  requestedBy?: string;
-  reviewers: string[];
-  /** ISO time. */
-  createdAt: string;
-  /** Seconds since the epoch. */
-  expiresAt: number;
-  status: string;
-  requiredApprovals: number;
-  votes: { reviewer: string; decision: Decision; at: string; comment?: string }[];
-  decision?: Decision;
-  decidedBy?: string;
-  decidedAt?: string;
-}
-
-/** One line of a request's audit trail, its actor named for people. */
-export interface AuditEntry {
-  type: string;
-  at: string;
-  actor: string;
-  detail?: string;
-}
-
-/** Who is signed in, and the CSRF token their forms carry. */
-export interface SignedIn {
-  admin: string;
-  csrf: string;
-  /** Seconds since the epoch: ages and time left are counted from it. */
-  now: number;
-}
-
-/** The dashboard: requests awaiting a decision and the most recently decided. */
-export interface Overview extends SignedIn {
-  pending: RequestSummary[];
-  decided: RequestSummary[];
-}
-
-/** One request with its audit trail. */
-export interface RequestDetail extends SignedIn {
-  request: RequestSummary;
-  audit: AuditEntry[];
-}
 
 /** What the dashboard shows of a record: reviewers and votes by address, never by index. */
 export function summaryOf(record: ApprovalRecord): RequestSummary {
