@@ -1,11 +1,11 @@
 /**
  * The approval core's runtime API: the task contract a state machine uses, and the building
  * blocks a consumer's own Lambdas share with the service's (errors with stable codes, input
- * validation, logging, configuration, HTTP answers, abuse limits, email rendering and sending).
+ * validation, logging, configuration, the HTTP handler wrapper and its error answers, abuse limits, email rendering and sending).
  * The blog example, and the package's `email-approval` entry, use the core only through here.
  */
 export * from './task-contract';
-export { ApprovalError, ERROR_TABLE, retryAfter, toApprovalError, type ErrorCode, type ErrorEntry } from './domain/errors';
+export { ApprovalError, toApprovalError, type ErrorCode, type ErrorReason } from './domain/errors';
 export { codePointLength, email, line, maxChars, optionalText, problemsOf, text, wellFormed } from './domain/validation';
 export { isEmailAddress } from './domain/email-address';
 export { MAX_SUBJECT_CHARS, MAX_SUMMARY_CHARS } from './domain/approval-request';
@@ -36,7 +36,10 @@ export {
   type EnvVar,
 } from './config';
 export * from './defaults';
-export { decodePathSegment, header, readBody, trimTrailingSlashes, type HttpResult } from './handlers/http';
+export { ERROR_TABLE, errorWords, retryAfter, statusOf, type ErrorEntry, type ErrorWords } from './http/error-answers';
+export { JSON_HEADERS, errorResponse, httpHandler, json, respond, type Answer, type HtmlAnswer, type HttpHandlerOptions, type HttpLambda, type HttpResult } from './http/handler';
+export { JSON_TYPE, decodePathSegment, header, mediaTypeOf, readBody, requireMediaType, trimTrailingSlashes, type HttpRequest } from './http/request';
+export { FORM_TYPE, assertSameOrigin, readForm, strictParams } from './http/forms';
 export { apiEvent } from './handlers/api-event';
 export { TaskError } from './handlers/request-handler';
 export type { ExecutionEndStatus } from './services/close-requests';

@@ -17,10 +17,11 @@ export function describeCause(err: unknown): string | undefined {
 
 /**
  * Logs a failure the one way every handler does: faults (INTERNAL) as errors, refusals of bad
- * input as warnings; with the stable code and the cause's class name, never its message.
+ * input as warnings; with the stable code, its finer reason when it has one, and the cause's
+ * class name, never its message.
  */
 export function logFailure(logger: AppLogger, what: string, error: ApprovalError, fields: Record<string, unknown> = {}): ApprovalError {
-  const all = { code: error.code, ...fields, cause: describeCause(error) };
+  const all = { code: error.code, ...(error.reason ? { reason: error.reason } : {}), ...fields, cause: describeCause(error) };
   if (error.code === 'INTERNAL') logger.error(`${what} failed`, all);
   else logger.warn(`${what} refused`, all);
   return error;

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { ERROR_TABLE } from '../../src/approval/domain/errors';
+import { ERROR_TABLE } from '../../src/approval/http/error-answers';
 import { startLocalStack, type LocalStack } from '../../src/local/local-stack';
 import { confirm, emailsWithSubject, getPost, inbox, linksOf, submitPost, waitFor } from '../support/local-client';
 

@@ -1,33 +1,13 @@
 /**
  * Admin dashboard sign-in by emailed link: who is an admin, the single-use sign-in token, the
- * session cookie and the dashboard's CSRF token. Pure: the keyring and the clock (epoch seconds)
+ * session value (the HTTP layer carries it in a cookie) and the dashboard's CSRF token. Refusals
+ * are ApprovalErrors with the codes a person is told, and a finer `reason` for the log. Pure: the keyring and the clock (epoch seconds)
  * come in as parameters; single use of a sign-in token is the caller's job, through a SignInLedger.
  */
 import { randomBytes, timingSafeEqual, type KeyObject } from 'node:crypto';
 import { MAC_BYTES, lengthPrefixed, purposeMac } from './mac';
 import type { MacKeyring } from './mac-keyring';
-
-export type AdminAuthErrorCode =
-  | 'SIGN_IN_MALFORMED'
-  | 'SIGN_IN_INVALID'
-  | 'SIGN_IN_EXPIRED'
-  | 'SESSION_MISSING'
-  | 'SESSION_INVALID'
-  | 'SESSION_EXPIRED'
-  | 'SESSION_ENDED'
-  | 'CSRF_REJECTED'
-  | 'NOT_ADMIN';
-
-/** The admin sign-in's errors: stable codes for the caller to map to a status and a page; no details. */
-export class AdminAuthError extends Error {
-  readonly code: AdminAuthErrorCode;
-
-  constructor(code: AdminAuthErrorCode) {
-    super(code);
-    this.name = 'AdminAuthError';
-    this.code = code;
-  }
-}
+import { ApprovalError } from './errors';
 
 /** Records that a sign-in token was used. The adapter writes `id` conditionally and keeps it until `expiresAt`. */
 export interface SignInLedger {
@@ -78,8 +58,6 @@ export interface AdminSession {
 
 export const SIGN_IN_TTL_SECONDS = 15 * 60;
 export const SESSION_LIFETIME_SECONDS = 8 * 3600;
-/** `__Host-`: browsers only accept it with Secure, Path=/ and no Domain, so no subdomain can plant or shadow it. */
-export const SESSION_COOKIE = '__Host-admin';
 
 const PURPOSE = { signIn: 'admin-sign-in', session: 'admin-session', csrf: 'admin-csrf' } as const;
 const ID_BYTES = 16;
@@ -125,7 +103,7 @@ export function isAdmin(email: string, admins: readonly string[]): boolean {
 
 /** Refuses a valid session whose address was removed from the admins list since sign-in. */
 export function requireAdmin(session: AdminSession, admins: readonly string[]): void {
-  if (!isAdmin(session.email, admins)) throw new AdminAuthError('NOT_ADMIN');
+  if (!isAdmin(session.email, admins)) throw new ApprovalError('NOT_ADMIN');
 }
 
 // ---- Signed envelopes (shared by sign-in tokens and sessions) ----------------------------
@@ -245,14 +223,14 @@ export function issueSignInToken(email: string, keyring: MacKeyring, nowSeconds:
  */
 export function verifySignInToken(token: string | undefined, keyring: MacKeyring, nowSeconds: number): SignIn {
   const opened = token === undefined ? undefined : open(token, SIGN_IN_FIELDS);
-  if (!opened) throw new AdminAuthError('SIGN_IN_MALFORMED');
+  if (!opened) throw new ApprovalError('SIGN_IN_INVALID', { reason: 'SIGN_IN_MALFORMED' });
   const { envelope } = opened;
-  if (!macMatches(PURPOSE.signIn, envelope, opened.mac, keyring)) throw new AdminAuthError('SIGN_IN_INVALID');
-  if (nowSeconds >= envelope.expiresAt) throw new AdminAuthError('SIGN_IN_EXPIRED');
+  if (!macMatches(PURPOSE.signIn, envelope, opened.mac, keyring)) throw new ApprovalError('SIGN_IN_INVALID');
+  if (nowSeconds >= envelope.expiresAt) throw new ApprovalError('SIGN_IN_EXPIRED');
   return { id: envelope.id, email: envelope.email, expiresAt: envelope.expiresAt };
 }
 
-// ---- Session cookie ------------------------------------------------------------------------
+// ---- Session ------------------------------------------------------------------------
 
 /**
  * A session cookie value for `email`: address, expiry, a random session id and the admin's
@@ -282,54 +260,17 @@ export function issueSession(
  * `requireCurrentGeneration` with the admin's stored generation.
  */
 export function verifySession(cookieValue: string | undefined, keyring: MacKeyring, nowSeconds: number): AdminSession {
-  if (!cookieValue) throw new AdminAuthError('SESSION_MISSING');
+  if (!cookieValue) throw new ApprovalError('SESSION_REQUIRED', { reason: 'SESSION_MISSING' });
   const opened = open(cookieValue, SESSION_FIELDS);
-  if (!opened || !macMatches(PURPOSE.session, opened.envelope, opened.mac, keyring)) throw new AdminAuthError('SESSION_INVALID');
+  if (!opened || !macMatches(PURPOSE.session, opened.envelope, opened.mac, keyring)) throw new ApprovalError('SESSION_REQUIRED', { reason: 'SESSION_INVALID' });
   const { envelope } = opened;
-  if (nowSeconds >= envelope.expiresAt) throw new AdminAuthError('SESSION_EXPIRED');
+  if (nowSeconds >= envelope.expiresAt) throw new ApprovalError('SESSION_REQUIRED', { reason: 'SESSION_EXPIRED' });
   return { email: envelope.email, expiresAt: envelope.expiresAt, sessionId: envelope.id, keyVersion: envelope.keyVersion, generation: envelope.generation! };
 }
 
 /** Refuses a session opened before the admin's last sign-out (its generation is no longer the current one). */
 export function requireCurrentGeneration(session: AdminSession, current: number): void {
-  if (session.generation !== current) throw new AdminAuthError('SESSION_ENDED');
-}
-
-const COOKIE_ATTRIBUTES = 'HttpOnly; Secure; SameSite=Strict; Path=/';
-
-/** The Set-Cookie header for a session: script-proof, HTTPS-only, never sent from another site. */
-export function sessionCookie(value: string, maxAgeSeconds: number): string {
-  // Refuse anything that could break out of the header (a `;` or CR/LF would add attributes or headers).
-  if (!B64URL.test(value)) throw new RangeError('session cookie value must be base64url');
-  if (!Number.isSafeInteger(maxAgeSeconds) || maxAgeSeconds < 0) throw new RangeError('Max-Age must be a whole number of seconds');
-  return `${SESSION_COOKIE}=${value}; ${COOKIE_ATTRIBUTES}; Max-Age=${maxAgeSeconds}`;
-}
-
-/** The Set-Cookie header that removes the session cookie (sign-out). Same attributes, or a `__Host-` cookie is refused. */
-export function clearSessionCookie(): string {
-  return `${SESSION_COOKIE}=; ${COOKIE_ATTRIBUTES}; Max-Age=0`;
-}
-
-const COOKIE_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-const COOKIE_VALUE = /^[\x21\x23-\x2b\x2d-\x3a\x3c-\x5b\x5d-\x7e]+$/;
-
-/**
- * The value of cookie `name` in a Cookie header, or undefined when it is absent, empty, not plain
- * cookie characters, or present more than once: with two candidates there is no telling which one
- * the server set, so neither is trusted. Names are case-sensitive. Other malformed pairs are ignored
- * (they belong to someone else). With an API Gateway v2 event, pass `event.cookies?.join('; ')`.
- */
-export function readCookie(cookieHeader: string | undefined, name: string): string | undefined {
-  if (!cookieHeader || !COOKIE_NAME.test(name)) return undefined;
-  let found: string | undefined;
-  let count = 0;
-  for (const pair of cookieHeader.split(';')) {
-    const eq = pair.indexOf('=');
-    if (eq < 0 || pair.slice(0, eq).trim() !== name) continue;
-    count++;
-    found = pair.slice(eq + 1).trim();
-  }
-  return count === 1 && found && COOKIE_VALUE.test(found) ? found : undefined;
+  if (session.generation !== current) throw new ApprovalError('SESSION_REQUIRED', { reason: 'SESSION_ENDED' });
 }
 
 // ---- Dashboard CSRF ------------------------------------------------------------------------
@@ -345,7 +286,7 @@ function csrfMac(session: AdminSession, keyring: MacKeyring): Buffer | undefined
  */
 export function adminCsrfToken(session: AdminSession, keyring: MacKeyring): string {
   const expected = csrfMac(session, keyring);
-  if (!expected) throw new AdminAuthError('SESSION_INVALID');
+  if (!expected) throw new ApprovalError('SESSION_REQUIRED', { reason: 'SESSION_INVALID' });
   return expected.toString('base64url');
 }
 
@@ -354,8 +295,8 @@ export function adminCsrfToken(session: AdminSession, keyring: MacKeyring): stri
  * decoded bytes: 22 base64url characters carry 132 bits for 128, so decoding would accept 16 spellings.
  */
 export function verifyAdminCsrf(session: AdminSession, keyring: MacKeyring, token: string | undefined): void {
-  if (!token || !MAC_TEXT.test(token)) throw new AdminAuthError('CSRF_REJECTED');
+  if (!token || !MAC_TEXT.test(token)) throw new ApprovalError('CSRF_REJECTED');
   const expected = csrfMac(session, keyring);
   const given = Buffer.from(token, 'latin1');
-  if (!expected || !timingSafeEqual(given, Buffer.from(expected.toString('base64url'), 'latin1'))) throw new AdminAuthError('CSRF_REJECTED');
+  if (!expected || !timingSafeEqual(given, Buffer.from(expected.toString('base64url'), 'latin1'))) throw new ApprovalError('CSRF_REJECTED');
 }

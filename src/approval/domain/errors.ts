@@ -1,7 +1,7 @@
 /**
- * One error family with stable codes. Callers switch on `code`; the table
- * below is the only place that decides HTTP status and the words a person sees.
- * Messages never carry exception text, tokens, ciphertexts or MACs.
+ * One error family with stable codes. Callers switch on `code`; how each code is answered (an
+ * HTTP status, the words a person reads) is the HTTP layer's table (see `http/error-answers.ts`).
+ * Errors never carry exception text, tokens, ciphertexts or MACs.
  */
 export type ErrorCode =
   | 'LINK_MALFORMED'
@@ -36,57 +36,30 @@ export type ErrorCode =
   | 'IDEMPOTENCY_KEY_REUSED'
   | 'INTERNAL';
 
-export interface ErrorEntry {
-  status: number;
-  title: string;
-  message: string;
-  /** Whether the caller may try the same thing again later. */
-  retryable?: boolean;
-}
-
-export const ERROR_TABLE: Record<ErrorCode, ErrorEntry> = {
-  LINK_MALFORMED: { status: 400, title: 'This link is incomplete', message: 'The link is damaged or incomplete. Open it again from the email, without editing it.' },
-  LINK_INVALID: { status: 403, title: 'This link is not valid', message: 'The link could not be verified. Open it again from the email, without editing it.' },
-  LINK_EXPIRED: { status: 410, title: 'This link has expired', message: 'The review period for this request has ended. No decision was recorded.' },
-  CSRF_REJECTED: { status: 403, title: 'Please confirm from the review page', message: 'The form was not sent from the review page. Open the link from the email and confirm there.' },
-  METHOD_NOT_ALLOWED: { status: 405, title: 'Not allowed', message: 'Open the link from the email and confirm on the page.' },
-  INVALID_DECISION: { status: 400, title: 'Choose approve or reject', message: 'Choose Approve or Reject: nothing is decided until you press one of them.' },
-  INVALID_COMMENT: { status: 400, title: 'The comment cannot be used', message: 'A comment is text of at most 2,000 characters: line breaks are fine, control characters and broken characters are not.' },
-  PAYLOAD_TOO_LARGE: { status: 413, title: 'Too large', message: 'The request is larger than this service accepts.' },
-  REQUEST_NOT_FOUND: { status: 404, title: 'Request not found', message: 'This approval request does not exist any more.' },
-  ALREADY_DECIDED: { status: 409, title: 'Already decided', message: 'This request has already been decided.' },
-  ALREADY_VOTED: { status: 409, title: 'You have already voted', message: 'Your vote is recorded. The request is decided when enough reviewers approve, or when one rejects it.' },
-  DECISION_IN_PROGRESS: { status: 409, title: 'Decision being recorded', message: 'A decision for this request is being recorded. Reload this page in a minute.', retryable: true },
-  TASK_CLOSED: { status: 410, title: 'This request is closed', message: 'The workflow is no longer waiting for this decision (it expired or was stopped). Nothing was changed.' },
-  THROTTLED: { status: 503, title: 'Busy, please retry', message: 'The service is busy. Nothing was recorded: please try again in a few seconds.', retryable: true },
-  UNAVAILABLE: { status: 503, title: 'Briefly unavailable, please retry', message: 'A service this one depends on did not answer. Please try again in a minute: nothing will be recorded twice.', retryable: true },
-  INVALID_APPROVAL_REQUEST: { status: 400, title: 'Invalid approval request', message: 'The approval request is not valid.' },
-  NO_REVIEWERS: { status: 400, title: 'No reviewers', message: 'The approval request has no reviewer once its requester is removed: nobody may review their own request.' },
-  REVIEW_CLOSED: { status: 410, title: 'This review is over', message: 'The workflow that asked for this review has ended without a decision (it was stopped, failed or was resumed another way). Nothing was recorded and nothing more is needed from you.' },
-  INVALID_INPUT: { status: 400, title: 'Invalid input', message: 'The request is not valid.' },
-  UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported media type', message: 'Send JSON with content-type application/json.' },
-  NOT_FOUND: { status: 404, title: 'Not found', message: 'Nothing is here.' },
-  EMAIL_DELIVERY_FAILED: { status: 502, title: 'Email not sent', message: 'Some review emails could not be sent.', retryable: true },
-  EMAIL_REJECTED: { status: 502, title: 'Email refused', message: 'The email service refused the message (for example, an unverified sender or recipient); retrying the same message will not help.' },
-  SIGN_IN_INVALID: { status: 403, title: 'This sign-in link is not valid', message: 'The sign-in link could not be verified. Open it again from the email, without editing it, or ask for a new one.' },
-  SIGN_IN_EXPIRED: { status: 410, title: 'This sign-in link has expired', message: 'Sign-in links work for 15 minutes. Ask for a new one.' },
-  SIGN_IN_USED: { status: 410, title: 'This sign-in link was already used', message: 'Each sign-in link works once. Ask for a new one.' },
-  SESSION_REQUIRED: { status: 401, title: 'Please sign in', message: 'You are not signed in, or your session has ended. Sign in again.' },
-  NOT_ADMIN: { status: 403, title: 'Not an admin', message: 'This address is not on the list of admins any more.' },
-  RATE_LIMITED: { status: 429, title: 'Too many requests', message: 'Too many requests for this address or from this network. Nothing was sent: please try again later.', retryable: true },
-  IDEMPOTENCY_KEY_REUSED: {
-    status: 422,
-    title: 'Idempotency-Key already used',
-    message: 'This Idempotency-Key was already used for a different post by this author. Use a new key for a new post.',
-  },
-  INTERNAL: { status: 500, title: 'Something went wrong', message: 'Something went wrong on our side. Nothing was changed; please try again later.' },
-};
+/**
+ * Finer reasons within a code, for logs and tests only: a person is told the code's words
+ * (a damaged and a forged session cookie look the same to them), an operator sees which it was.
+ */
+export type ErrorReason =
+  | 'SIGN_IN_MALFORMED'
+  | 'SESSION_MISSING'
+  | 'SESSION_INVALID'
+  | 'SESSION_EXPIRED'
+  | 'SESSION_ENDED';
 
 /** Facts about an already-made decision, shown on "already decided" pages. */
 export interface DecisionFacts {
   decision: 'approved' | 'rejected';
   decidedBy: string;
   decidedAt: string;
+}
+
+export interface ApprovalErrorOptions {
+  details?: string[];
+  decided?: DecisionFacts;
+  cause?: unknown;
+  retryAfterSeconds?: number;
+  reason?: ErrorReason;
 }
 
 export class ApprovalError extends Error {
@@ -96,29 +69,19 @@ export class ApprovalError extends Error {
   readonly decided?: DecisionFacts;
   /** When trying again may work, in whole seconds (RATE_LIMITED: until the counting window ends). */
   readonly retryAfterSeconds?: number;
+  /** Which of the code's cases it was, for the log (never shown to the caller). */
+  readonly reason?: ErrorReason;
 
-  constructor(code: ErrorCode, options: { details?: string[]; decided?: DecisionFacts; cause?: unknown; retryAfterSeconds?: number } = {}) {
-    super(ERROR_TABLE[code].message, { cause: options.cause });
+  /** The message is the code: the words a person reads belong to the answer, not to the error. */
+  constructor(code: ErrorCode, options: ApprovalErrorOptions = {}) {
+    super(code, { cause: options.cause });
     this.name = 'ApprovalError';
     this.code = code;
     this.details = options.details;
     this.decided = options.decided;
     this.retryAfterSeconds = options.retryAfterSeconds;
+    this.reason = options.reason;
   }
-
-  get status(): number {
-    return ERROR_TABLE[this.code].status;
-  }
-}
-
-/**
- * The Retry-After header (seconds) for an error, when trying again later may work: the error's own
- * wait (a rate limit's window), else 5 s for a throttle and 30 s for any other 503.
- */
-export function retryAfter(err: ApprovalError): string | undefined {
-  if (err.retryAfterSeconds !== undefined) return String(Math.max(1, Math.ceil(err.retryAfterSeconds)));
-  if (ERROR_TABLE[err.code].status !== 503) return undefined;
-  return err.code === 'THROTTLED' ? '5' : '30';
 }
 
 /** Any thrown value as an ApprovalError: unknown faults become a generic INTERNAL. */

@@ -1,5 +1,5 @@
 import { adminSignInHtml, adminSignInText } from './compiled-templates.generated';
-import { assertHeaderSafe, type RenderedEmail } from './review-email';
+import { assertHeaderSafe, formatExpiry, type RenderedEmail } from './review-email';
 import { compileTemplate } from './template';
 
 const html = compileTemplate(adminSignInHtml);
@@ -10,15 +10,19 @@ export interface AdminSignInEmailView {
   admin: string;
   /** `<base URL>/admin/session?token=…`: opens a confirmation page, never signs in by itself. */
   signInUrl: string;
-  /** Human-readable expiry, e.g. "Sat, 28 Nov 2026 09:15 UTC". */
-  expiresAt: string;
+  /** When the link expires, seconds since the epoch: written for people, e.g. "Sat 28 Nov 2026, 09:15 UTC (in 15 minutes)". */
+  expiresAt: number;
 }
 
-/** The sign-in email: precompiled MJML filled by mustache (every value HTML-escaped) and a plain-text part. */
-export function renderAdminSignInEmail(view: AdminSignInEmailView): RenderedEmail {
+/**
+ * The sign-in email: precompiled MJML filled by mustache (every value HTML-escaped) and a
+ * plain-text part. `now` is when it is written: the expiry says how far off it is.
+ */
+export function renderAdminSignInEmail(view: AdminSignInEmailView, now: Date): RenderedEmail {
+  const filled = { ...view, expiresAt: formatExpiry(view.expiresAt, now) };
   return {
     subject: assertHeaderSafe('Your sign-in link for the approvals dashboard'),
-    html: html.html(view),
-    text: text.text(view),
+    html: html.html(filled),
+    text: text.text(filled),
   };
 }

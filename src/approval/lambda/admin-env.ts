@@ -2,7 +2,7 @@
 import { REQUEST_TABLE_ENV, checkedText, custom, defineEnv, rateLimit, required } from '../config';
 import { DEFAULT_LIMITS } from '../defaults';
 import { adminAddress } from '../domain/admin-auth';
-import { trimTrailingSlashes } from '../handlers/http';
+import { trimTrailingSlashes } from '../http/request';
 
 /**
  * ADMINS: comma-separated addresses, each a plain ASCII address. An empty list is allowed (no

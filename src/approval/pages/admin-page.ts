@@ -6,6 +6,9 @@
 import Mustache from 'mustache';
 import { humanIsoTime, humanTime, utcDateTime } from '../domain/human-time';
 import { MAX_COMMENT_FIELD_UNITS } from '../domain/review-form';
+import type { Overview, RequestDetail, RequestSummary } from '../services/admin-results';
+
+export type { AuditEntry, RequestSummary } from '../services/admin-results';
 import { pageHeaders } from './page-headers';
 import { STYLE as BASE_STYLE } from './review-page';
 
@@ -31,51 +34,12 @@ export const ADMIN_PATHS = {
   request: (requestId: string) => `/admin/requests/${encodeURIComponent(requestId)}`,
 } as const;
 
-type Decision = 'approved' | 'rejected';
+/** The dashboard: what the service's overview holds. */
+export type DashboardView = Overview;
 
-/** What the dashboard shows of one request. */
-export interface RequestSummary {
-  requestId: string;
-  subject: string;
-  requestedBy?: string;
-  reviewers: string[];
-  /** ISO time. */
-  createdAt: string;
-  /** Seconds since the epoch. */
-  expiresAt: number;
-  status: string;
-  requiredApprovals: number;
-  votes: { reviewer: string; decision: Decision; at: string; comment?: string }[];
-  decision?: Decision;
-  decidedBy?: string;
-  decidedAt?: string;
-}
-
-export interface DashboardView {
-  /** The signed-in admin's address. */
-  admin: string;
-  /** The session's CSRF token, carried by every form. */
-  csrf: string;
-  /** Seconds since the epoch: ages and time left are counted from it. */
-  now: number;
-  pending: RequestSummary[];
-  decided: RequestSummary[];
-}
-
-export interface AuditEntry {
-  type: string;
-  at: string;
-  actor: string;
-  detail?: string;
-}
-
-export interface RequestView {
-  admin: string;
-  csrf: string;
+export interface RequestView extends Omit<RequestDetail, 'now'> {
   /** Seconds since the epoch: when given, a pending request shows its time left. */
   now?: number;
-  request: RequestSummary;
-  audit: AuditEntry[];
   /** When a decision was refused: the comment as typed, shown again in the form. */
   comment?: string;
   /** When a decision was refused: why nothing was decided, in plain words. */

@@ -1,8 +1,9 @@
 import Mustache from 'mustache';
-import { ERROR_TABLE, type ApprovalError } from '../domain/errors';
+import type { ApprovalError } from '../domain/errors';
 import { humanIsoTime } from '../domain/human-time';
 import { MAX_COMMENT_FIELD_UNITS } from '../domain/review-form';
 import { thousands } from '../domain/validation';
+import { errorWords } from '../http/error-answers';
 import { pageHeaders } from './page-headers';
 
 export const STYLE = `body{font:16px/1.5 system-ui,-apple-system,Segoe UI,Helvetica,Arial,sans-serif;background:#f4f5f7;color:#1f2933;margin:0}
@@ -118,7 +119,7 @@ export function resultPage(view: ResultView, now: Date): string {
  * "decided at" into a time for people; `typed` is a comment the person sent that was not recorded.
  */
 export function errorPage(err: ApprovalError, context: { now?: Date; typed?: string } = {}): string {
-  const { title, message } = ERROR_TABLE[err.code];
+  const { title, message } = errorWords(err.code);
   const decided = err.decided && { ...err.decided, decidedAt: context.now ? humanIsoTime(err.decided.decidedAt, context.now) : err.decided.decidedAt };
   return page(title, ERROR, { title, message, code: err.code, decided, typed: context.typed ?? '' });
 }

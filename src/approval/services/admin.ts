@@ -4,34 +4,30 @@
  * exactly-once path as the email links. Every failure is an ApprovalError with a stable code.
  */
 import {
-  AdminAuthError,
   adminAddress,
   adminCsrfToken,
-  clearSessionCookie,
   issueSession,
   issueSignInToken,
   requireAdmin,
   requireCurrentGeneration,
-  sessionCookie,
   verifyAdminCsrf,
   verifySession,
   verifySignInToken,
-  type AdminAuthErrorCode,
   type AdminSession,
   type AdminSessions,
   type SignInLedger,
 } from '../domain/admin-auth';
 import type { ClientInfo } from '../domain/audit';
-import { ApprovalError, type ErrorCode } from '../domain/errors';
+import { ApprovalError } from '../domain/errors';
 import type { MacKeyring } from '../domain/mac-keyring';
 import { QUARTER_HOUR_SECONDS, enforceRateLimit, rateSubject, type RateCounter } from '../domain/rate-limit';
 import { decisionFromAction, votesOf, type ApprovalRecord, type Mailer, type RequestStore } from '../domain/ports';
 import { checkComment, checkDecision } from '../domain/review-form';
 import { renderAdminSignInEmail } from '../email/admin-email';
-import { formatExpiry } from '../email/review-email';
-import { ADMIN_PATHS, type AuditEntry, type DashboardView, type RequestSummary, type RequestView } from '../pages/admin-page';
-import type { ResultView } from '../pages/review-page';
-import { decide, type ReviewDeps } from './review-decision';
+import type { AuditEntry, Overview, RequestDetail, RequestSummary } from './admin-results';
+import { decide, type ReviewDeps, type VoteOutcome } from './review-decision';
+
+export type { AuditEntry, Overview, RequestDetail, RequestSummary, SignedIn } from './admin-results';
 
 /** What every admin use case needs: who is an admin, and the keys that sign links, sessions and forms. */
 export interface AdminAuthDeps {
@@ -41,8 +37,8 @@ export interface AdminAuthDeps {
 
 export interface SignInRequestDeps extends AdminAuthDeps {
   mailer: Mailer;
-  /** Public base URL of the API, without a trailing slash: the emailed link starts with it. */
-  baseUrl: string;
+  /** The absolute address of the page the emailed link opens; the token goes in its query. */
+  signInUrl: string;
   /** How many sign-in links one address may be sent per 15 minutes (0: no limit); none when absent. */
   limit?: SignInLimit;
 }
@@ -95,29 +91,7 @@ const REVIEWER_ACTOR = /^r(0|[1-9][0-9]{0,2})$/;
  */
 const DECOY_ADDRESS = 'nobody@admin.invalid';
 
-const AUTH_CODES: Record<AdminAuthErrorCode, ErrorCode> = {
-  SIGN_IN_MALFORMED: 'SIGN_IN_INVALID',
-  SIGN_IN_INVALID: 'SIGN_IN_INVALID',
-  SIGN_IN_EXPIRED: 'SIGN_IN_EXPIRED',
-  SESSION_MISSING: 'SESSION_REQUIRED',
-  SESSION_INVALID: 'SESSION_REQUIRED',
-  SESSION_EXPIRED: 'SESSION_REQUIRED',
-  SESSION_ENDED: 'SESSION_REQUIRED',
-  CSRF_REJECTED: 'CSRF_REJECTED',
-  NOT_ADMIN: 'NOT_ADMIN',
-};
-
 const seconds = (now: Date) => Math.floor(now.getTime() / 1000);
-
-/** Runs a check of the pure admin-auth module, turning its errors into this service's codes. */
-function checked<T>(check: () => T): T {
-  try {
-    return check();
-  } catch (err) {
-    if (err instanceof AdminAuthError) throw new ApprovalError(AUTH_CODES[err.code]);
-    throw err;
-  }
-}
 
 // ---- Sign-in ---------------------------------------------------------------------------------
 
@@ -138,9 +112,9 @@ export async function requestSignIn(email: string, deps: SignInRequestDeps, now:
   const issued = issueSignInToken(address ?? DECOY_ADDRESS, deps.keyring, seconds(now));
   const message = renderAdminSignInEmail({
     admin: issued.email,
-    signInUrl: `${deps.baseUrl}${ADMIN_PATHS.session}?token=${issued.token}`,
-    expiresAt: formatExpiry(issued.expiresAt, now),
-  });
+    signInUrl: `${deps.signInUrl}?token=${issued.token}`,
+    expiresAt: issued.expiresAt,
+  }, now);
   if (!address) return 'not-admin';
   try {
     await deps.mailer.send({ to: address, ...message });
@@ -158,7 +132,7 @@ export async function requestSignIn(email: string, deps: SignInRequestDeps, now:
  * refuses a used token, so the read only spares a person a form that cannot work.
  */
 export async function checkSignInLink(token: string | undefined, deps: SignInLinkDeps, now: Date): Promise<string> {
-  const signIn = checked(() => verifySignInToken(token, deps.keyring, seconds(now)));
+  const signIn = verifySignInToken(token, deps.keyring, seconds(now));
   const used = await deps.ledger.isUsed(signIn.id).catch(() => false);
   if (used) throw new ApprovalError('SIGN_IN_USED');
   return token!;
@@ -169,16 +143,16 @@ export async function checkSignInLink(token: string | undefined, deps: SignInLin
  * admin's session generation, uses the token up (first use only, decided by the ledger's
  * conditional write) and opens a session of that generation. The session names the address the
  * token was issued to, whoever posts it. The generation is read before the token is used up, so
- * a failed read leaves the link usable.
+ * a failed read leaves the link usable. Returns the session value and how long it lasts.
  */
-export async function completeSignIn(token: string | undefined, deps: SignInDeps, now: Date): Promise<{ email: string; setCookie: string }> {
+export async function completeSignIn(token: string | undefined, deps: SignInDeps, now: Date): Promise<{ email: string; session: string; maxAgeSeconds: number }> {
   const nowSeconds = seconds(now);
-  const signIn = checked(() => verifySignInToken(token, deps.keyring, nowSeconds));
+  const signIn = verifySignInToken(token, deps.keyring, nowSeconds);
   if (!adminAddress(signIn.email, deps.admins)) throw new ApprovalError('NOT_ADMIN');
   const generation = await deps.sessions.generation(signIn.email);
   if (!(await deps.ledger.consume(signIn.id, signIn.expiresAt))) throw new ApprovalError('SIGN_IN_USED');
   const session = issueSession(signIn.email, deps.keyring, nowSeconds, undefined, generation);
-  return { email: signIn.email, setCookie: sessionCookie(session.value, session.expiresAt - nowSeconds) };
+  return { email: signIn.email, session: session.value, maxAgeSeconds: session.expiresAt - nowSeconds };
 }
 
 /**
@@ -188,26 +162,21 @@ export async function completeSignIn(token: string | undefined, deps: SignInDeps
  * a session let through.
  */
 export async function authenticate(cookieValue: string | undefined, deps: SessionDeps, now: Date): Promise<AdminSession> {
-  const session = checked(() => {
-    const verified = verifySession(cookieValue, deps.keyring, seconds(now));
-    requireAdmin(verified, deps.admins);
-    return verified;
-  });
-  const current = await deps.sessions.generation(session.email);
-  checked(() => requireCurrentGeneration(session, current));
+  const session = verifySession(cookieValue, deps.keyring, seconds(now));
+  requireAdmin(session, deps.admins);
+  requireCurrentGeneration(session, await deps.sessions.generation(session.email));
   return session;
 }
 
 /**
  * Sign-out: the form must carry this session's CSRF token. Ends every session of the admin
- * (this browser's, and any copy of any cookie they were given), then returns the Set-Cookie
- * header that clears this one. If the generation cannot be moved on, nothing is cleared and the
+ * (this browser's, and any copy of any cookie they were given): the caller then clears this
+ * browser's cookie. If the generation cannot be moved on, nothing is cleared and the
  * error (503) says to try again: the admin is never told they are out while a copy still works.
  */
-export async function signOut(session: AdminSession, csrf: string | undefined, deps: AdminAuthDeps & { sessions: Pick<AdminSessions, 'endAll'> }): Promise<string> {
-  checked(() => verifyAdminCsrf(session, deps.keyring, csrf));
+export async function signOut(session: AdminSession, csrf: string | undefined, deps: AdminAuthDeps & { sessions: Pick<AdminSessions, 'endAll'> }): Promise<void> {
+  verifyAdminCsrf(session, deps.keyring, csrf);
   await deps.sessions.endAll(session.email);
-  return clearSessionCookie();
 }
 
 // ---- Dashboard -------------------------------------------------------------------------------
@@ -237,11 +206,11 @@ function actorName(actor: string, record: ApprovalRecord): string {
 }
 
 /** Requests awaiting a decision (oldest first) and the most recently decided ones. */
-export async function dashboard(session: AdminSession, deps: DashboardDeps, now: Date): Promise<DashboardView> {
+export async function dashboard(session: AdminSession, deps: DashboardDeps, now: Date): Promise<Overview> {
   const [pending, decided] = await Promise.all([deps.store.listPending(PENDING_LIMIT), deps.store.listRecent(DECIDED_LIMIT)]);
   return {
     admin: session.email,
-    csrf: checked(() => adminCsrfToken(session, deps.keyring)),
+    csrf: adminCsrfToken(session, deps.keyring),
     now: seconds(now),
     pending: pending.map(summaryOf),
     decided: decided.map(summaryOf),
@@ -249,12 +218,12 @@ export async function dashboard(session: AdminSession, deps: DashboardDeps, now:
 }
 
 /** One request with its votes and audit trail. An id that cannot exist is refused before any read. */
-export async function requestDetail(requestId: string, session: AdminSession, deps: DashboardDeps, now: Date): Promise<RequestView> {
+export async function requestDetail(requestId: string, session: AdminSession, deps: DashboardDeps, now: Date): Promise<RequestDetail> {
   if (!REQUEST_ID.test(requestId)) throw new ApprovalError('REQUEST_NOT_FOUND');
   const record = await deps.store.get(requestId);
   if (!record) throw new ApprovalError('REQUEST_NOT_FOUND');
   const audit: AuditEntry[] = record.audit.map((e) => ({ type: e.type, at: e.at, actor: actorName(e.actor, record), ...(e.detail ? { detail: e.detail } : {}) }));
-  return { admin: session.email, csrf: checked(() => adminCsrfToken(session, deps.keyring)), now: seconds(now), request: summaryOf(record), audit };
+  return { admin: session.email, csrf: adminCsrfToken(session, deps.keyring), now: seconds(now), request: summaryOf(record), audit };
 }
 
 /**
@@ -263,11 +232,9 @@ export async function requestDetail(requestId: string, session: AdminSession, de
  * request whatever the quorum), and goes through the same conditional write, decryption and
  * single SendTaskSuccess as a reviewer's click.
  */
-export async function adminDecide(session: AdminSession, form: AdminDecisionForm, deps: AdminDecideDeps, now: Date, client: ClientInfo = {}): Promise<ResultView> {
-  checked(() => {
-    verifyAdminCsrf(session, deps.keyring, form.csrf);
-    requireAdmin(session, deps.admins);
-  });
+export async function adminDecide(session: AdminSession, form: AdminDecisionForm, deps: AdminDecideDeps, now: Date, client: ClientInfo = {}): Promise<VoteOutcome> {
+  verifyAdminCsrf(session, deps.keyring, form.csrf);
+  requireAdmin(session, deps.admins);
   if (!REQUEST_ID.test(form.requestId)) throw new ApprovalError('INVALID_INPUT');
   const decision = decisionFromAction(checkDecision(form.decision));
   const comment = checkComment(form.comment);

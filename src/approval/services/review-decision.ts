@@ -1,6 +1,6 @@
 import { DECISION_LEASE_SECONDS } from '../defaults';
 import { auditEvent, type ClientInfo } from '../domain/audit';
-import { ApprovalError, ERROR_TABLE, toApprovalError, type DecisionFacts, type ErrorCode } from '../domain/errors';
+import { ApprovalError, toApprovalError, type DecisionFacts, type ErrorCode } from '../domain/errors';
 import type { MacKeyring } from '../domain/mac-keyring';
 import {
   decisionFromAction,
@@ -14,12 +14,13 @@ import {
   type TokenCipher,
   type Voter,
 } from '../domain/ports';
-import { humanEpochTime } from '../domain/human-time';
 import { checkComment, checkDecision, maxCommentChars, parseReviewForm, type ReviewForm } from '../domain/review-form';
 import { csrfToken, linkQuery, parseLinkQuery, verifyCsrfToken, verifyLink, type SignedLink } from '../domain/review-link';
 import { openToken } from '../domain/sealed-token';
 import { renderNoActionEmail } from '../email/review-email';
-import type { ConfirmView, ResultView } from '../pages/review-page';
+import type { ReviewPrompt, VoteOutcome } from './review-results';
+
+export type { ReviewPrompt, VoteOutcome } from './review-results';
 
 export interface ReviewDeps {
   store: RequestStore;
@@ -71,31 +72,29 @@ export function checkReviewLink(rawQuery: string, keyring: MacKeyring, now: Date
 }
 
 /**
- * A form that cannot be used as sent: no decision chosen, or a comment refused. Nothing was
- * decided or written; `form` is the confirmation form again, with the comment as typed and why.
+ * A form that cannot be used as sent: no decision chosen, or a comment refused (its code and
+ * details say why). Nothing was decided or written; `form` is the confirmation form to show
+ * again, with the comment as typed.
  */
 export class FormRefused extends ApprovalError {
   constructor(
     reason: ApprovalError,
-    readonly form: ConfirmView,
+    readonly form: ReviewPrompt,
   ) {
     super(reason.code, { details: reason.details, cause: reason });
   }
 }
 
 /** What a pending request shows on its confirmation form, for this link and this reviewer. */
-function confirmView(record: ApprovalRecord, link: SignedLink, keyring: MacKeyring, now: Date): ConfirmView {
+function reviewPrompt(record: ApprovalRecord, link: SignedLink, keyring: MacKeyring): ReviewPrompt {
   const reviewer = record.reviewers[link.reviewer];
   if (!reviewer) throw new ApprovalError('LINK_INVALID');
   const hidden: Record<string, string> = Object.fromEntries(new URLSearchParams(linkQuery(link)));
   hidden.t = csrfToken(link, keyring);
   return {
-    subject: record.subject,
-    summary: record.summary,
-    details: record.details,
-    requestedBy: record.requestedBy,
+    kind: 'confirm',
+    request: { subject: record.subject, summary: record.summary, details: record.details, requestedBy: record.requestedBy, expiresAt: record.expiresAt },
     reviewer,
-    expiresAt: humanEpochTime(record.expiresAt, now),
     hidden,
     commentLimit: maxCommentChars(record.requiredApprovals),
     ...(record.requiredApprovals > 1 ? { progress: { approvals: record.requiredApprovals - record.approvalsNeeded, required: record.requiredApprovals } } : {}),
@@ -115,10 +114,10 @@ async function openRecord(link: SignedLink, store: RequestStore, now: Date): Pro
  * confirmation page. Never decrypts and never changes the request; the first open per reviewer
  * is added to the audit trail.
  */
-export async function viewReview(rawQuery: string, deps: Pick<ReviewDeps, 'store' | 'keyring'>, now: Date, client: ClientInfo = {}): Promise<ConfirmView> {
+export async function viewReview(rawQuery: string, deps: Pick<ReviewDeps, 'store' | 'keyring'>, now: Date, client: ClientInfo = {}): Promise<ReviewPrompt> {
   const link = checkReviewLink(rawQuery, deps.keyring, now);
   const record = await openRecord(link, deps.store, now);
-  const view = confirmView(record, link, deps.keyring, now);
+  const view = reviewPrompt(record, link, deps.keyring);
   if (!record.opened.includes(link.reviewer)) {
     // Best effort: a lost audit line must not cost the reviewer the page.
     await deps.store.recordOpened(record.requestId, link.reviewer, auditEvent('opened', now, `r${link.reviewer}`, deps.keyring, client, link.action)).catch(() => undefined);
@@ -126,11 +125,10 @@ export async function viewReview(rawQuery: string, deps: Pick<ReviewDeps, 'store
   return view;
 }
 
-/** The form again, with what was typed and the reason in plain words, when the request still takes a vote. */
+/** The form again, with what was typed, when the request still takes a vote. */
 async function formAgain(form: ReviewForm, reason: ApprovalError, deps: Pick<ReviewDeps, 'store' | 'keyring'>, now: Date): Promise<FormRefused> {
   const record = await openRecord(form.link, deps.store, now);
-  const problem = reason.details?.[0] ?? ERROR_TABLE[reason.code].message;
-  return new FormRefused(reason, { ...confirmView(record, form.link, deps.keyring, now), comment: form.comment ?? '', problem });
+  return new FormRefused(reason, { ...reviewPrompt(record, form.link, deps.keyring), comment: form.comment ?? '' });
 }
 
 const FORM_PROBLEMS = new Set<ErrorCode>(['INVALID_DECISION', 'INVALID_COMMENT']);
@@ -140,7 +138,7 @@ const FORM_PROBLEMS = new Set<ErrorCode>(['INVALID_DECISION', 'INVALID_COMMENT']
  * without a decision (no button pressed) or with a comment that cannot be used decides nothing
  * and is answered with FormRefused: the form again, the comment as typed.
  */
-export async function decideReview(body: string, deps: ReviewDeps, now: Date, client: ClientInfo = {}): Promise<ResultView> {
+export async function decideReview(body: string, deps: ReviewDeps, now: Date, client: ClientInfo = {}): Promise<VoteOutcome> {
   const form = parseReviewForm(body);
   verifyLink(form.link, deps.keyring, seconds(now));
   verifyCsrfToken(form.link, deps.keyring, form.csrf);
@@ -170,7 +168,7 @@ export interface VoteInput {
  * request stays PENDING. A DECIDING record whose lease ran out (a crash after the write) is
  * finished by the next attempt, exactly once. The email links and the dashboard both come here.
  */
-export async function decide(input: VoteInput, deps: ReviewDeps, now: Date, client: ClientInfo = {}): Promise<ResultView> {
+export async function decide(input: VoteInput, deps: ReviewDeps, now: Date, client: ClientInfo = {}): Promise<VoteOutcome> {
   const nowSeconds = seconds(now);
   const lease = nowSeconds + (deps.leaseSeconds ?? DECISION_LEASE_SECONDS);
   const { requestId, voter, decision, comment } = input;
@@ -241,7 +239,7 @@ export async function deliver(
   deps: ReviewDeps,
   now: Date,
   undo?: { voter: Voter; approval: boolean },
-): Promise<ResultView> {
+): Promise<VoteOutcome> {
   const facts = decidedFacts(record);
   if (!facts || !sealed) throw new ApprovalError('INTERNAL');
   const { requestId } = record;

@@ -1,26 +1,8 @@
-import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
-import { ApprovalError, ERROR_TABLE, retryAfter, toApprovalError } from '../../approval';
+import { ApprovalError, JSON_TYPE, decodePathSegment, httpHandler, json, readBody, requireMediaType, trimTrailingSlashes } from '../../approval';
+import type { AppLogger, HttpRequest, HttpResult } from '../../approval';
 import { MAX_POST_BYTES, type Post, type PostDecision } from '../domain/post';
 import { POST_FAILURE_REASONS, isPostFailureReason, type PostFailureReason } from '../domain/post-failure';
-import { logFailure, type AppLogger } from '../../approval';
 import { getPost, submitPost, type PostsDeps } from '../services/posts';
-import { decodePathSegment, header, readBody, trimTrailingSlashes, type HttpResult } from '../../approval';
-
-const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' };
-
-function json(statusCode: number, body: unknown, extra: Record<string, string> = {}): HttpResult {
-  return { statusCode, headers: { ...JSON_HEADERS, ...extra }, body: JSON.stringify(body) };
-}
-
-/** `{ error: { code, message, details? } }` with the table's status; never exception text. */
-function jsonError(err: ApprovalError): HttpResult {
-  const extra: Record<string, string> = {};
-  const wait = retryAfter(err);
-  if (wait) extra['retry-after'] = wait;
-  if (err.code === 'METHOD_NOT_ALLOWED') extra.allow = 'GET, POST';
-  const body = { error: { code: err.code, message: ERROR_TABLE[err.code].message, ...(err.details ? { details: err.details } : {}) } };
-  return json(ERROR_TABLE[err.code].status, body, extra);
-}
 
 /**
  * The public view (anyone who has the id may read it): status, title and outcome, never an
@@ -66,40 +48,29 @@ export interface PostsHandlerDeps extends PostsDeps {
 export function createPostsHandler(deps: PostsHandlerDeps) {
   const now = deps.now ?? (() => new Date());
 
-  async function route(event: APIGatewayProxyEventV2): Promise<HttpResult> {
-    const method = event.requestContext.http.method.toUpperCase();
-    const path = trimTrailingSlashes(event.rawPath);
+  async function handle(request: HttpRequest): Promise<HttpResult> {
+    const path = trimTrailingSlashes(request.path);
     if (path === '/posts') {
-      if (method !== 'POST') throw new ApprovalError('METHOD_NOT_ALLOWED');
-      const type = header(event, 'content-type')?.split(';')[0]?.trim().toLowerCase();
-      if (type !== 'application/json') throw new ApprovalError('UNSUPPORTED_MEDIA_TYPE');
-      const text = readBody(event, MAX_POST_BYTES);
+      request.allow('POST');
+      requireMediaType(request, JSON_TYPE);
+      const text = readBody(request, MAX_POST_BYTES);
       let input: unknown;
       try {
         input = JSON.parse(text);
       } catch {
         throw new ApprovalError('INVALID_INPUT', { details: ['(body): must be JSON'] });
       }
-      const post = await submitPost(input, header(event, 'idempotency-key'), deps, now(), { ip: event.requestContext.http.sourceIp });
+      const post = await submitPost(input, request.header('idempotency-key'), deps, now(), { ip: request.client.ip });
       deps.logger.info('post submitted', { postId: post.id });
       return json(202, { id: post.id, status: post.status });
     }
     const match = /^\/posts\/([^/]+)$/.exec(path);
     if (match) {
-      if (method !== 'GET' && method !== 'HEAD') throw new ApprovalError('METHOD_NOT_ALLOWED');
+      request.allow('GET', 'HEAD');
       return json(200, view(await getPost(decodePathSegment(match[1]!, 'INVALID_INPUT', ['id: malformed percent-escape']), deps)));
     }
     throw new ApprovalError('NOT_FOUND');
   }
 
-  return async (event: APIGatewayProxyEventV2, context?: Context): Promise<HttpResult> => {
-    if (context) deps.logger.addContext(context);
-    try {
-      return await route(event);
-    } catch (err) {
-      const error = toApprovalError(err);
-      logFailure(deps.logger, 'posts request', error);
-      return jsonError(error);
-    }
-  };
+  return httpHandler({ logger: deps.logger, name: 'posts request', answer: { type: 'json' }, handle });
 }

@@ -1,24 +1,20 @@
 import { randomBytes } from 'node:crypto';
 import { expect } from 'chai';
 import {
-  AdminAuthError,
-  SESSION_COOKIE,
   adminAddress,
   adminCsrfToken,
-  clearSessionCookie,
   isAdmin,
   issueSession,
   issueSignInToken,
   keyVersionOfToken,
   MAX_SESSION_GENERATION,
-  readCookie,
   requireAdmin,
   requireCurrentGeneration,
-  sessionCookie,
   verifyAdminCsrf,
   verifySession,
   verifySignInToken,
 } from '../../../src/approval/domain/admin-auth';
+import { ApprovalError } from '../../../src/approval/domain/errors';
 import { lengthPrefixed, purposeMac } from '../../../src/approval/domain/mac';
 import { keyringFromSecret } from '../../../src/approval/domain/mac-keyring';
 
@@ -31,11 +27,22 @@ const now = 1_900_000_000;
 const admins = ['Ops@Example.com', 'boss@example.com'];
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 
+/** The refusal's finer reason when it has one (SESSION_EXPIRED…), else its code; undefined when nothing was thrown. */
 function codeOf(fn: () => unknown): string | undefined {
   try {
     fn();
   } catch (err) {
-    return err instanceof AdminAuthError ? err.code : 'NOT_ADMIN_AUTH_ERROR';
+    return err instanceof ApprovalError ? (err.reason ?? err.code) : 'NOT_AN_APPROVAL_ERROR';
+  }
+  return undefined;
+}
+
+/** The code a caller is told. */
+function publicCodeOf(fn: () => unknown): string | undefined {
+  try {
+    fn();
+  } catch (err) {
+    return err instanceof ApprovalError ? err.code : 'NOT_AN_APPROVAL_ERROR';
   }
   return undefined;
 }
@@ -67,7 +74,7 @@ describe('admin list', () => {
 
   it('fails with an error that names itself and its code (what the logs show)', () => {
     const session = verifySession(issueSession('ops@example.com', ring1, now).value, ring1, now);
-    expect(() => requireAdmin(session, [])).to.throw(AdminAuthError).that.includes({ name: 'AdminAuthError', message: 'NOT_ADMIN', code: 'NOT_ADMIN' });
+    expect(() => requireAdmin(session, [])).to.throw(ApprovalError).that.includes({ name: 'ApprovalError', message: 'NOT_ADMIN', code: 'NOT_ADMIN' });
   });
 
   it('refuses a valid session once its address is removed from the list (NOT_ADMIN)', () => {
@@ -230,6 +237,17 @@ describe('admin sessions', () => {
     expect(verifySession(signedEnvelope('admin-session', [...fields, '7']), ring1, now).generation).to.equal(7);
   });
 
+  it('tell the caller one code per case a person can act on, the finer reason only in `reason`', () => {
+    const { token, expiresAt } = issueSignInToken('ops@example.com', ring1, now);
+    expect(publicCodeOf(() => verifySignInToken('damaged', ring1, now))).to.equal('SIGN_IN_INVALID');
+    expect(publicCodeOf(() => verifySignInToken(token, ring1, expiresAt))).to.equal('SIGN_IN_EXPIRED');
+    const session = issueSession('ops@example.com', ring1, now);
+    for (const refuse of [() => verifySession(undefined, ring1, now), () => verifySession('damaged', ring1, now), () => verifySession(session.value, ring1, session.expiresAt)]) {
+      expect(publicCodeOf(refuse)).to.equal('SESSION_REQUIRED');
+    }
+    expect(publicCodeOf(() => requireCurrentGeneration(verifySession(session.value, ring1, now), 1))).to.equal('SESSION_REQUIRED');
+  });
+
   it('say SESSION_MISSING without a cookie', () => {
     expect(codeOf(() => verifySession(undefined, ring1, now))).to.equal('SESSION_MISSING');
     expect(codeOf(() => verifySession('', ring1, now))).to.equal('SESSION_MISSING');
@@ -285,81 +303,6 @@ describe('key version of a sign-in token or session cookie', () => {
     for (const bad of [undefined, '', 'not a token', token.slice(0, -3), `${token}A`]) {
       expect(keyVersionOfToken(bad)).to.equal(undefined);
     }
-  });
-});
-
-describe('session cookie header', () => {
-  it('sets __Host-admin with exactly HttpOnly, Secure, SameSite=Strict, Path=/ and Max-Age, and no Domain', () => {
-    const header = sessionCookie('abc_-123', 28_800);
-    expect(header).to.equal('__Host-admin=abc_-123; HttpOnly; Secure; SameSite=Strict; Path=/; Max-Age=28800');
-    const attributes = header.split('; ').slice(1);
-    expect(attributes).to.deep.equal(['HttpOnly', 'Secure', 'SameSite=Strict', 'Path=/', 'Max-Age=28800']);
-    expect(header.toLowerCase()).to.not.include('domain');
-  });
-
-  it('clears the cookie with the same attributes and Max-Age=0', () => {
-    expect(clearSessionCookie()).to.equal('__Host-admin=; HttpOnly; Secure; SameSite=Strict; Path=/; Max-Age=0');
-  });
-
-  it('refuses a value or Max-Age that could inject attributes or headers', () => {
-    expect(() => sessionCookie('a; Domain=evil.example', 60)).to.throw(RangeError, 'session cookie value must be base64url');
-    expect(() => sessionCookie('a\r\nSet-Cookie: x=y', 60)).to.throw(RangeError, 'session cookie value must be base64url');
-    expect(() => sessionCookie('abc', -1)).to.throw(RangeError, 'Max-Age must be a whole number of seconds');
-    expect(() => sessionCookie('abc', 1.5)).to.throw(RangeError, 'Max-Age must be a whole number of seconds');
-  });
-
-  it('round-trips through a Cookie header into a verified session', () => {
-    const { value } = issueSession('ops@example.com', ring1, now);
-    const setCookie = sessionCookie(value, 3600);
-    const cookieHeader = `theme=dark; ${setCookie.split(';')[0]}; other=1`;
-    expect(verifySession(readCookie(cookieHeader, SESSION_COOKIE), ring1, now).email).to.equal('ops@example.com');
-  });
-});
-
-describe('readCookie', () => {
-  it('reads one cookie among others, with or without spaces after the semicolons', () => {
-    expect(readCookie('a=1; __Host-admin=xyz; b=2', '__Host-admin')).to.equal('xyz');
-    expect(readCookie('a=1;__Host-admin=xyz;b=2', '__Host-admin')).to.equal('xyz');
-  });
-
-  it('returns undefined when the cookie is duplicated, even with the same value', () => {
-    expect(readCookie('__Host-admin=one; __Host-admin=two', '__Host-admin')).to.equal(undefined);
-    expect(readCookie('__Host-admin=one; __Host-admin=one', '__Host-admin')).to.equal(undefined);
-    expect(readCookie('__Host-admin=; __Host-admin=one', '__Host-admin')).to.equal(undefined);
-  });
-
-  it('returns undefined when absent, empty, quoted or with characters no cookie value may hold', () => {
-    expect(readCookie(undefined, '__Host-admin')).to.equal(undefined);
-    expect(readCookie('', '__Host-admin')).to.equal(undefined);
-    expect(readCookie('a=1', '__Host-admin')).to.equal(undefined);
-    expect(readCookie('__Host-admin=', '__Host-admin')).to.equal(undefined);
-    expect(readCookie('__Host-admin="xyz"', '__Host-admin')).to.equal(undefined);
-    expect(readCookie('__Host-admin=x y', '__Host-admin')).to.equal(undefined);
-    expect(readCookie('__Host-admin=x\\y', '__Host-admin')).to.equal(undefined);
-  });
-
-  it('matches names exactly: case-sensitive, no prefixes, no lookalikes', () => {
-    expect(readCookie('__host-admin=xyz', '__Host-admin')).to.equal(undefined);
-    expect(readCookie('__Host-admin2=xyz', '__Host-admin')).to.equal(undefined);
-    expect(readCookie('x__Host-admin=xyz', '__Host-admin')).to.equal(undefined);
-    expect(readCookie('__Host-admin=xyz', '')).to.equal(undefined);
-    // A name that is not a cookie-name token (here with a space) is never looked up.
-    expect(readCookie('x y=1', 'x y')).to.equal(undefined);
-    expect(readCookie('a;b=1', 'a;b')).to.equal(undefined);
-  });
-
-  it('ignores malformed pairs that belong to someone else', () => {
-    expect(readCookie('junk; =nameless; __Host-admin=xyz', '__Host-admin')).to.equal('xyz');
-  });
-
-  it('never reads a pair without "=" as the cookie, even one that starts with its name', () => {
-    expect(readCookie('__Host-adminx', '__Host-admin')).to.equal(undefined);
-    expect(readCookie('__Host-adminx; __Host-admin=xyz', '__Host-admin')).to.equal('xyz');
-  });
-
-  it('reads a value with white space around it (before the semicolon or after the "=")', () => {
-    expect(readCookie('a=1; __Host-admin=xyz ; b=2', '__Host-admin')).to.equal('xyz');
-    expect(readCookie('__Host-admin = xyz', '__Host-admin')).to.equal('xyz');
   });
 });
 
@@ -475,12 +418,6 @@ describe('admin auth: clocks, lifetimes and keys', () => {
     expect(() => issueSession('ops@example.com', ring1, now, 1.5)).to.throw(RangeError, 'lifetime must be a positive whole number');
     expect(() => issueSession('ops@example.com', ring1, now, -60)).to.throw(RangeError, 'lifetime must be a positive whole number');
     expect(issueSession('ops@example.com', ring1, 1, 1).expiresAt).to.equal(2);
-  });
-
-  it('set a session cookie with Max-Age=0 (it ends at once) but refuse a negative one', () => {
-    expect(sessionCookie('abc', 0)).to.match(/; Max-Age=0$/);
-    expect(() => sessionCookie('abc', -1)).to.throw(RangeError);
-    expect(() => sessionCookie('', 60)).to.throw(RangeError);
   });
 
   it("refuse the dashboard's CSRF token once the keyring no longer holds the session's key version", () => {

@@ -12,7 +12,8 @@ import { DynamoRateCounter } from '../../../src/approval/adapters/dynamo-rate-co
 import { DynamoRequestStore } from '../../../src/approval/adapters/dynamo-request-store';
 import { DynamoSignInLedger } from '../../../src/approval/adapters/dynamo-sign-in-ledger';
 import { SesMailer } from '../../../src/approval/adapters/ses-mailer';
-import { SESSION_COOKIE, issueSession } from '../../../src/approval/domain/admin-auth';
+import { issueSession } from '../../../src/approval/domain/admin-auth';
+import { SESSION_COOKIE } from '../../../src/approval/http/cookies';
 import { lengthPrefixed, purposeMac } from '../../../src/approval/domain/mac';
 import { apiEvent } from '../../../src/approval/handlers/api-event';
 import { createAdminHandler } from '../../../src/approval/handlers/admin-handler';

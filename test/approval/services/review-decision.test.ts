@@ -242,7 +242,7 @@ describe('review decisions (votes, claims, delivery)', () => {
       expect(tooLong.code).to.equal('INVALID_COMMENT');
       expect(tooLong.details).to.deep.equal(['Your comment has 2,001 characters; at most 2,000 fit. Shorten it and confirm again.']);
       expect(tooLong.cause).to.be.instanceOf(ApprovalError).and.include({ code: 'INVALID_COMMENT' });
-      expect(tooLong.form).to.include({ comment: 'x'.repeat(2001), problem: tooLong.details![0] });
+      expect(tooLong.form).to.include({ kind: 'confirm', comment: 'x'.repeat(2001) });
 
       await decideReview(body({}), deps, h.clock.now).catch((err: unknown) => (refused = err));
       expect(refused).to.be.instanceOf(FormRefused).and.include({ code: 'INVALID_DECISION' });

@@ -3,6 +3,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { SESClient, SendEmailCommand } from '@aws-sdk/client-ses';
 import { SesMailer } from '../../../src/approval/adapters/ses-mailer';
+import { ApprovalError } from '../../../src/approval/domain/errors';
 import { DynamoPostStore } from '../../../src/blog/adapters/dynamo-post-store';
 import type { Post } from '../../../src/blog/domain/post';
 import { createPostCloserHandler } from '../../../src/blog/handlers/post-closer-handler';
@@ -85,7 +86,8 @@ describe("failing a post whose moderation execution ended without an outcome (bl
     ses.on(SendEmailCommand).rejectsOnce(Object.assign(new Error('down'), { name: 'ServiceUnavailable', $fault: 'server', $metadata: {} })).resolves({ MessageId: 'm' });
     let failure: Error | undefined;
     await postCloser(statusChange('ABORTED')).catch((err: Error) => (failure = err));
-    expect(failure?.message).to.include('could not be sent');
+    // The stable code is what the Errors alarm's log line and the retry carry; never the SES text.
+    expect(failure).to.be.instanceOf(ApprovalError).and.include({ code: 'EMAIL_DELIVERY_FAILED', message: 'EMAIL_DELIVERY_FAILED' });
     expect(await posts.get(postId)).to.deep.include({ status: 'FAILED', failureReason: 'ABORTED' });
 
     expect(await postCloser(statusChange('ABORTED'))).to.deep.equal({ failed: 'ABORTED' });

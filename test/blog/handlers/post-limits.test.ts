@@ -11,7 +11,7 @@ import { DynamoIdempotencyKeys } from '../../../src/blog/adapters/dynamo-idempot
 import { DynamoPostStore } from '../../../src/blog/adapters/dynamo-post-store';
 import { DynamoRateCounter } from '../../../src/approval/adapters/dynamo-rate-counter';
 import { SfnWorkflowStarter } from '../../../src/blog/adapters/sfn-workflow-starter';
-import { ERROR_TABLE } from '../../../src/approval/domain/errors';
+import { ERROR_TABLE } from '../../../src/approval/http/error-answers';
 import { keyringFromSecret, type MacKeyring } from '../../../src/approval/domain/mac-keyring';
 import { apiEvent } from '../../../src/approval/handlers/api-event';
 import { createPostsHandler } from '../../../src/blog/handlers/posts-handler';

@@ -7,7 +7,7 @@ import { DynamoIdempotencyKeys } from '../../../src/blog/adapters/dynamo-idempot
 import { DynamoPostStore } from '../../../src/blog/adapters/dynamo-post-store';
 import { SfnWorkflowStarter } from '../../../src/blog/adapters/sfn-workflow-starter';
 import { apiEvent } from '../../../src/approval/handlers/api-event';
-import { ERROR_TABLE } from '../../../src/approval/domain/errors';
+import { ERROR_TABLE } from '../../../src/approval/http/error-answers';
 import { createPostsHandler } from '../../../src/blog/handlers/posts-handler';
 import { sfn } from '../../support/approval-harness';
 import { startTestTable, type TestTable } from '../../support/dynalite';
