@@ -3,7 +3,8 @@ import { SESSION_COOKIE, clearSessionCookie, keyVersionOfToken, readCookie, type
 import { ApprovalError, ERROR_TABLE, retryAfter, toApprovalError, type ErrorCode } from '../domain/errors';
 import { humanIsoTime } from '../domain/human-time';
 import type { KeyringSource } from '../domain/mac-keyring';
-import type { Mailer, RequestStore } from '../domain/ports';
+import type { Mailer } from '../domain/ports';
+import type { AdminStore } from '../domain/request-store';
 import { MAX_ENCODED_COMMENT_CHARS } from '../domain/review-form';
 import { parseStrictParams } from '../domain/strict-params';
 import { logFailure, type AppLogger } from '../logger';
@@ -22,7 +23,7 @@ import { assertSameOrigin, decodePathSegment, header, readBody, type HttpResult 
 import { clientOf, type Decider } from './review-handler';
 
 export interface AdminHandlerDeps {
-  store: RequestStore;
+  store: AdminStore;
   ledger: SignInLedger;
   /** Each admin's session generation: read on every dashboard request, moved on at sign-out. */
   sessions: AdminSessions;

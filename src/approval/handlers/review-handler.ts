@@ -2,7 +2,8 @@ import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { ApprovalError, toApprovalError, type ErrorCode } from '../domain/errors';
 import type { KeyringSource } from '../domain/mac-keyring';
 import type { ClientInfo } from '../domain/audit';
-import type { Mailer, RequestStore, TaskCallback, TokenCipher } from '../domain/ports';
+import type { Mailer, TaskCallback, TokenCipher } from '../domain/ports';
+import type { ReviewStore } from '../domain/request-store';
 import { MAX_ENCODED_COMMENT_CHARS } from '../domain/review-form';
 import { linkKeyVersion } from '../domain/review-link';
 import { logFailure, type AppLogger } from '../logger';
@@ -23,7 +24,7 @@ export function clientOf(event: APIGatewayProxyEventV2): ClientInfo {
 }
 
 export interface ReviewHandlerDeps {
-  store: RequestStore;
+  store: ReviewStore;
   /** Resolved lazily: the GET path must not construct or load what only POST needs. */
   decider: () => Promise<Decider> | Decider;
   /** Asked for the version the link names, so a warm container finds a key added since it loaded. */
