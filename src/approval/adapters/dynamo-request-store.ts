@@ -4,10 +4,11 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { RequestTableConfig } from '../config';
 import { ApprovalError } from '../domain/errors';
 import { DEFAULT_PENDING_SHARDS, MAX_PENDING_SHARDS, indexPartition, indexPartitions, isShardCount, type IndexState } from '../domain/pending-index';
-import { LAST_APPROVAL, TRANSITIONS, canTransition, decidedStatus, voteKey, type Decision, type RequestStatus, type Transition, type TransitionRule, type Voter } from '../domain/lifecycle';
+import { LAST_APPROVAL, canTransition, decidedStatus, voteKey, type Decision, type RequestStatus, type Transition, type Voter } from '../domain/lifecycle';
 import type { ApprovalRecord, AuditEvent } from '../domain/ports';
 import type { ClaimResult, DecisionClaim, IndexPosition, PendingPage, RequestStore, VoteResult } from '../domain/request-store';
 import { serviceError } from './aws-errors';
+import { onlyTarget, transitionCondition } from './request-conditions';
 import { PENDING_INDEX_KEY, PENDING_INDEX_NAME, TABLE_KEY, requestKey } from './table-schema';
 
 /** Default: requests and their audit trail stay a year after their links expire (then TTL removes them). */
@@ -54,28 +55,6 @@ function fromItem(item: Item): ApprovalRecord {
   }
   return record;
 }
-
-/**
- * A lifecycle transition's requirements (see TRANSITIONS) as a DynamoDB condition: the status it
- * leaves as `:from`, the links' expiry against `:now`, the caller's lease against `:lease` (the
- * caller supplies `:now` and `:lease`). `to` is the status it writes as `:to`, one of the rule's.
- */
-export function transitionCondition(transition: Transition, to?: RequestStatus): { condition: string; names: Record<string, string>; values: Item } {
-  const rule: TransitionRule = TRANSITIONS[transition];
-  if (to !== undefined && !rule.to.includes(to)) throw new RangeError(`${transition} cannot lead to ${to}`);
-  const parts = ['#status = :from'];
-  if (rule.links === 'open') parts.push('expiresAt > :now');
-  if (rule.links === 'expired') parts.push('expiresAt <= :now');
-  if (rule.lease) parts.push('leaseUntil = :lease');
-  return { condition: parts.join(' AND '), names: { '#status': 'status' }, values: { ':from': rule.from, ...(to !== undefined ? { ':to': to } : {}) } };
-}
-
-/** The one status a transition leads to (those with a choice name it: see `decidedStatus`). */
-const onlyTarget = (transition: Transition): RequestStatus => {
-  const targets: readonly RequestStatus[] = TRANSITIONS[transition].to;
-  if (targets.length !== 1) throw new RangeError(`${transition} leads to one of several statuses`);
-  return targets[0]!;
-};
 
 /** Runs a write, turning throttling into THROTTLED and a failed condition into `false`. */
 async function conditional(write: () => Promise<unknown>): Promise<boolean> {
@@ -246,6 +225,8 @@ export class DynamoRequestStore implements RequestStore {
   }
 
   async recordVote(claim: DecisionClaim & { voter: { kind: 'reviewer'; index: number } }): Promise<VoteResult> {
+    // Only an approval counts toward the quorum; a rejection always claims (see `decidesNow`).
+    if (claim.decision !== 'approved') throw new RangeError('recordVote takes approvals only');
     const index = this.reviewerIndex(claim)!;
     const parts = this.voteParts(claim, 'vote');
     try {
@@ -449,9 +430,11 @@ export class DynamoRequestStore implements RequestStore {
     } catch (err) {
       if (!(err instanceof ConditionalCheckFailedException)) throw mapError(err);
       // Its links expired before the execution ended (nobody decided in time): it ends EXPIRED,
-      // as the sweeper would have marked it.
-      const current = await this.current(err, requestId);
-      if (current && canTransition('expire', current, { nowSeconds })) {
+      // as the sweeper would have marked it. Decided from the item the failed write returns;
+      // without one (no such item, or a DynamoDB emulator that does not return it) the expiry's
+      // own condition decides. Never a read: the closer's IAM role has no GetItem.
+      const current = err.Item ? fromItem(unmarshall(err.Item)) : undefined;
+      if (!err.Item || canTransition('expire', current!, { nowSeconds })) {
         await this.expirePending(requestId, nowSeconds, { ...event, type: 'expired', detail: 'the links expired before a decision' });
       }
       return undefined;

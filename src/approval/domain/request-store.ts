@@ -63,7 +63,7 @@ export interface VoteWriter {
    * admin's decision always decides; a reviewer's approval only when it completes the quorum.
    */
   claimDecision(claim: DecisionClaim): Promise<ClaimResult>;
-  /** Records a reviewer's approval that does not complete the quorum (request stays PENDING). */
+  /** Records a reviewer's approval that does not complete the quorum (request stays PENDING). A rejection is refused (it always claims). */
   recordVote(claim: DecisionClaim & { voter: { kind: 'reviewer'; index: number } }): Promise<VoteResult>;
   /** Records that a reviewer opened their link (once per reviewer; never changes the request's state). */
   recordOpened(requestId: string, reviewer: number, event: AuditEvent): Promise<void>;
