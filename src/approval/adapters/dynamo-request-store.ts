@@ -4,7 +4,7 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { RequestTableConfig } from '../config';
 import { ApprovalError } from '../domain/errors';
 import { DEFAULT_PENDING_SHARDS, MAX_PENDING_SHARDS, indexPartition, indexPartitions, isShardCount, type IndexState } from '../domain/pending-index';
-import { LAST_APPROVAL, canTransition, decidedStatus, voteKey, type Decision, type RequestStatus, type Transition, type Voter } from '../domain/lifecycle';
+import { LAST_APPROVAL, canTransition, countsTowardQuorum, decidedStatus, voteKey, type Decision, type RequestStatus, type Transition, type Voter } from '../domain/lifecycle';
 import type { ApprovalRecord, AuditEvent } from '../domain/ports';
 import type { ClaimResult, DecisionClaim, IndexPosition, PendingPage, RequestStore, VoteResult } from '../domain/request-store';
 import { serviceError } from './aws-errors';
@@ -192,7 +192,7 @@ export class DynamoRequestStore implements RequestStore {
   async claimDecision(claim: DecisionClaim): Promise<ClaimResult> {
     const index = this.reviewerIndex(claim);
     const parts = this.voteParts(claim, 'claim');
-    const quorumVote = claim.voter.kind === 'reviewer' && claim.decision === 'approved';
+    const quorumVote = countsTowardQuorum(claim.voter, claim.decision);
     // decidedBy is copied from the stored reviewer list inside the same atomic write.
     const decidedBy = index !== undefined ? `reviewers[${index}]` : ':admin';
     try {
@@ -226,7 +226,7 @@ export class DynamoRequestStore implements RequestStore {
 
   async recordVote(claim: DecisionClaim & { voter: { kind: 'reviewer'; index: number } }): Promise<VoteResult> {
     // Only an approval counts toward the quorum; a rejection always claims (see `decidesNow`).
-    if (claim.decision !== 'approved') throw new RangeError('recordVote takes approvals only');
+    if (!countsTowardQuorum(claim.voter, claim.decision)) throw new RangeError('recordVote takes approvals only');
     const index = this.reviewerIndex(claim)!;
     const parts = this.voteParts(claim, 'vote');
     try {
@@ -402,7 +402,7 @@ export class DynamoRequestStore implements RequestStore {
 
   abandonDecision(requestId: string, lease: number, vote: { voter: Voter; approval: boolean }): Promise<void> {
     // The vote that claimed is taken back with the claim: nothing reached Step Functions.
-    const quorum = vote.voter.kind === 'reviewer' && vote.approval;
+    const quorum = countsTowardQuorum(vote.voter, vote.approval ? 'approved' : 'rejected');
     return this.finish(
       'abandon',
       onlyTarget('abandon'),

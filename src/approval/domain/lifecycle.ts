@@ -133,9 +133,11 @@ export const canEscalate = (record: Pick<LifecycleFacts, 'status' | 'expiresAt' 
  */
 export const LAST_APPROVAL = 1;
 
+/** A reviewer's approval counts toward the quorum (and takes one from `approvalsNeeded`); any other vote decides alone. */
+export const countsTowardQuorum = (voter: Voter, decision: Decision): boolean => voter.kind === 'reviewer' && decision === 'approved';
+
 /** Whether a vote decides the request now: a rejection or an admin's vote always does; an approval when it completes the quorum. */
-export const decidesNow = (voter: Voter, decision: Decision, approvalsNeeded: number): boolean =>
-  voter.kind === 'admin' || decision === 'rejected' || approvalsNeeded <= LAST_APPROVAL;
+export const decidesNow = (voter: Voter, decision: Decision, approvalsNeeded: number): boolean => !countsTowardQuorum(voter, decision) || approvalsNeeded <= LAST_APPROVAL;
 
 /** Whether this voter may vote on this record: a reviewer the record has, who has not voted (an admin always may). */
 export function mayVote(record: Pick<LifecycleFacts, 'reviewers' | 'votes'>, voter: Voter): boolean {
