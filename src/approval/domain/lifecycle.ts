@@ -145,13 +145,16 @@ export function mayVote(record: Pick<LifecycleFacts, 'reviewers' | 'votes'>, vot
   return Number.isSafeInteger(voter.index) && voter.index >= 0 && voter.index < record.reviewers.length && !hasVoted(record, voter);
 }
 
+/** Whether the record takes this voter's vote at `nowSeconds`, whichever way they vote: open, and theirs to cast. */
+export const canVote = (record: LifecycleFacts, voter: Voter, nowSeconds: number): boolean => isOpen(record, nowSeconds) && mayVote(record, voter);
+
 /**
  * What a vote does to a record at `nowSeconds`: `claim` (it decides: PENDING → DECIDING),
  * `vote` (an approval recorded toward the quorum), or undefined when the record cannot take it
  * (see `refusal` for why).
  */
 export function voteTransition(record: LifecycleFacts, voter: Voter, decision: Decision, nowSeconds: number): 'claim' | 'vote' | undefined {
-  if (!isOpen(record, nowSeconds) || !mayVote(record, voter)) return undefined;
+  if (!canVote(record, voter, nowSeconds)) return undefined;
   return decidesNow(voter, decision, record.approvalsNeeded) ? 'claim' : 'vote';
 }
 

@@ -1,6 +1,6 @@
 import { auditEvent, type ClientInfo } from '../domain/audit';
 import { ApprovalError, ERROR_TABLE, type ErrorCode } from '../domain/errors';
-import { approvalsSoFar, isStaleClaim, leaseFrom, refusal, reviewerKey, voteKey, voteTransition, type Decision, type Voter } from '../domain/lifecycle';
+import { approvalsSoFar, canVote, isStaleClaim, leaseFrom, refusal, reviewerKey, voteKey, voteTransition, type Decision, type Voter } from '../domain/lifecycle';
 import type { MacKeyring } from '../domain/mac-keyring';
 import { decisionFromAction, type ApprovalRecord, type Mailer, type TaskCallback, type TokenCipher } from '../domain/ports';
 import type { ReviewStore } from '../domain/request-store';
@@ -72,8 +72,7 @@ function confirmView(record: ApprovalRecord, link: SignedLink, keyring: MacKeyri
 async function openRecord(link: SignedLink, store: ReviewStore, now: Date): Promise<ApprovalRecord> {
   const record = await store.get(link.requestId);
   const voter: Voter = { kind: 'reviewer', index: link.reviewer };
-  // The form is for a vote the request can still take (either way round: the reviewer chooses).
-  if (!record || !voteTransition(record, voter, 'approved', seconds(now))) throw refusal(record, seconds(now), voter);
+  if (!record || !canVote(record, voter, seconds(now))) throw refusal(record, seconds(now), voter);
   return record;
 }
 

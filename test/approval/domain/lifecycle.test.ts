@@ -6,6 +6,7 @@ import {
   STATUSES,
   TRANSITIONS,
   canEscalate,
+  canVote,
   canTransition,
   decidesNow,
   isFinal,
@@ -192,7 +193,8 @@ describe('lifecycle: refusals', () => {
       fc.property(arb, voterArb, fc.constantFrom('approved' as const, 'rejected' as const), (overrides, voter, decision) => {
         const record = facts(overrides);
         const step = voteTransition(record, voter, decision, NOW);
-        if (step !== undefined) return isOpen(record, NOW) && mayVote(record, voter);
+        if (step !== undefined) return canVote(record, voter, NOW) && isOpen(record, NOW) && mayVote(record, voter);
+        if (canVote(record, voter, NOW)) return false;
         const code = codeOf(record, voter);
         return isOpen(record, NOW) ? ['ALREADY_VOTED', 'LINK_INVALID'].includes(code) : !['ALREADY_VOTED', 'LINK_INVALID'].includes(code);
       }),
