@@ -178,14 +178,14 @@ async function sweepOne(record: ApprovalRecord, deps: SweeperDeps, now: Date, su
     await attempt('recover', () => recover(record, record.leaseUntil, deps, now, summary));
     return;
   }
-  // Anything else that is not open (decided, closed, or DECIDING within its lease) is left alone:
-  // the index lags a little behind a decision.
   if (canTransition('expire', record, { nowSeconds })) {
     await attempt('expire', async () => {
       if (await deps.store.expirePending(record.requestId, nowSeconds, auditEvent('expired', now, 'system', deps.keyring, {}, 'the review links expired'))) summary.expired++;
     });
     return;
   }
+  // Anything else that is not open (decided, closed, or DECIDING within its lease) is left alone:
+  // the index lags a little behind a decision.
   if (!isOpen(record, nowSeconds)) return;
   let current = record;
   await attempt('escalate', async () => {
