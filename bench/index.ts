@@ -331,7 +331,7 @@ function installDecisionStubs(sealed: Sealed, record: ApprovalRecord): DecisionC
   for (const stub of allStubs) stub.reset();
   docStub.on(UpdateCommand).callsFake((input: { UpdateExpression?: string; ReturnValues?: string; ExpressionAttributeValues?: Record<string, unknown> }) => {
     const values = input.ExpressionAttributeValues ?? {};
-    if (input.ReturnValues === 'ALL_NEW' && values[':deciding'] === 'DECIDING' && values[':pending'] === 'PENDING') {
+    if (input.ReturnValues === 'ALL_NEW' && values[':from'] === 'PENDING' && values[':to'] === 'DECIDING') {
       // The conditional write succeeded: PENDING → DECIDING, decidedBy copied from the reviewer list.
       counters.claims++;
       const reviewer = Number(/reviewers\[(\d+)\]/.exec(input.UpdateExpression ?? '')?.[1]);
@@ -347,7 +347,7 @@ function installDecisionStubs(sealed: Sealed, record: ApprovalRecord): DecisionC
         },
       };
     }
-    if (values[':final'] === 'APPROVED' || values[':final'] === 'REJECTED') counters.completions++;
+    if (values[':from'] === 'DECIDING' && (values[':to'] === 'APPROVED' || values[':to'] === 'REJECTED')) counters.completions++;
     else counters.otherUpdates++;
     return {};
   });
@@ -472,12 +472,12 @@ async function benchDecisions(): Promise<void> {
   const ddbDoc = DynamoDBDocumentClient.from(ddbClient);
   const kmsClient = new KMSClient(CLIENT_CONFIG);
   const sfnClient = new SFNClient(CLIENT_CONFIG);
-  const claimValues = { ':deciding': 'DECIDING', ':pending': 'PENDING', ':decision': 'approved', ':at': new Date().toISOString(), ':lease': nowSeconds + DECISION_LEASE_SECONDS, ':now': nowSeconds, ':reviewer': 1 };
+  const claimValues = { ':from': 'PENDING', ':to': 'DECIDING', ':decision': 'approved', ':at': new Date().toISOString(), ':lease': nowSeconds + DECISION_LEASE_SECONDS, ':now': nowSeconds, ':reviewer': 1 };
   async function stubOnly(): Promise<void> {
     await ddbDoc.send(new UpdateCommand({ TableName: TABLE, Key: { pk: 'x', sk: 'REQUEST' }, UpdateExpression: 'SET decidedBy = reviewers[1]', ReturnValues: 'ALL_NEW', ExpressionAttributeValues: claimValues }));
     await kmsClient.send(new DecryptCommand({ KeyId: KEY_ID, CiphertextBlob: Buffer.alloc(900), EncryptionContext: tokenContext(sealed.requestId) }));
     await sfnClient.send(new SendTaskSuccessCommand({ taskToken: sealed.token, output: '{}' }));
-    await ddbDoc.send(new UpdateCommand({ TableName: TABLE, Key: { pk: 'x', sk: 'REQUEST' }, UpdateExpression: 'SET #status = :final', ExpressionAttributeValues: { ':final': 'APPROVED' } }));
+    await ddbDoc.send(new UpdateCommand({ TableName: TABLE, Key: { pk: 'x', sk: 'REQUEST' }, UpdateExpression: 'SET #status = :to', ExpressionAttributeValues: { ':from': 'DECIDING', ':to': 'APPROVED' } }));
   }
   for (let i = 0; i < 5000; i++) {
     await stubOnly();

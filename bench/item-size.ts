@@ -25,6 +25,7 @@ import { requestKey } from '../src/approval/adapters/table-schema';
 import { MAX_DETAILS_CHARS, MAX_EXECUTION_ID_CHARS, MAX_REVIEWERS, MAX_SUBJECT_CHARS, MAX_SUMMARY_CHARS, MAX_TOKEN_CHARS } from '../src/approval/domain/approval-request';
 import { auditEvent } from '../src/approval/domain/audit';
 import { MAX_EMAIL_CHARS, MAX_LOCAL_PART_CHARS } from '../src/approval/domain/email-address';
+import { reviewerKey } from '../src/approval/domain/lifecycle';
 import type { MacKeyring } from '../src/approval/domain/mac-keyring';
 import type { DecisionOutput, Mailer, OutgoingEmail, TokenCipher } from '../src/approval/domain/ports';
 import { MAX_COMMENT_CHARS, maxCommentChars } from '../src/approval/domain/review-form';
@@ -173,7 +174,7 @@ export async function benchItemSize(keyring: MacKeyring): Promise<{ rows: BenchR
     await measure('100 reminders, every send failed');
 
     const client0 = { ip: '2001:db8:85a3::8a2e:370:7334', userAgent: 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36' };
-    for (let i = 0; i < 2 * MAX_REVIEWERS; i++) await store.recordOpened(requestId, i, auditEvent('opened', clock, `r${i}`, keyring, client0, 'approve'));
+    for (let i = 0; i < 2 * MAX_REVIEWERS; i++) await store.recordOpened(requestId, i, auditEvent('opened', clock, reviewerKey(i), keyring, client0, 'approve'));
     await measure('100 links opened');
 
     const quorumComment = WIDE.repeat(maxCommentChars(MAX_REVIEWERS));

@@ -6,6 +6,7 @@
  * A setting with limits is `{ default, min, max }`; the limits are what the Lambda accepts at
  * cold start (a stack key may be narrower, see the stack settings).
  */
+import { DECISION_LEASE_SECONDS } from './domain/lifecycle';
 import { DEFAULT_PENDING_SHARDS, MAX_PENDING_SHARDS } from './domain/pending-index';
 import { DEFAULT_LIMITS, HOUR_SECONDS, MAX_RATE_LIMIT } from './domain/rate-limit';
 
@@ -29,10 +30,10 @@ export const DEFAULT_REMIND_BEFORE_SECONDS = REMINDER_HOURS_BEFORE_EXPIRY.defaul
 
 /**
  * How long a decider (the link or dashboard Lambda, or a recovering sweeper) owns a DECIDING
- * request's delivery after its conditional write. Every Lambda that decides has a timeout below it,
- * so a live decider is never overtaken; after it, a later attempt recovers a crash.
+ * request's delivery after its conditional write: a rule of the request lifecycle, kept there.
+ * Every Lambda that decides has a timeout below it, so a live decider is never overtaken.
  */
-export const DECISION_LEASE_SECONDS = 60;
+export { DECISION_LEASE_SECONDS };
 
 /** Partitions of the pending index (PENDING_SHARDS, `pendingShards`). */
 export const PENDING_SHARDS = { default: DEFAULT_PENDING_SHARDS, min: 1, max: MAX_PENDING_SHARDS } as const;

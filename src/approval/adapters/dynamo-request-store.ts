@@ -5,20 +5,11 @@ import type { RequestTableConfig } from '../config';
 import { DEFAULT_RETENTION_SECONDS } from '../defaults';
 import { ApprovalError } from '../domain/errors';
 import { DEFAULT_PENDING_SHARDS, MAX_PENDING_SHARDS, indexPartition, indexPartitions, isShardCount, type IndexState } from '../domain/pending-index';
-import {
-  voteKey,
-  type ApprovalRecord,
-  type AuditEvent,
-  type ClaimResult,
-  type Decision,
-  type DecisionClaim,
-  type IndexPosition,
-  type PendingPage,
-  type RequestStore,
-  type Voter,
-  type VoteResult,
-} from '../domain/ports';
+import { LAST_APPROVAL, canTransition, countsTowardQuorum, decidedStatus, voteKey, type Decision, type RequestStatus, type Transition, type Voter } from '../domain/lifecycle';
+import type { ApprovalRecord, AuditEvent } from '../domain/ports';
+import type { ClaimResult, DecisionClaim, IndexPosition, PendingPage, RequestStore, VoteResult } from '../domain/request-store';
 import { serviceError } from './aws-errors';
+import { onlyTarget, transitionCondition } from './request-conditions';
 import { PENDING_INDEX_KEY, PENDING_INDEX_NAME, TABLE_KEY, requestKey } from './table-schema';
 
 const key = requestKey;
@@ -144,13 +135,14 @@ export class DynamoRequestStore implements RequestStore {
   }
 
   replaceToken(requestId: string, sealedToken: string, tokenHash: string): Promise<boolean> {
+    const guard = transitionCondition('replaceToken');
     return conditional(() =>
       this.update({
         requestId,
         UpdateExpression: 'SET sealedToken = :sealed, tokenHash = :hash',
-        ConditionExpression: '#status = :pending',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':sealed': sealedToken, ':hash': tokenHash, ':pending': 'PENDING' },
+        ConditionExpression: guard.condition,
+        ExpressionAttributeNames: guard.names,
+        ExpressionAttributeValues: { ...guard.values, ':sealed': sealedToken, ':hash': tokenHash },
       }),
     );
   }
@@ -174,15 +166,17 @@ export class DynamoRequestStore implements RequestStore {
     await conditional(() => this.update({ requestId, UpdateExpression: 'DELETE notified :one', ExpressionAttributeValues: { ':one': new Set([reviewer]) } }));
   }
 
-  /** The vote's SET clauses, names and values shared by claimDecision and recordVote. */
-  private voteParts(claim: DecisionClaim) {
+  /** The vote's SET clauses, names and values shared by claimDecision and recordVote (`claim` and `vote` in the lifecycle). */
+  private voteParts(claim: DecisionClaim, transition: 'claim' | 'vote') {
     const vote = { decision: claim.decision, at: claim.decidedAt, ...(claim.comment ? { comment: claim.comment } : {}), ...(claim.voter.kind === 'admin' ? { by: claim.voter.email } : {}) };
+    // A claim writes its new status (`:to`); a vote leaves the request PENDING.
+    const guard = transitionCondition(transition, transition === 'claim' ? onlyTarget('claim') : undefined);
     return {
-      names: { '#status': 'status', '#vote': voteKey(claim.voter) },
-      values: { ':pending': 'PENDING', ':now': claim.nowSeconds, ':vote': vote, ':events': claim.audit, ':empty': [] } as Item,
+      names: { ...guard.names, '#vote': voteKey(claim.voter) },
+      values: { ...guard.values, ':now': claim.nowSeconds, ':vote': vote, ':events': claim.audit, ':empty': [] } as Item,
       set: 'votes.#vote = :vote, audit = list_append(if_not_exists(audit, :empty), :events)',
-      // A reviewer votes once, and only if their index exists.
-      condition: `#status = :pending AND expiresAt > :now${claim.voter.kind === 'reviewer' ? ' AND size(reviewers) > :reviewer AND attribute_not_exists(votes.#vote)' : ''}`,
+      // A reviewer votes once, and only if their index exists (the lifecycle's `mayVote`).
+      condition: `${guard.condition}${claim.voter.kind === 'reviewer' ? ' AND size(reviewers) > :reviewer AND attribute_not_exists(votes.#vote)' : ''}`,
     };
   }
 
@@ -195,29 +189,28 @@ export class DynamoRequestStore implements RequestStore {
 
   async claimDecision(claim: DecisionClaim): Promise<ClaimResult> {
     const index = this.reviewerIndex(claim);
-    const parts = this.voteParts(claim);
-    const quorumVote = claim.voter.kind === 'reviewer' && claim.decision === 'approved';
+    const parts = this.voteParts(claim, 'claim');
+    const quorumVote = countsTowardQuorum(claim.voter, claim.decision);
     // decidedBy is copied from the stored reviewer list inside the same atomic write.
     const decidedBy = index !== undefined ? `reviewers[${index}]` : ':admin';
     try {
       const { Attributes } = await this.update({
         requestId: claim.requestId,
         UpdateExpression:
-          `SET #status = :deciding, decision = :decision, decidedBy = ${decidedBy}, decidedAt = :at, leaseUntil = :lease, ${parts.set}` +
+          `SET #status = :to, decision = :decision, decidedBy = ${decidedBy}, decidedAt = :at, leaseUntil = :lease, ${parts.set}` +
           (claim.comment ? ', #comment = :comment' : '') +
           (quorumVote ? ' ADD approvalsNeeded :minusOne' : ''),
-        // An approval decides only when it is the last one missing.
-        ConditionExpression: parts.condition + (quorumVote ? ' AND approvalsNeeded <= :one' : ''),
+        // An approval decides only when it is the last one missing (the lifecycle's `decidesNow`).
+        ConditionExpression: parts.condition + (quorumVote ? ' AND approvalsNeeded <= :lastApproval' : ''),
         ExpressionAttributeNames: { ...parts.names, ...(claim.comment ? { '#comment': 'comment' } : {}) },
         ExpressionAttributeValues: {
           ...parts.values,
-          ':deciding': 'DECIDING',
           ':decision': claim.decision,
           ':at': claim.decidedAt,
           ':lease': claim.leaseUntil,
           ...(index !== undefined ? { ':reviewer': index } : { ':admin': (claim.voter as { email: string }).email }),
           ...(claim.comment ? { ':comment': claim.comment } : {}),
-          ...(quorumVote ? { ':minusOne': -1, ':one': 1 } : {}),
+          ...(quorumVote ? { ':minusOne': -1, ':lastApproval': LAST_APPROVAL } : {}),
         },
         ReturnValues: 'ALL_NEW',
         ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
@@ -230,15 +223,18 @@ export class DynamoRequestStore implements RequestStore {
   }
 
   async recordVote(claim: DecisionClaim & { voter: { kind: 'reviewer'; index: number } }): Promise<VoteResult> {
+    // Only an approval counts toward the quorum; a rejection always claims (see `decidesNow`).
+    if (!countsTowardQuorum(claim.voter, claim.decision)) throw new RangeError('recordVote takes approvals only');
     const index = this.reviewerIndex(claim)!;
-    const parts = this.voteParts(claim);
+    const parts = this.voteParts(claim, 'vote');
     try {
       const { Attributes } = await this.update({
         requestId: claim.requestId,
         UpdateExpression: `SET ${parts.set} ADD approvalsNeeded :minusOne`,
-        ConditionExpression: `${parts.condition} AND approvalsNeeded > :one`,
+        // Not the last approval missing: that one claims instead.
+        ConditionExpression: `${parts.condition} AND approvalsNeeded > :lastApproval`,
         ExpressionAttributeNames: parts.names,
-        ExpressionAttributeValues: { ...parts.values, ':reviewer': index, ':minusOne': -1, ':one': 1 },
+        ExpressionAttributeValues: { ...parts.values, ':reviewer': index, ':minusOne': -1, ':lastApproval': LAST_APPROVAL },
         ReturnValues: 'ALL_NEW',
         ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       });
@@ -274,13 +270,15 @@ export class DynamoRequestStore implements RequestStore {
   }
 
   async escalate(requestId: string, reviewers: string[], nowSeconds: number, event: AuditEvent): Promise<ApprovalRecord | undefined> {
+    const guard = transitionCondition('escalate');
     try {
       const { Attributes } = await this.update({
         requestId,
         UpdateExpression: 'SET escalated = :yes, reviewers = list_append(reviewers, :added), audit = list_append(if_not_exists(audit, :empty), :events)',
-        ConditionExpression: '#status = :pending AND expiresAt > :now AND attribute_not_exists(escalated)',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':yes': true, ':added': reviewers, ':events': [event], ':empty': [], ':pending': 'PENDING', ':now': nowSeconds },
+        // Once (the lifecycle's `canEscalate`).
+        ConditionExpression: `${guard.condition} AND attribute_not_exists(escalated)`,
+        ExpressionAttributeNames: guard.names,
+        ExpressionAttributeValues: { ...guard.values, ':yes': true, ':added': reviewers, ':events': [event], ':empty': [], ':now': nowSeconds },
         ReturnValues: 'ALL_NEW',
       });
       return fromItem(Attributes!);
@@ -291,13 +289,14 @@ export class DynamoRequestStore implements RequestStore {
   }
 
   expirePending(requestId: string, nowSeconds: number, event: AuditEvent): Promise<boolean> {
+    const guard = transitionCondition('expire', onlyTarget('expire'));
     return conditional(() =>
       this.update({
         requestId,
-        UpdateExpression: 'SET #status = :expired, pendingKey = :done, pendingSort = :at, audit = list_append(if_not_exists(audit, :empty), :events) REMOVE sealedToken',
-        ConditionExpression: '#status = :pending AND expiresAt <= :now',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':expired': 'EXPIRED', ':pending': 'PENDING', ':now': nowSeconds, ':done': this.done(requestId), ':at': event.at, ':events': [event], ':empty': [] },
+        UpdateExpression: 'SET #status = :to, pendingKey = :done, pendingSort = :at, audit = list_append(if_not_exists(audit, :empty), :events) REMOVE sealedToken',
+        ConditionExpression: guard.condition,
+        ExpressionAttributeNames: guard.names,
+        ExpressionAttributeValues: { ...guard.values, ':now': nowSeconds, ':done': this.done(requestId), ':at': event.at, ':events': [event], ':empty': [] },
       }),
     );
   }
@@ -367,58 +366,61 @@ export class DynamoRequestStore implements RequestStore {
   }
 
   takeOverDecision(requestId: string, expiredLease: number, newLease: number): Promise<boolean> {
+    return this.leased('takeOver', undefined, requestId, expiredLease, 'SET leaseUntil = :new', { ':new': newLease });
+  }
+
+  /** A transition for the holder of `lease` (see TRANSITIONS): true if it was made. */
+  private leased(transition: Transition, to: RequestStatus | undefined, requestId: string, lease: number, update: string, values: Item, names: Record<string, string> = {}): Promise<boolean> {
+    const guard = transitionCondition(transition, to);
     return conditional(() =>
       this.update({
         requestId,
-        UpdateExpression: 'SET leaseUntil = :new',
-        ConditionExpression: '#status = :deciding AND leaseUntil = :old',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':deciding': 'DECIDING', ':old': expiredLease, ':new': newLease },
+        UpdateExpression: update,
+        ConditionExpression: guard.condition,
+        ExpressionAttributeNames: { ...guard.names, ...names },
+        ExpressionAttributeValues: { ...guard.values, ':lease': lease, ...values },
       }),
     );
   }
 
-  private async finish(requestId: string, lease: number, update: string, values: Item, names: Record<string, string> = {}): Promise<void> {
-    await conditional(() =>
-      this.update({
-        requestId,
-        UpdateExpression: update,
-        ConditionExpression: '#status = :deciding AND leaseUntil = :lease',
-        ExpressionAttributeNames: { '#status': 'status', ...names },
-        ExpressionAttributeValues: { ':deciding': 'DECIDING', ':lease': lease, ...values },
-      }),
-    );
+  private async finish(transition: Transition, to: RequestStatus, requestId: string, lease: number, update: string, values: Item, names: Record<string, string> = {}): Promise<void> {
+    await this.leased(transition, to, requestId, lease, update, values, names);
   }
 
   completeDecision(requestId: string, lease: number, decision: Decision, event: AuditEvent): Promise<void> {
     return this.finish(
+      'complete',
+      decidedStatus(decision),
       requestId,
       lease,
-      'SET #status = :final, pendingKey = :done, pendingSort = :at, audit = list_append(if_not_exists(audit, :empty), :events) REMOVE leaseUntil, sealedToken',
-      { ':final': decision === 'approved' ? 'APPROVED' : 'REJECTED', ':done': this.done(requestId), ':at': event.at, ':events': [event], ':empty': [] },
+      'SET #status = :to, pendingKey = :done, pendingSort = :at, audit = list_append(if_not_exists(audit, :empty), :events) REMOVE leaseUntil, sealedToken',
+      { ':done': this.done(requestId), ':at': event.at, ':events': [event], ':empty': [] },
     );
   }
 
   abandonDecision(requestId: string, lease: number, vote: { voter: Voter; approval: boolean }): Promise<void> {
     // The vote that claimed is taken back with the claim: nothing reached Step Functions.
-    const quorum = vote.voter.kind === 'reviewer' && vote.approval;
+    const quorum = countsTowardQuorum(vote.voter, vote.approval ? 'approved' : 'rejected');
     return this.finish(
+      'abandon',
+      onlyTarget('abandon'),
       requestId,
       lease,
-      `SET #status = :pending REMOVE decision, decidedBy, decidedAt, #comment, leaseUntil, votes.#vote${quorum ? ' ADD approvalsNeeded :plusOne' : ''}`,
-      { ':pending': 'PENDING', ...(quorum ? { ':plusOne': 1 } : {}) },
+      `SET #status = :to REMOVE decision, decidedBy, decidedAt, #comment, leaseUntil, votes.#vote${quorum ? ' ADD approvalsNeeded :plusOne' : ''}`,
+      quorum ? { ':plusOne': 1 } : {},
       { '#comment': 'comment', '#vote': voteKey(vote.voter) },
     );
   }
 
   async closePending(requestId: string, event: AuditEvent, nowSeconds: number): Promise<ApprovalRecord | undefined> {
+    const guard = transitionCondition('close', onlyTarget('close'));
     try {
       const { Attributes } = await this.update({
         requestId,
-        UpdateExpression: 'SET #status = :closed, pendingKey = :done, pendingSort = :at, audit = list_append(if_not_exists(audit, :empty), :events) REMOVE sealedToken',
-        ConditionExpression: '#status = :pending AND expiresAt > :now',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':closed': 'CLOSED', ':pending': 'PENDING', ':now': nowSeconds, ':done': this.done(requestId), ':at': event.at, ':events': [event], ':empty': [] },
+        UpdateExpression: 'SET #status = :to, pendingKey = :done, pendingSort = :at, audit = list_append(if_not_exists(audit, :empty), :events) REMOVE sealedToken',
+        ConditionExpression: guard.condition,
+        ExpressionAttributeNames: guard.names,
+        ExpressionAttributeValues: { ...guard.values, ':now': nowSeconds, ':done': this.done(requestId), ':at': event.at, ':events': [event], ':empty': [] },
         ReturnValues: 'ALL_NEW',
         ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       });
@@ -426,9 +428,11 @@ export class DynamoRequestStore implements RequestStore {
     } catch (err) {
       if (!(err instanceof ConditionalCheckFailedException)) throw mapError(err);
       // Its links expired before the execution ended (nobody decided in time): it ends EXPIRED,
-      // as the sweeper would have marked it.
-      const current = await this.current(err, requestId);
-      if (current?.status === 'PENDING' && current.expiresAt <= nowSeconds) {
+      // as the sweeper would have marked it. Decided from the item the failed write returns;
+      // without one (no such item, or a DynamoDB emulator that does not return it) the expiry's
+      // own condition decides. Never a read: the closer's IAM role has no GetItem.
+      const current = err.Item ? fromItem(unmarshall(err.Item)) : undefined;
+      if (!err.Item || canTransition('expire', current!, { nowSeconds })) {
         await this.expirePending(requestId, nowSeconds, { ...event, type: 'expired', detail: 'the links expired before a decision' });
       }
       return undefined;
@@ -437,10 +441,12 @@ export class DynamoRequestStore implements RequestStore {
 
   markExpired(requestId: string, lease: number, event: AuditEvent): Promise<void> {
     return this.finish(
+      'markExpired',
+      onlyTarget('markExpired'),
       requestId,
       lease,
-      'SET #status = :expired, pendingKey = :done, pendingSort = :at, audit = list_append(if_not_exists(audit, :empty), :events) REMOVE leaseUntil, sealedToken',
-      { ':expired': 'EXPIRED', ':done': this.done(requestId), ':at': event.at, ':events': [event], ':empty': [] },
+      'SET #status = :to, pendingKey = :done, pendingSort = :at, audit = list_append(if_not_exists(audit, :empty), :events) REMOVE leaseUntil, sealedToken',
+      { ':done': this.done(requestId), ':at': event.at, ':events': [event], ':empty': [] },
     );
   }
 }

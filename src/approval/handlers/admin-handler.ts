@@ -2,7 +2,8 @@ import { keyVersionOfToken, type AdminSession, type AdminSessions, type SignInLe
 import { ApprovalError, toApprovalError } from '../domain/errors';
 import { humanIsoTime } from '../domain/human-time';
 import type { KeyringSource } from '../domain/mac-keyring';
-import type { Mailer, RequestStore } from '../domain/ports';
+import type { Mailer } from '../domain/ports';
+import type { AdminStore } from '../domain/request-store';
 import { MAX_ENCODED_COMMENT_CHARS } from '../domain/review-form';
 import { SESSION_COOKIE, clearSessionCookie, sessionCookie } from '../http/cookies';
 import { errorWords, statusOf } from '../http/error-answers';
@@ -24,7 +25,7 @@ import { adminDecide, authenticate, checkSignInLink, completeSignIn, dashboard, 
 import type { Decider } from './review-handler';
 
 export interface AdminHandlerDeps {
-  store: RequestStore;
+  store: AdminStore;
   ledger: SignInLedger;
   /** Each admin's session generation: read on every dashboard request, moved on at sign-out. */
   sessions: AdminSessions;

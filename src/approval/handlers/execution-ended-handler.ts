@@ -1,6 +1,7 @@
 import type { Context } from 'aws-lambda';
 import { enum as zEnum, literal, maxLength, minLength, nullable, object, optional, string } from 'zod/mini';
-import type { ExecutionRegistry, Mailer, RequestStore } from '../domain/ports';
+import type { ExecutionRegistry, Mailer } from '../domain/ports';
+import type { CloserStore } from '../domain/request-store';
 import { describeCause, type AppLogger } from '../logger';
 import { closeRequestsOf, type ExecutionEndStatus } from '../services/close-requests';
 
@@ -36,7 +37,7 @@ export function parseExecutionEnded(event: unknown, logger: AppLogger): Executio
 }
 
 export interface RequestCloserDeps {
-  store: RequestStore;
+  store: CloserStore;
   executions: ExecutionRegistry;
   mailer?: Mailer;
   logger: AppLogger;

@@ -2,12 +2,13 @@ import type { Context } from 'aws-lambda';
 import { ApprovalError, toApprovalError, type ErrorCode } from '../domain/errors';
 import { taskErrorName } from '../task-contract';
 import type { MacKeyring } from '../domain/mac-keyring';
-import type { ExecutionRegistry, Mailer, RequestStore, TokenCipher } from '../domain/ports';
+import type { ExecutionRegistry, Mailer, TokenCipher } from '../domain/ports';
+import type { RequestWriter } from '../domain/request-store';
 import { logFailure, type AppLogger } from '../logger';
 import { requestApproval, type RequestApprovalResult } from '../services/request-approval';
 
 export interface RequestHandlerDeps {
-  store: RequestStore;
+  store: RequestWriter;
   executions: ExecutionRegistry;
   cipher: TokenCipher;
   mailer: Mailer;

@@ -1,7 +1,8 @@
 import { ApprovalError, type ErrorCode } from '../domain/errors';
 import { humanEpochTime } from '../domain/human-time';
 import type { KeyringSource } from '../domain/mac-keyring';
-import type { Mailer, RequestStore, TaskCallback, TokenCipher } from '../domain/ports';
+import type { Mailer, TaskCallback, TokenCipher } from '../domain/ports';
+import type { ReviewStore } from '../domain/request-store';
 import { MAX_ENCODED_COMMENT_CHARS } from '../domain/review-form';
 import { linkKeyVersion } from '../domain/review-link';
 import { errorWords, statusOf } from '../http/error-answers';
@@ -20,7 +21,7 @@ export interface Decider {
 }
 
 export interface ReviewHandlerDeps {
-  store: RequestStore;
+  store: ReviewStore;
   /** Resolved lazily: the GET path must not construct or load what only POST needs. */
   decider: () => Promise<Decider> | Decider;
   /** Asked for the version the link names, so a warm container finds a key added since it loaded. */

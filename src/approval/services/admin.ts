@@ -21,7 +21,9 @@ import type { ClientInfo } from '../domain/audit';
 import { ApprovalError } from '../domain/errors';
 import type { MacKeyring } from '../domain/mac-keyring';
 import { QUARTER_HOUR_SECONDS, enforceRateLimit, rateSubject, type RateCounter } from '../domain/rate-limit';
-import { decisionFromAction, votesOf, type ApprovalRecord, type Mailer, type RequestStore } from '../domain/ports';
+import { reviewerIndexOf } from '../domain/lifecycle';
+import { decisionFromAction, votesOf, type ApprovalRecord, type Mailer } from '../domain/ports';
+import type { AdminStore } from '../domain/request-store';
 import { checkComment, checkDecision } from '../domain/review-form';
 import { renderAdminSignInEmail } from '../email/admin-email';
 import type { AuditEntry, Overview, RequestDetail, RequestSummary } from './admin-results';
@@ -63,7 +65,7 @@ export interface SessionDeps extends AdminAuthDeps {
 }
 
 export interface DashboardDeps {
-  store: RequestStore;
+  store: AdminStore;
   keyring: MacKeyring;
 }
 
@@ -84,7 +86,6 @@ export const PENDING_LIMIT = 100;
 export const DECIDED_LIMIT = 50;
 
 const REQUEST_ID = /^[A-Za-z0-9_-]{22}$/;
-const REVIEWER_ACTOR = /^r(0|[1-9][0-9]{0,2})$/;
 /**
  * Signs the token nobody receives when the address is not an admin's: the same work is done
  * either way (token, link, email rendered), so the answer's timing says little about the address.
@@ -201,8 +202,8 @@ export function summaryOf(record: ApprovalRecord): RequestSummary {
 
 /** An audit actor as a person reads it: `r<index>` becomes the reviewer's address. */
 function actorName(actor: string, record: ApprovalRecord): string {
-  const reviewer = REVIEWER_ACTOR.exec(actor);
-  return reviewer ? (record.reviewers[Number(reviewer[1])] ?? actor) : actor;
+  const reviewer = reviewerIndexOf(actor);
+  return reviewer !== undefined ? (record.reviewers[reviewer] ?? actor) : actor;
 }
 
 /** Requests awaiting a decision (oldest first) and the most recently decided ones. */

@@ -1,5 +1,7 @@
 import { systemEvent } from '../domain/audit';
-import { voteKey, type ApprovalRecord, type ExecutionRegistry, type Mailer, type RequestStore } from '../domain/ports';
+import { hasVoted, reviewerIndexOf } from '../domain/lifecycle';
+import type { ApprovalRecord, ExecutionRegistry, Mailer } from '../domain/ports';
+import type { CloserStore } from '../domain/request-store';
 import { renderReviewClosedEmail } from '../email/review-email';
 
 /** The final statuses of a Step Functions execution. */
@@ -11,7 +13,7 @@ export interface ExecutionEnd {
 }
 
 export interface CloseRequestsDeps {
-  store: RequestStore;
+  store: CloserStore;
   executions: ExecutionRegistry;
   /** Tells reviewers who had not answered that the review is over (best effort). */
   mailer?: Mailer;
@@ -32,9 +34,8 @@ export const closedEvent = (now: Date, status: string) => systemEvent('closed', 
 export function emailedReviewers(record: Pick<ApprovalRecord, 'audit' | 'reviewers'>): number[] {
   const indices = new Set<number>();
   for (const event of record.audit) {
-    if (event.type !== 'emailed' || !/^r\d{1,3}$/.test(event.actor)) continue;
-    const i = Number(event.actor.slice(1));
-    if (i < record.reviewers.length) indices.add(i);
+    const i = event.type === 'emailed' ? reviewerIndexOf(event.actor) : undefined;
+    if (i !== undefined && i < record.reviewers.length) indices.add(i);
   }
   return [...indices].sort((a, b) => a - b);
 }
@@ -56,7 +57,7 @@ export async function tellReviewClosed(
   const email = renderReviewClosedEmail({ subject: record.subject, executionStatus });
   for (const i of indices) {
     const reviewer = record.reviewers[i];
-    if (!reviewer || record.votes[voteKey({ kind: 'reviewer', index: i })]) continue;
+    if (!reviewer || hasVoted(record, { kind: 'reviewer', index: i })) continue;
     try {
       if (!(await deps.store.claimClosedNotice(record.requestId, i))) continue;
       await deps.mailer.send({ to: reviewer, ...email });

@@ -3,14 +3,16 @@ import { parseApprovalTask } from '../domain/approval-request';
 import { auditEvent } from '../domain/audit';
 import { ApprovalError } from '../domain/errors';
 import type { MacKeyring } from '../domain/mac-keyring';
-import type { ApprovalRecord, AuditEvent, ExecutionRegistry, Mailer, RequestStore, TokenCipher } from '../domain/ports';
+import { canTransition, reviewerKey } from '../domain/lifecycle';
+import type { ApprovalRecord, AuditEvent, ExecutionRegistry, Mailer, TokenCipher } from '../domain/ports';
+import type { NotificationClaims, RequestWriter } from '../domain/request-store';
 import { linkQuery, signLink, type ReviewAction } from '../domain/review-link';
 import { sealToken } from '../domain/sealed-token';
 import { formatExpiry, renderReviewEmail, type ReviewEmailKind } from '../email/review-email';
 import { closeRequest, emailedReviewers } from './close-requests';
 
 export interface RequestApprovalDeps {
-  store: RequestStore;
+  store: RequestWriter;
   /** Links each request to its execution, so the request closes when the execution ends another way. */
   executions: ExecutionRegistry;
   cipher: TokenCipher;
@@ -58,7 +60,7 @@ export function reviewLink(deps: Pick<RequestApprovalDeps, 'keyring' | 'reviewUr
  * Returns the indices that failed; their claims are the caller's to release.
  */
 export async function emailReviewers(
-  deps: Pick<RequestApprovalDeps, 'store' | 'mailer' | 'keyring' | 'reviewUrl'>,
+  deps: Pick<RequestApprovalDeps, 'mailer' | 'keyring' | 'reviewUrl'> & { store: Pick<NotificationClaims, 'appendAudit'> },
   record: ApprovalRecord,
   indices: number[],
   kind: ReviewEmailKind,
@@ -93,7 +95,7 @@ export async function emailReviewers(
     // when the process died goes out twice. A record that cannot be written is tried once more at
     // the end; it never fails the task, whose retry would send that email again.
     if (kind === 'reminder') continue;
-    const event = auditEvent('emailed', now, `r${i}`, deps.keyring, {}, kind);
+    const event = auditEvent('emailed', now, reviewerKey(i), deps.keyring, {}, kind);
     await deps.store.appendAudit(record.requestId, [event]).catch(() => unrecorded.push(event));
   }
   if (unrecorded.length > 0) await deps.store.appendAudit(record.requestId, unrecorded).catch(() => undefined);
@@ -155,7 +157,7 @@ export async function requestApproval(input: unknown, deps: RequestApprovalDeps,
   let toEmail: number[] = fresh.notified;
   if (existing) {
     toEmail = [];
-    if (existing.status === 'PENDING' && existing.tokenHash !== tokenHash) {
+    if (existing.tokenHash !== tokenHash && canTransition('replaceToken', existing, { nowSeconds })) {
       // A retry with a new task token: the old one is dead, so every decision must use this one.
       if (await deps.store.replaceToken(requestId, fresh.sealedToken!, tokenHash)) record = { ...existing, sealedToken: fresh.sealedToken, tokenHash };
     }

@@ -1,12 +1,13 @@
-import { DECISION_LEASE_SECONDS } from '../defaults';
 import { auditEvent } from '../domain/audit';
 import { toApprovalError, type ErrorCode } from '../domain/errors';
 import type { MacKeyring } from '../domain/mac-keyring';
+import { canTransition, hasVoted, isOpen, isStaleClaim, leaseFrom, reviewerKey } from '../domain/lifecycle';
 import { indexPartitions } from '../domain/pending-index';
-import type { ApprovalRecord, IndexPosition, Mailer, RequestStore, SweepCursor, SweepCursorStore, TaskCallback, TokenCipher } from '../domain/ports';
+import type { ApprovalRecord, IndexPosition, Mailer, SweepCursor, SweepCursorStore, TaskCallback, TokenCipher } from '../domain/ports';
+import type { SweeperStore } from '../domain/request-store';
 import { emailedReviewers } from './close-requests';
+import { deliver } from './deliver-decision';
 import { emailReviewers } from './request-approval';
-import { deliver } from './review-decision';
 
 /** Nobody is reminded within this long of being asked: a reminder right after the request is noise. */
 export const QUIET_SECONDS = 3600;
@@ -21,7 +22,7 @@ export const DEFAULT_MARGIN_MS = 15_000;
 export interface SweeperDefaults {
   /** How long before expiry reviewers who have not answered are reminded, unless the request sets its own. */
   remindBeforeSeconds: number;
-  /** How long a recovering sweeper owns a DECIDING request's delivery (as the link Lambda's lease). */
+  /** How long a recovering sweeper owns a DECIDING request's delivery (default DECISION_LEASE_SECONDS, as the link Lambda's lease). */
   leaseSeconds?: number;
   /** Requests read from each partition of the pending index per page (default 100). */
   pageSize?: number;
@@ -39,7 +40,7 @@ export interface SweepBudget {
 export const UNLIMITED: SweepBudget = { remainingMs: () => Number.POSITIVE_INFINITY };
 
 export interface SweeperDeps {
-  store: RequestStore;
+  store: SweeperStore;
   /** Where a pass that takes more than one run carries on from. */
   cursor: SweepCursorStore;
   mailer: Mailer;
@@ -171,17 +172,19 @@ async function sweepOne(record: ApprovalRecord, deps: SweeperDeps, now: Date, su
     }
   };
 
-  if (record.status === 'DECIDING') {
-    if (record.leaseUntil !== undefined && record.leaseUntil <= nowSeconds) await attempt('recover', () => recover(record, record.leaseUntil!, deps, now, summary));
+  if (isStaleClaim(record, nowSeconds)) {
+    await attempt('recover', () => recover(record, record.leaseUntil, deps, now, summary));
     return;
   }
-  if (record.status !== 'PENDING') return; // The index lags a little behind a decision.
-  if (record.expiresAt <= nowSeconds) {
+  if (canTransition('expire', record, { nowSeconds })) {
     await attempt('expire', async () => {
       if (await deps.store.expirePending(record.requestId, nowSeconds, auditEvent('expired', now, 'system', deps.keyring, {}, 'the review links expired'))) summary.expired++;
     });
     return;
   }
+  // Anything else that is not open (decided, closed, or DECIDING within its lease) is left alone:
+  // the index lags a little behind a decision.
+  if (!isOpen(record, nowSeconds)) return;
   let current = record;
   await attempt('escalate', async () => {
     current = await escalate(record, deps, now, summary);
@@ -200,7 +203,7 @@ function problem(requestId: string, step: SweepStep, err: unknown, reviewer?: nu
  * DECIDING with a lease that ran out. Whoever takes the lease over delivers; everyone else backs off.
  */
 async function recover(record: ApprovalRecord, expiredLease: number, deps: SweeperDeps, now: Date, summary: SweepSummary): Promise<void> {
-  const lease = seconds(now) + (deps.defaults.leaseSeconds ?? DECISION_LEASE_SECONDS);
+  const lease = leaseFrom(seconds(now), deps.defaults.leaseSeconds);
   if (!(await deps.store.takeOverDecision(record.requestId, expiredLease, lease))) return;
   // The index copy may lag the item; deliver what the table holds now that the lease is ours.
   const taken = (await deps.store.get(record.requestId)) ?? record;
@@ -285,7 +288,7 @@ function askedAt(record: ApprovalRecord, reviewer: number): number {
 function dueReminders(record: ApprovalRecord, nowSeconds: number): number[] {
   return record.reviewers
     .map((_, i) => i)
-    .filter((i) => !record.votes[`r${i}`] && !record.reminded.includes(i) && askedAt(record, i) + QUIET_SECONDS <= nowSeconds);
+    .filter((i) => !hasVoted(record, { kind: 'reviewer', index: i }) && !record.reminded.includes(i) && askedAt(record, i) + QUIET_SECONDS <= nowSeconds);
 }
 
 /**
@@ -304,9 +307,9 @@ async function remind(record: ApprovalRecord, deps: SweeperDeps, now: Date, summ
   if (nowSeconds < record.expiresAt - before || dueReminders(record, nowSeconds).length === 0) return;
   // The index is eventually consistent: read the item itself, so a vote cast a moment ago counts.
   const current = await deps.store.get(record.requestId);
-  if (!current || current.status !== 'PENDING' || current.expiresAt <= nowSeconds) return;
+  if (!current || !isOpen(current, nowSeconds)) return;
   for (const i of dueReminders(current, nowSeconds)) {
-    if (!(await deps.store.claimReminder(current.requestId, i, auditEvent('reminded', now, `r${i}`, deps.keyring, {}, 'reminder')))) continue;
+    if (!(await deps.store.claimReminder(current.requestId, i, auditEvent('reminded', now, reviewerKey(i), deps.keyring, {}, 'reminder')))) continue;
     let failed: number[];
     try {
       ({ failed } = await emailReviewers(deps, current, [i], 'reminder', now));
@@ -319,6 +322,6 @@ async function remind(record: ApprovalRecord, deps: SweeperDeps, now: Date, summ
       continue;
     }
     summary.problems.push({ requestId: current.requestId, step: 'remind', reviewer: i, code: 'EMAIL_DELIVERY_FAILED' });
-    await deps.store.appendAudit(current.requestId, [auditEvent('reminded', now, `r${i}`, deps.keyring, {}, 'reminder email failed')]).catch(() => undefined);
+    await deps.store.appendAudit(current.requestId, [auditEvent('reminded', now, reviewerKey(i), deps.keyring, {}, 'reminder email failed')]).catch(() => undefined);
   }
 }

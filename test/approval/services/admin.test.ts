@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { adminCsrfToken, issueSession, verifySession, type AdminSession } from '../../../src/approval/domain/admin-auth';
-import type { RequestStore } from '../../../src/approval/domain/ports';
+import type { AdminStore } from '../../../src/approval/domain/request-store';
 import { adminDecide, requestDetail, summaryOf, type AdminDecideDeps } from '../../../src/approval/services/admin';
 import { keyring } from '../../support/approval-harness';
 import { approvalRecord, codeOf } from '../../support/records';
@@ -53,7 +53,7 @@ describe('admin service', () => {
       const reviewers = Array.from({ length: 11 }, (_, i) => `reviewer${i}@example.com`);
       const actors = ['r0', 'r1', 'r10', 'r11', 'r01', 'r1000', 'system', 'r2d2@example.com', 'boss@example.com'];
       const record = { ...base, reviewers, audit: actors.map((actor) => ({ type: 'opened' as const, at: now.toISOString(), actor })) };
-      const store = { get: (id: string) => Promise.resolve(id === REQUEST_ID ? record : undefined) } as unknown as RequestStore;
+      const store = { get: (id: string) => Promise.resolve(id === REQUEST_ID ? record : undefined) } as unknown as AdminStore;
       const session = verifySession(issueSession('ops@example.com', keyring, nowSeconds).value, keyring, nowSeconds);
       const view = await requestDetail(REQUEST_ID, session, { store, keyring }, now);
       expect(view.audit.map((e) => e.actor)).to.deep.equal([

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import type { ApprovalRecord, AuditEvent, ExecutionRegistry, Mailer, OutgoingEmail, RequestStore } from '../../../src/approval/domain/ports';
+import type { ApprovalRecord, AuditEvent, ExecutionRegistry, Mailer, OutgoingEmail } from '../../../src/approval/domain/ports';
+import type { CloserStore } from '../../../src/approval/domain/request-store';
 import { closeRequest, closeRequestsOf, emailedReviewers, tellReviewClosed } from '../../../src/approval/services/close-requests';
 import { approvalRecord } from '../../support/records';
 
@@ -32,7 +33,7 @@ function fakeStore(closable: Record<string, ApprovalRecord>, calls: string[] = [
       claimed.add(key);
       return Promise.resolve(true);
     },
-  } as unknown as RequestStore;
+  } as unknown as CloserStore;
   return { store, closedEvents };
 }
 
@@ -109,7 +110,7 @@ describe('closing requests: telling reviewers the review is over', () => {
   });
 
   it('counts a claim that fails as untold', async () => {
-    const store = { claimClosedNotice: () => Promise.reject(new Error('throttled')) } as unknown as RequestStore;
+    const store = { claimClosedNotice: () => Promise.reject(new Error('throttled')) } as unknown as CloserStore;
     const { mailer, sent } = fakeMailer();
     expect(await tellReviewClosed({ store, mailer }, record(), [0, 1], 'ABORTED')).to.deep.equal({ told: 0, untold: 2 });
     expect(sent).to.deep.equal([]);

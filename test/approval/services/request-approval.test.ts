@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { ApprovalError } from '../../../src/approval/domain/errors';
-import type { ApprovalRecord, AuditEvent, ExecutionRegistry, Mailer, OutgoingEmail, RequestStore, TokenCipher } from '../../../src/approval/domain/ports';
+import type { ApprovalRecord, AuditEvent, ExecutionRegistry, Mailer, OutgoingEmail, TokenCipher } from '../../../src/approval/domain/ports';
+import type { RequestWriter } from '../../../src/approval/domain/request-store';
 import { emailReviewers, requestApproval, requestIdFor, type RequestApprovalDeps } from '../../../src/approval/services/request-approval';
 import { keyring } from '../../support/approval-harness';
 import { codeOf } from '../../support/records';
@@ -27,7 +28,7 @@ const nowSeconds = now.getTime() / 1000;
 const REVIEW_URL = 'https://approvals.example.com/review';
 const three = ['alice@example.com', 'bob@example.com', 'carol@example.com'];
 
-/** An in-memory RequestStore with the conditional semantics requestApproval relies on; records its calls. */
+/** An in-memory RequestWriter with the conditional semantics requestApproval relies on; records its calls. */
 class MemoryStore {
   readonly records = new Map<string, ApprovalRecord>();
   readonly calls: string[] = [];
@@ -138,7 +139,7 @@ describe('requesting approval (service, in-memory ports)', () => {
     const r = registry(options.closedAfter);
     sent = m.sent;
     registrations = r.calls;
-    deps = { store: store as unknown as RequestStore, executions: r.executions, cipher, mailer: m.mailer, keyring, reviewUrl: REVIEW_URL };
+    deps = { store: store as unknown as RequestWriter, executions: r.executions, cipher, mailer: m.mailer, keyring, reviewUrl: REVIEW_URL };
   }
 
   beforeEach(() => {

@@ -7,7 +7,8 @@ import { KmsTokenCipher } from '../../../src/approval/adapters/kms-token-cipher'
 import { SesMailer } from '../../../src/approval/adapters/ses-mailer';
 import { SfnTaskCallback } from '../../../src/approval/adapters/sfn-task-callback';
 import { ApprovalError } from '../../../src/approval/domain/errors';
-import type { ApprovalRecord, ClaimResult, DecisionClaim, RequestStore, VoteResult } from '../../../src/approval/domain/ports';
+import type { ApprovalRecord } from '../../../src/approval/domain/ports';
+import type { ClaimResult, DecisionClaim, ReviewStore, VoteResult } from '../../../src/approval/domain/request-store';
 import { decide, decideReview, FormRefused, viewReview, type ReviewDeps, type VoteInput } from '../../../src/approval/services/review-decision';
 import { approvalTask, keyring, kms, ses, sentEmails, sfn, startHarness, type Harness } from '../../support/approval-harness';
 import { fakeDecrypt, TEST_KEY_ID } from '../../support/fake-kms';
@@ -263,7 +264,7 @@ describe('review decisions (votes, claims, delivery)', () => {
 });
 
 /** A store whose every write is refused in the way `current` says; records the calls. */
-function refusingStore(current: ApprovalRecord | undefined, calls: string[]): RequestStore {
+function refusingStore(current: ApprovalRecord | undefined, calls: string[]): ReviewStore {
   const refuse = (name: string) => () => {
     calls.push(name);
     return Promise.resolve(name === 'takeOverDecision' ? false : undefined);
@@ -278,7 +279,7 @@ function refusingStore(current: ApprovalRecord | undefined, calls: string[]): Re
       return Promise.resolve({ recorded: false, current });
     },
     takeOverDecision: refuse('takeOverDecision'),
-  } as unknown as RequestStore;
+  } as unknown as ReviewStore;
 }
 
 describe('review decisions: why a vote is refused', () => {

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import type { ApprovalRecord, AuditEvent, IndexPosition, OutgoingEmail, PendingPage, RequestStore, SweepCursor, SweepCursorStore, TokenCipher } from '../../../src/approval/domain/ports';
+import type { ApprovalRecord, AuditEvent, OutgoingEmail, SweepCursor, SweepCursorStore, TokenCipher } from '../../../src/approval/domain/ports';
+import type { IndexPosition, PendingPage, SweeperStore } from '../../../src/approval/domain/request-store';
 import { sealToken } from '../../../src/approval/domain/sealed-token';
 import { sweep, type SweeperDeps } from '../../../src/approval/services/sweeper';
 import { keyring } from '../../support/approval-harness';
@@ -119,7 +120,7 @@ function wire(items: ApprovalRecord[], cursor = new MemoryCursor()) {
   const sent: OutgoingEmail[] = [];
   const delivered: { token: string; output: unknown }[] = [];
   const deps: SweeperDeps = {
-    store: store as unknown as RequestStore,
+    store: store as unknown as SweeperStore,
     cursor,
     mailer: { send: (email) => (sent.push(email), Promise.resolve()) },
     keyring,
