@@ -13,8 +13,7 @@ import { MAX_EMAIL_CHARS, isEmailAddress } from './email-address';
 
 config(en());
 
-/** Every control character (Unicode Cc: C0, DEL, C1): none belongs in a one-line field. */
-/** Control characters, and the Unicode line and paragraph separators, which mail clients and our own quoting treat as line breaks. */
+/** Control characters (Unicode Cc: C0, DEL, C1), and the Unicode line and paragraph separators, which mail clients and our own quoting treat as line breaks. */
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 /** Control characters other than tab, LF and CR: none belongs in multi-line text. */
 const CONTROL_BUT_TAB_AND_LINE_BREAKS = /[\u0000-\u0008\v\f\u000e-\u001f\u007f-\u009f]/;

@@ -154,7 +154,9 @@ const LINE_BREAKS = ['\n', '\r\n', '\t', '\n\n\t  \n', '\u2028', '\u2029'];
 
 const oneLinePiece = fc.oneof(
   { weight: 3, arbitrary: fc.string({ unit: 'grapheme-ascii', minLength: 1, maxLength: 12 }) },
-  { weight: 2, arbitrary: fc.string({ unit: 'grapheme', minLength: 1, maxLength: 4 }) },
+  // fast-check's graphemes include the line and paragraph separators (U+2028, U+2029), which a
+  // one-line field refuses as line breaks: they are in LINE_BREAKS, for the body only.
+  { weight: 2, arbitrary: fc.string({ unit: 'grapheme', minLength: 1, maxLength: 4 }).filter((s) => !/[\p{Cc}\p{Zl}\p{Zp}]/u.test(s)) },
   { weight: 3, arbitrary: fc.constantFrom(...SPECIAL) },
 );
 const textPiece = fc.oneof({ weight: 6, arbitrary: oneLinePiece }, { weight: 1, arbitrary: fc.constantFrom(...LINE_BREAKS) });
