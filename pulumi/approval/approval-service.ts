@@ -1,14 +1,15 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
-import * as random from '@pulumi/random';
-import { PENDING_INDEX_KEY, PENDING_INDEX_NAME, TABLE_KEY, TTL_ATTRIBUTE } from '../../src/approval/adapters/table-schema';
-import { API_THROTTLE, DECIDER_TIMEOUT_SECONDS, LOG_RETENTION_DAYS, PENDING_SHARDS, SWEEPER_TIMEOUT_SECONDS, SWEEP_MINUTES } from '../../src/approval/defaults';
+import { DECIDER_TIMEOUT_SECONDS, LOG_RETENTION_DAYS, PENDING_SHARDS, SWEEPER_TIMEOUT_SECONDS, SWEEP_MINUTES } from '../../src/approval/defaults';
 import { isShardCount } from '../../src/approval/domain/pending-index';
 import { ADMIN_ENV } from '../../src/approval/lambda/admin-env';
 import { CLOSER_ENV, REQUEST_ENV, REVIEW_ENV, SWEEPER_ENV } from '../../src/approval/lambda/env';
-import { adminFunctionPolicy, closerFunctionPolicy, requestFunctionPolicy, reviewFunctionPolicy, sweeperFunctionPolicy, tokenKeyPolicy, type ServiceArns } from './iam-policies';
+import { adminFunctionPolicy, closerFunctionPolicy, requestFunctionPolicy, reviewFunctionPolicy, sweeperFunctionPolicy, type ServiceArns } from './iam-policies';
 import { deadLetterQueue, keepFailedInvocations, onExecutionEnd } from './execution-events';
+import { approvalTable } from './approval-table';
+import { keyringSecret, tokenKey } from './keys';
 import { approvalFunctionCode } from './bundle';
+import { httpApi, lambdaRoutes } from './http-api';
 import { lambdaRole, nodeFunction } from './node-function';
 import { alarmTopic, stateMachineAlarms, type AlarmingComponent } from './operator-alarms';
 
@@ -50,10 +51,7 @@ export function rateExpression(minutes: number): string {
   return `rate(${minutes} ${minutes === 1 ? 'minute' : 'minutes'})`;
 }
 
-/** A KMS alias from any stack name: only letters, digits, `/`, `_` and `-`, at most 256 characters with `alias/`. */
-export function aliasName(base: string): string {
-  return `alias/${base.replace(/[^A-Za-z0-9/_-]/g, '-').slice(0, 250)}`;
-}
+export { aliasName } from './keys';
 
 /**
  * The reusable approval core: token key, link-signing secret, table, and five Lambdas — request,
@@ -110,58 +108,17 @@ export class ApprovalService extends pulumi.ComponentResource implements Alarmin
       new aws.sesv2.EmailIdentity(`${name}-sender`, { emailIdentity: args.senderEmail }, parent);
     }
 
-    this.table = new aws.dynamodb.Table(
-      `${name}-table`,
-      {
-        billingMode: 'PAY_PER_REQUEST',
-        hashKey: TABLE_KEY.partition,
-        rangeKey: TABLE_KEY.sort,
-        attributes: [TABLE_KEY.partition, TABLE_KEY.sort, PENDING_INDEX_KEY.partition, PENDING_INDEX_KEY.sort].map((n) => ({ name: n, type: 'S' })),
-        globalSecondaryIndexes: [
-          {
-            name: PENDING_INDEX_NAME,
-            keySchemas: [
-              { attributeName: PENDING_INDEX_KEY.partition, keyType: 'HASH' },
-              { attributeName: PENDING_INDEX_KEY.sort, keyType: 'RANGE' },
-            ],
-            projectionType: 'ALL',
-          },
-        ],
-        ttl: { attributeName: TTL_ATTRIBUTE, enabled: true },
-        pointInTimeRecovery: { enabled: true },
-        serverSideEncryption: { enabled: true },
-        deletionProtectionEnabled: true,
-      },
-      parent,
-    );
+    this.table = approvalTable(`${name}-table`, this);
 
-    // The link-signing keys: random bytes kept in Pulumi state as a secret, readable at run time only by the Lambdas that sign or check links (request, review, admin, sweeper).
-    const macKey = new random.RandomBytes(`${name}-mac-key`, { length: 32 }, parent);
-    this.macSecret = new aws.secretsmanager.Secret(`${name}-mac-secret`, { description: 'Keys that sign review links' }, parent);
-    new aws.secretsmanager.SecretVersion(
-      `${name}-mac-secret-v1`,
-      { secretId: this.macSecret.id, secretString: pulumi.jsonStringify({ current: '1', keys: { '1': macKey.base64 } }) },
-      parent,
-    );
+    // The link-signing keys, readable at run time only by the Lambdas that sign or check links.
+    this.macSecret = keyringSecret(`${name}-mac`, 'Keys that sign review links', this);
 
     // Roles first: the key policy names them, and their own policies then name the key.
     const requestRole = lambdaRole(name, 'request', this);
     const reviewRole = lambdaRole(name, 'review', this);
     const adminRole = lambdaRole(name, 'admin', this);
     const sweeperRole = lambdaRole(name, 'sweeper', this);
-    this.tokenKey = new aws.kms.Key(
-      `${name}-token-key`,
-      {
-        description: 'Seals Step Functions task tokens carried in review links',
-        enableKeyRotation: true,
-        deletionWindowInDays: 30,
-        policy: pulumi
-          .all([partition, identity.accountId, requestRole.arn, reviewRole.arn, adminRole.arn, sweeperRole.arn])
-          .apply(([p, accountId, requestRoleArn, ...decryptRoleArns]) => JSON.stringify(tokenKeyPolicy({ partition: p, accountId, requestRoleArn, decryptRoleArns }))),
-      },
-      parent,
-    );
-    new aws.kms.Alias(`${name}-token-key-alias`, { name: aliasName(`${name}-task-token-${pulumi.getStack()}`), targetKeyId: this.tokenKey.keyId }, parent);
+    this.tokenKey = tokenKey(name, { partition, accountId: identity.accountId, encryptRole: requestRole, decryptRoles: [reviewRole, adminRole, sweeperRole] }, this);
     this.arns = pulumi
       .all([partition, region.region, identity.accountId, this.table.arn, this.tokenKey.arn, this.macSecret.arn, args.senderEmail])
       .apply(([p, r, account, tableArn, tokenKeyArn, macSecretArn, senderEmail]): ServiceArns => ({
@@ -174,24 +131,11 @@ export class ApprovalService extends pulumi.ComponentResource implements Alarmin
         senderEmail,
       }));
 
-    const api = new aws.apigatewayv2.Api(`${name}-api`, { protocolType: 'HTTP', description: 'Email-link approvals' }, parent);
-    this.api = api;
-    let apiUrl: pulumi.Output<string> = api.apiEndpoint;
-    if (args.domain) {
-      // A lookup matches only a certificate's primary name; a wildcard or multi-name certificate is given by ARN.
-      const certificateArn = args.certificateArn ?? aws.acm.getCertificateOutput({ domain: args.domain, statuses: ['ISSUED'], mostRecent: true }, parent).arn;
-      const domainName = new aws.apigatewayv2.DomainName(
-        `${name}-domain`,
-        { domainName: args.domain, domainNameConfiguration: { certificateArn, endpointType: 'REGIONAL', securityPolicy: 'TLS_1_2' } },
-        parent,
-      );
-      this.domainTarget = domainName.domainNameConfiguration.targetDomainName;
-      apiUrl = pulumi.output(`https://${args.domain}`);
-      this.stage = this.createStage(name, args);
-      new aws.apigatewayv2.ApiMapping(`${name}-mapping`, { apiId: api.id, domainName: domainName.id, stage: this.stage.id }, parent);
-    } else {
-      this.stage = this.createStage(name, args);
-    }
+    const http = httpApi(name, { domain: args.domain, certificateArn: args.certificateArn, throttle: args.throttle, logRetentionDays: this.logRetentionDays }, this);
+    this.api = http.api;
+    this.stage = http.stage;
+    this.domainTarget = http.domainTarget;
+    const apiUrl = http.apiUrl;
     this.apiUrl = apiUrl;
 
     // Each function's environment is written from its schema (the variables it reads at cold start),
@@ -309,39 +253,9 @@ export class ApprovalService extends pulumi.ComponentResource implements Alarmin
     new aws.cloudwatch.EventTarget(`${name}-sweep-target`, { rule: schedule.name, arn: sweeper.fn.arn }, parent);
     new aws.lambda.Permission(`${name}-sweep-invoke`, { action: 'lambda:InvokeFunction', function: sweeper.fn.name, principal: 'events.amazonaws.com', sourceArn: schedule.arn }, parent);
 
-    const integration = new aws.apigatewayv2.Integration(
-      `${name}-review-integration`,
-      { apiId: api.id, integrationType: 'AWS_PROXY', integrationUri: review.fn.invokeArn, payloadFormatVersion: '2.0', timeoutMilliseconds: 20000 },
-      parent,
-    );
-    for (const method of ['GET', 'HEAD', 'POST']) {
-      new aws.apigatewayv2.Route(
-        `${name}-review-${method.toLowerCase()}`,
-        { apiId: api.id, routeKey: `${method} /review`, target: pulumi.interpolate`integrations/${integration.id}` },
-        parent,
-      );
-    }
-    const adminIntegration = new aws.apigatewayv2.Integration(
-      `${name}-admin-integration`,
-      { apiId: api.id, integrationType: 'AWS_PROXY', integrationUri: admin.fn.invokeArn, payloadFormatVersion: '2.0' },
-      parent,
-    );
-    for (const [key, routeKey] of [
-      ['root', 'ANY /admin'],
-      ['paths', 'ANY /admin/{proxy+}'],
-    ] as const) {
-      new aws.apigatewayv2.Route(`${name}-admin-${key}`, { apiId: api.id, routeKey, target: pulumi.interpolate`integrations/${adminIntegration.id}` }, parent);
-    }
-    new aws.lambda.Permission(
-      `${name}-admin-invoke`,
-      { action: 'lambda:InvokeFunction', function: admin.fn.name, principal: 'apigateway.amazonaws.com', sourceArn: pulumi.interpolate`${api.executionArn}/*/*` },
-      parent,
-    );
-    new aws.lambda.Permission(
-      `${name}-review-invoke`,
-      { action: 'lambda:InvokeFunction', function: review.fn.name, principal: 'apigateway.amazonaws.com', sourceArn: pulumi.interpolate`${api.executionArn}/*/*` },
-      parent,
-    );
+    // The review links (a decision may wait on KMS and Step Functions: 20 s, under the Lambda's timeout) and the dashboard.
+    lambdaRoutes(`${name}-review`, this.api, review.fn, { get: 'GET /review', head: 'HEAD /review', post: 'POST /review' }, this, { timeoutMilliseconds: 20000 });
+    lambdaRoutes(`${name}-admin`, this.api, admin.fn, { root: 'ANY /admin', paths: 'ANY /admin/{proxy+}' }, this);
 
     this.registerOutputs({
       apiUrl: this.apiUrl,
@@ -375,43 +289,7 @@ export class ApprovalService extends pulumi.ComponentResource implements Alarmin
    * service's API, domain and throttling. Children of `parent`, named `${name}-…`.
    */
   addRoutes(name: string, fn: aws.lambda.Function, routeKeys: Record<string, string>, parent: pulumi.Resource = this): aws.apigatewayv2.Route[] {
-    const opts = { parent };
-    const integration = new aws.apigatewayv2.Integration(
-      `${name}-integration`,
-      { apiId: this.api.id, integrationType: 'AWS_PROXY', integrationUri: fn.invokeArn, payloadFormatVersion: '2.0' },
-      opts,
-    );
-    new aws.lambda.Permission(
-      `${name}-invoke`,
-      { action: 'lambda:InvokeFunction', function: fn.name, principal: 'apigateway.amazonaws.com', sourceArn: pulumi.interpolate`${this.api.executionArn}/*/*` },
-      opts,
-    );
-    return Object.entries(routeKeys).map(([key, routeKey]) => new aws.apigatewayv2.Route(`${name}-${key}`, { apiId: this.api.id, routeKey, target: pulumi.interpolate`integrations/${integration.id}` }, opts));
+    return lambdaRoutes(name, this.api, fn, routeKeys, parent);
   }
 
-  private createStage(name: string, args: ApprovalServiceArgs): aws.apigatewayv2.Stage {
-    const accessLogs = new aws.cloudwatch.LogGroup(`${name}-api-logs`, { retentionInDays: this.logRetentionDays }, { parent: this });
-    return new aws.apigatewayv2.Stage(
-      `${name}-stage`,
-      {
-        apiId: this.api.id,
-        name: '$default',
-        autoDeploy: true,
-        defaultRouteSettings: { throttlingBurstLimit: args.throttle?.burstLimit ?? API_THROTTLE.burstLimit, throttlingRateLimit: args.throttle?.rateLimit ?? API_THROTTLE.rateLimit },
-        accessLogSettings: {
-          destinationArn: accessLogs.arn,
-          // The path only, never the query string: review links carry the ciphertext and MAC there.
-          format: JSON.stringify({
-            requestId: '$context.requestId',
-            ip: '$context.identity.sourceIp',
-            routeKey: '$context.routeKey',
-            path: '$context.path',
-            status: '$context.status',
-            latencyMs: '$context.responseLatency',
-          }),
-        },
-      },
-      { parent: this },
-    );
-  }
 }

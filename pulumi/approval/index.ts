@@ -5,7 +5,9 @@
  * IAM statements to grant its own functions, a Lambda with role, logs and alarm, and the
  * execution-end rules. The blog example uses the core only through here.
  */
-export { ApprovalService, aliasName, rateExpression, type ApprovalServiceArgs } from './approval-service';
+export { ApprovalService, rateExpression, type ApprovalServiceArgs } from './approval-service';
+export { aliasName, keyringSecret, tokenKey } from './keys';
+export { httpApi, lambdaRoutes, type HttpApi, type HttpApiArgs } from './http-api';
 export { APPROVAL_FUNCTIONS, approvalFunctionCode, bundleEntry, type ApprovalFunctionName } from './bundle';
 export { lambdaRole, nodeFunction, type NodeFunction, type NodeFunctionArgs } from './node-function';
 export { keepFailedInvocations, onExecutionEnd } from './execution-events';

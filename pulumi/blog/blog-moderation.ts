@@ -1,9 +1,8 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
-import * as random from '@pulumi/random';
 import { NOTIFY_ENV, POSTS_ENV, POST_CLOSER_ENV } from '../../src/blog/lambda/env';
 import { moderationWorkflow } from '../../src/blog/workflow/moderation-workflow';
-import { ApprovalService, keepFailedInvocations, nodeFunction, onExecutionEnd, trustPolicy, type AlarmingComponent } from '../approval';
+import { ApprovalService, keepFailedInvocations, keyringSecret, nodeFunction, onExecutionEnd, trustPolicy, type AlarmingComponent } from '../approval';
 import { bundleBlogFunction } from './functions';
 import { notifyFunctionPolicy, postCloserFunctionPolicy, postsFunctionPolicy, stateMachinePolicy, type BlogArns } from './iam-policies';
 import { postsTable } from './posts-table';
@@ -165,13 +164,7 @@ export class BlogModeration extends pulumi.ComponentResource implements Alarming
 
     // The key the posts API hashes counted addresses and IPs with: its own, so the public posts
     // Lambda never holds the link-signing keys. Same format as those, so it rotates the same way.
-    const clientHashKey = new random.RandomBytes(`${name}-client-hash-key`, { length: 32 }, parent);
-    const clientHashSecret = new aws.secretsmanager.Secret(`${name}-client-hash-secret`, { description: 'Key that hashes the addresses and IPs the posts API counts' }, parent);
-    new aws.secretsmanager.SecretVersion(
-      `${name}-client-hash-secret-v1`,
-      { secretId: clientHashSecret.id, secretString: pulumi.jsonStringify({ current: '1', keys: { '1': clientHashKey.base64 } }) },
-      parent,
-    );
+    const clientHashSecret = keyringSecret(`${name}-client-hash`, 'Key that hashes the addresses and IPs the posts API counts', this);
     const posts = nodeFunction(
       name,
       {
