@@ -18,7 +18,7 @@
  *   store into this one, and the inbox page's `/store`, `/clear-store` and `/get-emlContent`
  *   are answered from here.
  */
-import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import sesServer from 'aws-ses-v2-local';
@@ -28,6 +28,7 @@ import { readBody, sesError, type SesFront, type UpstreamAnswer } from './ses-pr
 import { DEFAULT_MAX_EMAILS, Identities, Inbox, INBOX_FILE } from './ses-store';
 import { handleV1 } from './ses-v1';
 import { handleV2 } from './ses-v2';
+import { close } from './servers';
 
 export interface LocalSes {
   url: string;
@@ -38,7 +39,6 @@ export interface LocalSes {
   close(): Promise<void>;
 }
 
-const close = (server: Server) => new Promise<void>((done) => server.close(() => done()));
 
 /**
  * Starts the inbox on `port` (0: any free port), with `sender` verified unless it was deleted
