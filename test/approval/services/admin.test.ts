@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { adminCsrfToken, issueSession, verifySession, type AdminSession } from '../../../src/approval/domain/admin-auth';
+import { adminCsrfToken, issueSession, verifySession, type AdminSession } from '../../../src/approval/domain/admin-session';
 import type { AdminStore } from '../../../src/approval/domain/request-store';
 import { adminDecide, requestDetail, summaryOf, type AdminDecideDeps } from '../../../src/approval/services/admin';
 import { keyring } from '../../support/approval-harness';
