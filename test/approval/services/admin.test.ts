@@ -13,7 +13,7 @@ const REQUEST_ID = 'AAAAAAAAAAAAAAAAAAAAAA';
 describe('admin service', () => {
   describe('a decision from the dashboard', () => {
     // Made in `before`, not while the file loads: a session built at load time turns a broken
-    // admin-auth into a file that cannot load instead of a failing test.
+    // admin-session into a file that cannot load instead of a failing test.
     let session: AdminSession;
     let form: { requestId: string; csrf: string; decision: string };
     before(() => {
