@@ -1,6 +1,6 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { AdminSessions } from '../domain/admin-auth';
+import type { AdminSessions } from '../domain/admin-session';
 import { serviceError } from './aws-errors';
 import { adminSessionsKey } from './table-schema';
 

@@ -1,6 +1,6 @@
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import type { SignInLedger } from '../domain/admin-auth';
+import type { SignInLedger } from '../domain/admin-sign-in';
 import { serviceError } from './aws-errors';
 import { signInKey } from './table-schema';
 

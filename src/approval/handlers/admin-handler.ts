@@ -1,4 +1,6 @@
-import { keyVersionOfToken, type AdminSession, type AdminSessions, type SignInLedger } from '../domain/admin-auth';
+import { keyVersionOfToken } from '../domain/admin-envelope';
+import type { AdminSession, AdminSessions } from '../domain/admin-session';
+import type { SignInLedger } from '../domain/admin-sign-in';
 import { ApprovalError, toApprovalError } from '../domain/errors';
 import { humanIsoTime } from '../domain/human-time';
 import type { KeyringSource } from '../domain/mac-keyring';

@@ -3,20 +3,9 @@
  * requests, one request with its audit trail, and an admin's decision through the same
  * exactly-once path as the email links. Every failure is an ApprovalError with a stable code.
  */
-import {
-  adminAddress,
-  adminCsrfToken,
-  issueSession,
-  issueSignInToken,
-  requireAdmin,
-  requireCurrentGeneration,
-  verifyAdminCsrf,
-  verifySession,
-  verifySignInToken,
-  type AdminSession,
-  type AdminSessions,
-  type SignInLedger,
-} from '../domain/admin-auth';
+import { adminAddress, requireAdmin } from '../domain/admin-auth';
+import { adminCsrfToken, issueSession, requireCurrentGeneration, verifyAdminCsrf, verifySession, type AdminSession, type AdminSessions } from '../domain/admin-session';
+import { issueSignInToken, verifySignInToken, type SignInLedger } from '../domain/admin-sign-in';
 import type { ClientInfo } from '../domain/audit';
 import { ApprovalError } from '../domain/errors';
 import type { MacKeyring } from '../domain/mac-keyring';

@@ -1,19 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { expect } from 'chai';
-import {
-  adminAddress,
-  adminCsrfToken,
-  isAdmin,
-  issueSession,
-  issueSignInToken,
-  keyVersionOfToken,
-  MAX_SESSION_GENERATION,
-  requireAdmin,
-  requireCurrentGeneration,
-  verifyAdminCsrf,
-  verifySession,
-  verifySignInToken,
-} from '../../../src/approval/domain/admin-auth';
+import { adminAddress, isAdmin, requireAdmin } from '../../../src/approval/domain/admin-auth';
+import { keyVersionOfToken } from '../../../src/approval/domain/admin-envelope';
+import { adminCsrfToken, issueSession, MAX_SESSION_GENERATION, requireCurrentGeneration, verifyAdminCsrf, verifySession } from '../../../src/approval/domain/admin-session';
+import { issueSignInToken, verifySignInToken } from '../../../src/approval/domain/admin-sign-in';
 import { ApprovalError } from '../../../src/approval/domain/errors';
 import { lengthPrefixed, purposeMac } from '../../../src/approval/domain/mac';
 import { keyringFromSecret } from '../../../src/approval/domain/mac-keyring';

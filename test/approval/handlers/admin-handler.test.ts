@@ -12,7 +12,8 @@ import { DynamoAdminSessions } from '../../../src/approval/adapters/dynamo-admin
 import { KmsTokenCipher } from '../../../src/approval/adapters/kms-token-cipher';
 import { SesMailer } from '../../../src/approval/adapters/ses-mailer';
 import { SfnTaskCallback } from '../../../src/approval/adapters/sfn-task-callback';
-import { issueSession, issueSignInToken } from '../../../src/approval/domain/admin-auth';
+import { issueSession } from '../../../src/approval/domain/admin-session';
+import { issueSignInToken } from '../../../src/approval/domain/admin-sign-in';
 import { SESSION_COOKIE } from '../../../src/approval/http/cookies';
 import { keyringFromSecret } from '../../../src/approval/domain/mac-keyring';
 import { pendingShard } from '../../../src/approval/domain/pending-index';

@@ -12,7 +12,7 @@ import { DynamoRateCounter } from '../../../src/approval/adapters/dynamo-rate-co
 import { DynamoRequestStore } from '../../../src/approval/adapters/dynamo-request-store';
 import { DynamoSignInLedger } from '../../../src/approval/adapters/dynamo-sign-in-ledger';
 import { SesMailer } from '../../../src/approval/adapters/ses-mailer';
-import { issueSession } from '../../../src/approval/domain/admin-auth';
+import { issueSession } from '../../../src/approval/domain/admin-session';
 import { SESSION_COOKIE } from '../../../src/approval/http/cookies';
 import { lengthPrefixed, purposeMac } from '../../../src/approval/domain/mac';
 import { apiEvent } from '../../../src/approval/handlers/api-event';

@@ -17,7 +17,7 @@ import { KmsTokenCipher } from '../../../src/approval/adapters/kms-token-cipher'
 import { secretKeyring } from '../../../src/approval/adapters/secret-keyring';
 import { SesMailer } from '../../../src/approval/adapters/ses-mailer';
 import { SfnTaskCallback } from '../../../src/approval/adapters/sfn-task-callback';
-import { keyVersionOfToken } from '../../../src/approval/domain/admin-auth';
+import { keyVersionOfToken } from '../../../src/approval/domain/admin-envelope';
 import { SESSION_COOKIE } from '../../../src/approval/http/cookies';
 import { keyringFromSecret } from '../../../src/approval/domain/mac-keyring';
 import { linkQuery, signLink } from '../../../src/approval/domain/review-link';

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { expect } from 'chai';
-import { issueSession, verifySession } from '../../../src/approval/domain/admin-auth';
+import { issueSession, verifySession } from '../../../src/approval/domain/admin-session';
 import { keyringFromSecret } from '../../../src/approval/domain/mac-keyring';
 import { SESSION_COOKIE, clearSessionCookie, readCookie, sentCookie, sessionCookie } from '../../../src/approval/http/cookies';
 

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { adminCsrfToken, issueSession, verifySession, type AdminSession } from '../../../src/approval/domain/admin-auth';
+import { adminCsrfToken, issueSession, verifySession, type AdminSession } from '../../../src/approval/domain/admin-session';
 import type { AdminStore } from '../../../src/approval/domain/request-store';
 import { adminDecide, requestDetail, summaryOf, type AdminDecideDeps } from '../../../src/approval/services/admin';
 import { keyring } from '../../support/approval-harness';
@@ -13,7 +13,7 @@ const REQUEST_ID = 'AAAAAAAAAAAAAAAAAAAAAA';
 describe('admin service', () => {
   describe('a decision from the dashboard', () => {
     // Made in `before`, not while the file loads: a session built at load time turns a broken
-    // admin-auth into a file that cannot load instead of a failing test.
+    // admin-session into a file that cannot load instead of a failing test.
     let session: AdminSession;
     let form: { requestId: string; csrf: string; decision: string };
     before(() => {
