@@ -59,6 +59,7 @@ import { benchInputChecks } from './input-checks';
 import { benchItemSize } from './item-size';
 import { benchLocalFlow } from './local-flow';
 import { benchSweeperScale } from './sweeper-scale';
+import { approvalRecord } from '../test/support/records';
 
 const REVIEW_URL = 'https://abcdef1234.execute-api.eu-west-1.amazonaws.com/review';
 const HOST = 'abcdef1234.execute-api.eu-west-1.amazonaws.com';
@@ -368,25 +369,16 @@ async function benchDecisions(): Promise<void> {
   const nowSeconds = Math.floor(Date.now() / 1000);
   const sealed = sealFixture(1000);
   const reviewers = ['alice@example.com', 'bob@example.com', 'carol@example.com'];
-  const record: ApprovalRecord = {
+  const record: ApprovalRecord = approvalRecord(new Date(nowSeconds * 1000), {
     requestId: sealed.requestId,
-    status: 'PENDING',
     subject: 'Publish “Hello world”',
     summary: 'A first blog post is waiting for review.',
     details: 'Body preview:\nHello world!',
     reviewers,
     requestedBy: 'author@example.com',
-    createdAt: new Date(nowSeconds * 1000).toISOString(),
     expiresAt: nowSeconds + 7 * 24 * 3600,
     sealedToken: sealed.ciphertext,
-    notified: [0, 1, 2],
-    requiredApprovals: 1,
-    approvalsNeeded: 1,
-    votes: {},
-    audit: [],
-    opened: [],
-    reminded: [],
-  };
+  });
   const counters = installDecisionStubs(sealed, record);
 
   // The form the confirmation page posts for reviewer 1's approve link.

@@ -77,21 +77,26 @@ export interface WholeNumberOptions {
   minMeans?: string;
 }
 
-/** A whole number from `min` to `max`, `default` when unset. */
-export function wholeNumber(options: WholeNumberOptions): EnvVar<number, false, false> {
-  const { min, max } = options;
-  const what = `a whole number${options.unit ? ` of ${options.unit}` : ''} from ${min}${options.minMeans ? ` (${options.minMeans})` : ''} to ${max}`;
+/** An optional number: `fallback` when unset, else the value if `accepts` it, or an error naming the variable and saying it must be `what`. */
+function numberVar(fallback: number, accepts: (n: number) => boolean, what: string): EnvVar<number, false, false> {
   return {
     required: false,
     text: false,
-    fallback: options.default,
+    fallback,
     parse(name, raw) {
       const n = Number(raw);
-      if (!Number.isInteger(n) || n < min || n > max) throw new Error(`${name} must be ${what}, got ${JSON.stringify(raw)}`);
+      if (!accepts(n)) throw new Error(`${name} must be ${what}, got ${JSON.stringify(raw)}`);
       return n;
     },
     format: String,
   };
+}
+
+/** A whole number from `min` to `max`, `default` when unset. */
+export function wholeNumber(options: WholeNumberOptions): EnvVar<number, false, false> {
+  const { min, max } = options;
+  const what = `a whole number${options.unit ? ` of ${options.unit}` : ''} from ${min}${options.minMeans ? ` (${options.minMeans})` : ''} to ${max}`;
+  return numberVar(options.default, (n) => Number.isInteger(n) && n >= min && n <= max, what);
 }
 
 /** Whole days within the limits. */
@@ -102,17 +107,7 @@ export const rateLimit = (fallback: number) => wholeNumber({ default: fallback, 
 
 /** Hours above 0 and at most `max`, fractions allowed. */
 export function hours(options: { default: number; max: number }): EnvVar<number, false, false> {
-  return {
-    required: false,
-    text: false,
-    fallback: options.default,
-    parse(name, raw) {
-      const n = Number(raw);
-      if (!Number.isFinite(n) || n <= 0 || n > options.max) throw new Error(`${name} must be a number of hours above 0 and at most ${options.max}, got ${JSON.stringify(raw)}`);
-      return n;
-    },
-    format: String,
-  };
+  return numberVar(options.default, (n) => Number.isFinite(n) && n > 0 && n <= options.max, `a number of hours above 0 and at most ${options.max}`);
 }
 
 function valueOf(variable: EnvVar<unknown>, name: string, raw: string | undefined, missing: string[], problems: string[]): unknown {

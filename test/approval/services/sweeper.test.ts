@@ -23,6 +23,7 @@ import { DEFAULT_MARGIN_MS, sweep, type SweepBudget, type SweeperDeps, type Swee
 import { REVIEW_URL, approvalTask, keyring, ses, sentEmails, sfn, startHarness, type Harness } from '../../support/approval-harness';
 import { TEST_KEY_ID } from '../../support/fake-kms';
 import { logLines, logMark } from '../../support/log-guard';
+import { approvalRecord } from '../../support/records';
 
 const HOUR = 3600;
 const DAY = 24 * HOUR;
@@ -536,23 +537,15 @@ describe('sweeper: a pass over the sharded index, across runs', () => {
         while (partition !== 'legacy' && pendingShard(requestId, SHARDS) !== partition);
         const expired = i % 2 === 1;
         const createdAt = new Date(h.clock.now.getTime() - 7 * DAY * 1000 + i * 60_000);
-        await store.createIfAbsent({
-          requestId,
-          status: 'PENDING',
-          subject: 'Publish “Hello world”',
-          summary: 'A post is waiting for review.',
-          reviewers: ['alice@example.com', 'bob@example.com'],
-          createdAt: createdAt.toISOString(),
-          expiresAt: expired ? nowSeconds - 60 : nowSeconds + 23 * HOUR,
-          sealedToken: randomBytes(300).toString('base64url'),
-          notified: [0, 1],
-          requiredApprovals: 1,
-          approvalsNeeded: 1,
-          votes: {},
-          audit: [],
-          opened: [],
-          reminded: [],
-        });
+        await store.createIfAbsent(
+          approvalRecord(createdAt, {
+            requestId,
+            subject: 'Publish “Hello world”',
+            reviewers: ['alice@example.com', 'bob@example.com'],
+            expiresAt: expired ? nowSeconds - 60 : nowSeconds + 23 * HOUR,
+            sealedToken: randomBytes(300).toString('base64url'),
+          }),
+        );
         if (partition === 'legacy') {
           await doc.send(new UpdateCommand({ TableName: h.table.tableName, Key: requestKey(requestId), UpdateExpression: 'SET pendingKey = :legacy', ExpressionAttributeValues: { ':legacy': 'PENDING' } }));
         }

@@ -16,19 +16,10 @@ import {
   reviewFunctionPolicy,
   sweeperFunctionPolicy,
   type PolicyDocument,
-  type ServiceArns,
 } from '../../../pulumi/approval/iam-policies';
+import { ACCOUNT, SERVICE_ARNS } from '../../support/service-arns';
 
-const ACCOUNT = '123456789012';
-const arns: ServiceArns = {
-  partition: 'aws',
-  region: 'eu-west-1',
-  accountId: ACCOUNT,
-  tableArn: `arn:aws:dynamodb:eu-west-1:${ACCOUNT}:table/approvals`,
-  tokenKeyArn: `arn:aws:kms:eu-west-1:${ACCOUNT}:key/11111111-2222-3333-4444-555555555555`,
-  macSecretArn: `arn:aws:secretsmanager:eu-west-1:${ACCOUNT}:secret:mac-AbCdEf`,
-  senderEmail: 'approvals@example.com',
-};
+const arns = SERVICE_ARNS;
 const logGroupArn = `arn:aws:logs:eu-west-1:${ACCOUNT}:log-group:fn`;
 
 const methods = <T>(names: Record<keyof T, true>) => Object.keys(names) as (keyof RequestStore)[];
