@@ -242,7 +242,7 @@ async function benchEmailRender(): Promise<void> {
       reviewer: `reviewer${i}@example.com`,
       approveUrl: `${REVIEW_URL}?${linkQuery(linkFor(sealed, i, 'approve', expiresAt))}`,
       rejectUrl: `${REVIEW_URL}?${linkQuery(linkFor(sealed, i, 'reject', expiresAt))}`,
-      expiresAt: formatExpiry(expiresAt),
+      expiresAt,
     });
   }
   const noEscape = { escape: (value: unknown) => String(value) };
@@ -254,8 +254,8 @@ async function benchEmailRender(): Promise<void> {
     return {
       subject: `Review requested: ${view.subject}`,
       // Filled as the service fills it (text and attribute escaping), only parsed every time.
-      html: compileTemplate(html).html(view),
-      text: Mustache.render(reviewRequestText, view, {}, noEscape),
+      html: compileTemplate(html).html({ ...view, expiresAt: formatExpiry(view.expiresAt) }),
+      text: Mustache.render(reviewRequestText, { ...view, expiresAt: formatExpiry(view.expiresAt) }, {}, noEscape),
     };
   }
 

@@ -18,7 +18,7 @@ import { ApprovalError } from '../../src/approval/domain/errors';
 import { POST_FAILURE_REASONS, type PostFailureReason } from '../../src/blog/domain/post-failure';
 import { renderAdminSignInEmail } from '../../src/approval/email/admin-email';
 import { renderAuthorEmail } from '../../src/blog/email/author-email';
-import { formatExpiry, renderNoActionEmail, renderReviewClosedEmail, renderReviewEmail, type ReviewEmailKind } from '../../src/approval/email/review-email';
+import { renderNoActionEmail, renderReviewClosedEmail, renderReviewEmail, type ReviewEmailKind } from '../../src/approval/email/review-email';
 import { errorPage } from '../../src/approval/pages/review-page';
 import { startLocalStack, type LocalStack } from '../../src/local/local-stack';
 import { CHROMIUM, CHROMIUM_ARGS, STEP_MS } from '../support/browser';
@@ -202,12 +202,12 @@ describe('accessibility of every page and email (axe-core in Chromium)', functio
       reviewer: 'reviewer@example.com',
       approveUrl: 'https://h.example/review?a=approve',
       rejectUrl: 'https://h.example/review?a=reject',
-      expiresAt: formatExpiry(NOW.getTime() / 1000 + 7 * 86_400, NOW),
+      expiresAt: NOW.getTime() / 1000 + 7 * 86_400,
     };
 
     for (const kind of ['request', 'reminder', 'escalation'] as ReviewEmailKind[]) {
       it(`review email: ${kind}`, async () => {
-        await show(`email: review ${kind}`, renderReviewEmail({ ...base, kind, ...(kind === 'escalation' ? { required: 2 } : {}) }).html);
+        await show(`email: review ${kind}`, renderReviewEmail({ ...base, kind, ...(kind === 'escalation' ? { required: 2 } : {}) }, NOW).html);
       });
     }
 

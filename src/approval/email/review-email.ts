@@ -21,8 +21,8 @@ export interface ReviewEmailView {
   reviewer: string;
   approveUrl: string;
   rejectUrl: string;
-  /** Human-readable expiry, e.g. "Sat 5 Dec 2026, 14:00 UTC (in 7 days)" (see `formatExpiry`). */
-  expiresAt: string;
+  /** When the links expire (epoch seconds); the email says it for people (see `formatExpiry`). */
+  expiresAt: number;
 }
 
 export interface RenderedEmail {
@@ -50,8 +50,8 @@ const SUBJECT_PREFIX: Record<ReviewEmailKind, string> = {
  * links come first and the request's own words follow, quoted (`> `), so text an author wrote
  * cannot put a look-alike link above ours.
  */
-export function renderReviewEmail(view: ReviewEmailView): RenderedEmail {
-  const filled = { ...view, reminder: view.kind === 'reminder' };
+export function renderReviewEmail(view: ReviewEmailView, now?: Date): RenderedEmail {
+  const filled = { ...view, expiresAt: formatExpiry(view.expiresAt, now), reminder: view.kind === 'reminder' };
   return {
     subject: assertHeaderSafe(`${SUBJECT_PREFIX[view.kind ?? 'request']}: ${view.subject}`),
     html: html.html(filled),

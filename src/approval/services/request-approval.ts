@@ -8,7 +8,7 @@ import type { ApprovalRecord, AuditEvent, ExecutionRegistry, Mailer, TokenCipher
 import type { NotificationClaims, RequestWriter } from '../domain/request-store';
 import { linkQuery, signLink, type ReviewAction } from '../domain/review-link';
 import { sealToken } from '../domain/sealed-token';
-import { formatExpiry, renderReviewEmail, type ReviewEmailKind } from '../email/review-email';
+import { renderReviewEmail, type ReviewEmailKind } from '../email/review-email';
 import { closeRequest, emailedReviewers } from './close-requests';
 
 export interface RequestApprovalDeps {
@@ -80,9 +80,9 @@ export async function emailReviewers(
       reviewer,
       approveUrl: reviewLink(deps, record, i, 'approve'),
       rejectUrl: reviewLink(deps, record, i, 'reject'),
-      expiresAt: formatExpiry(record.expiresAt, now),
+      expiresAt: record.expiresAt,
       required: record.requiredApprovals > 1 ? record.requiredApprovals : undefined,
-    });
+    }, now);
     try {
       await deps.mailer.send({ to: reviewer, ...email });
     } catch (err) {

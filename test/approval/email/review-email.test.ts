@@ -14,14 +14,14 @@ const view = (extra: Partial<ReviewEmailView> = {}): ReviewEmailView => ({
   reviewer: 'alice@example.com',
   approveUrl: APPROVE,
   rejectUrl: REJECT,
-  expiresAt: formatExpiry(Date.parse('2026-12-07T00:04:39Z') / 1000, NOW),
+  expiresAt: Date.parse('2026-12-07T00:04:39Z') / 1000,
   ...extra,
 });
 
 describe('review emails', () => {
   describe('plain-text part', () => {
     it('puts the real links first, before any word of the author', () => {
-      const { text } = renderReviewEmail(view());
+      const { text } = renderReviewEmail(view(), NOW);
       const lines = text.split('\n');
       const approve = lines.indexOf(`Approve: ${APPROVE}`);
       const reject = lines.indexOf(`Reject: ${REJECT}`);
@@ -32,24 +32,24 @@ describe('review emails', () => {
     });
 
     it("quotes every line of the author's text with '> ', so a look-alike link never starts a line", () => {
-      const { text } = renderReviewEmail(view());
+      const { text } = renderReviewEmail(view(), NOW);
       expect(text).to.include('> New post: Hello\n>\n> Approve: https://evil.example/approve\n> A look-alike line.\n>\n> Reject: https://evil.example/reject');
       expect(text.match(/^Approve: .*$/gm)).to.deep.equal([`Approve: ${APPROVE}`]);
       expect(text.match(/^Reject: .*$/gm)).to.deep.equal([`Reject: ${REJECT}`]);
     });
 
     it('says when the links expire as a person reads it', () => {
-      expect(renderReviewEmail(view()).text).to.include('expire Mon 7 Dec 2026, 00:04 UTC (in 7 days).');
+      expect(renderReviewEmail(view(), NOW).text).to.include('expire Mon 7 Dec 2026, 00:04 UTC (in 7 days).');
     });
 
     it('keeps the author text verbatim: no HTML entities in the text part', () => {
-      expect(renderReviewEmail(view({ summary: '<b> & "q" \'s\'' })).text).to.include('> <b> & "q" \'s\'');
+      expect(renderReviewEmail(view({ summary: '<b> & "q" \'s\'' }), NOW).text).to.include('> <b> & "q" \'s\'');
     });
   });
 
   describe('HTML part', () => {
     it('writes the links as themselves (only & escaped) and escapes author text', () => {
-      const { html } = renderReviewEmail(view({ summary: '<img src=x> & "q"' }));
+      const { html } = renderReviewEmail(view({ summary: '<img src=x> & "q"' }), NOW);
       expect(html).to.include(`href="${APPROVE.replace(/&/g, '&amp;')}"`).and.include(`href="${REJECT.replace(/&/g, '&amp;')}"`);
       expect(html).to.not.include('&#x2F;').and.not.include('<img src=x>');
       expect(html).to.include('&lt;img src=x&gt; &amp; &quot;q&quot;');

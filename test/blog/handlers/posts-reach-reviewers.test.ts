@@ -16,7 +16,7 @@ import type { IdempotencyKeys, PostStore, WorkflowStarter } from '../../../src/b
 import { MAX_BODY_CHARS, MAX_POST_BYTES, MAX_TITLE_CHARS, POST_SUBJECT_PREFIX, excerpt, type Post } from '../../../src/blog/domain/post';
 import { codePointLength } from '../../../src/approval/domain/validation';
 import { renderAuthorEmail, type Outcome } from '../../../src/blog/email/author-email';
-import { formatExpiry, renderReviewEmail } from '../../../src/approval/email/review-email';
+import { renderReviewEmail } from '../../../src/approval/email/review-email';
 import { createNotifyHandler } from '../../../src/blog/handlers/notify-handler';
 import { createPostsHandler } from '../../../src/blog/handlers/posts-handler';
 import type { AppLogger } from '../../../src/approval/logger';
@@ -254,7 +254,7 @@ describe('a post accepted with 202 reaches its reviewers and its author', () => 
           reviewer: task.request.reviewers[0]!,
           approveUrl: 'https://api.example.com/review?a=approve',
           rejectUrl: 'https://api.example.com/review?a=reject',
-          expiresAt: formatExpiry(1_800_000_000),
+          expiresAt: 1_800_000_000,
         });
         await mailer.send({ to: task.request.reviewers[0]!, ...review });
         const sent = sentFields();
