@@ -28,6 +28,7 @@ const blog = new BlogModeration('email-approval', {
   pendingShards: settings.pendingShards,
   alarmEmail: settings.alarmEmail,
   createSenderIdentity: settings.createSenderIdentity,
+  postsTable: settings.postsTable,
   certificateArn: settings.certificateArn,
   postsConcurrency: settings.postsConcurrency,
   postsPerAuthorPerHour: settings.postsPerAuthorPerHour,

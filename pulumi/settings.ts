@@ -46,6 +46,12 @@ export interface StackSettings {
   createSenderIdentity: boolean;
   /** The ACM certificate for `domain`, used as given (a wildcard or multi-name certificate works). */
   certificateArn?: string;
+  /**
+   * Where the blog example keeps its posts: `own`, its own table (the default), or `shared`, the
+   * approval table, as stacks deployed before the example had its own table did (see the README's
+   * "Upgrading a stack from before the posts table").
+   */
+  postsTable: 'own' | 'shared';
   /** Reserved concurrency of the public posts Lambda, or undefined for none (`off`). */
   postsConcurrency?: number;
   /** Abuse limits (0: none): new posts per author address and per client per hour, sign-in emails per address per 15 minutes. */
@@ -138,6 +144,10 @@ export function readSettings(get: (key: string) => string | undefined): StackSet
   if (identityText && identityText !== 'true' && identityText !== 'false') problems.push(`email-approval:createSenderIdentity must be true or false, got ${JSON.stringify(identityText)}`);
   const createSenderIdentity = identityText !== 'false';
 
+  const postsTableText = get('email-approval:postsTable')?.trim().toLowerCase();
+  if (postsTableText && postsTableText !== 'own' && postsTableText !== 'shared') problems.push(`email-approval:postsTable must be own or shared, got ${JSON.stringify(postsTableText)}`);
+  const postsTable = postsTableText === 'shared' ? 'shared' : 'own';
+
   const certificateArn = get('email-approval:certificateArn')?.trim() || undefined;
   if (certificateArn && !CERTIFICATE_ARN.test(certificateArn)) problems.push(`email-approval:certificateArn must be an ACM certificate ARN (arn:aws:acm:<region>:<account>:certificate/<id>), got ${JSON.stringify(certificateArn)}`);
   if (certificateArn && !domain) problems.push('email-approval:certificateArn is used only with email-approval:domain: set the domain too, or remove the certificate');
@@ -167,6 +177,7 @@ export function readSettings(get: (key: string) => string | undefined): StackSet
     alarmEmail,
     createSenderIdentity,
     certificateArn,
+    postsTable,
     postsConcurrency,
     postsPerAuthorPerHour,
     postsPerClientPerHour,

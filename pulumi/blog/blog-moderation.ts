@@ -27,6 +27,13 @@ export interface BlogModerationArgs {
   createSenderIdentity?: boolean;
   /** The ACM certificate for `domain`, used as given. */
   certificateArn?: string;
+  /**
+   * `own` (the default): the example keeps its posts, Idempotency-Keys and counters in a table of
+   * its own. `shared`: in the approval table, under their own key prefixes and IAM conditions, as
+   * stacks deployed before the example had its own table did; nothing moves, and executions
+   * started before an upgrade finish where they began.
+   */
+  postsTable?: 'own' | 'shared';
   /** Reserved concurrency of the public posts Lambda (undefined: none). */
   postsConcurrency?: number;
   /** New posts per author address and per client per hour (defaults 5 and 20; 0: no limit). */
@@ -43,7 +50,7 @@ export interface BlogModerationArgs {
  */
 export class BlogModeration extends pulumi.ComponentResource implements AlarmingComponent {
   readonly approval: ApprovalService;
-  /** The example's own table: posts, Idempotency-Keys, the posts API's counters. */
+  /** Where the example's posts, Idempotency-Keys and counters are: its own table, or the approval table (`postsTable: 'shared'`). */
   readonly postsTable: aws.dynamodb.Table;
   readonly alarmTopic: aws.sns.Topic;
   readonly stateMachine: aws.sfn.StateMachine;
@@ -72,7 +79,7 @@ export class BlogModeration extends pulumi.ComponentResource implements Alarming
     const { approval } = this;
     this.alarmTopic = approval.alarmTopic;
     const retention = approval.logRetentionDays;
-    this.postsTable = postsTable(`${name}-posts`, this);
+    this.postsTable = args.postsTable === 'shared' ? approval.table : postsTable(`${name}-posts`, this);
     const blogArns: pulumi.Output<BlogArns> = pulumi
       .all([approval.arns, this.postsTable.arn])
       .apply(([a, postsTableArn]) => ({ partition: a.partition, region: a.region, accountId: a.accountId, senderEmail: a.senderEmail, postsTableArn }));

@@ -498,4 +498,26 @@ describe('pieces of the program', () => {
     expect(aliasName(`x-${'y'.repeat(400)}`)).to.match(/^alias\/[A-Za-z0-9/_-]{1,250}$/);
     for (const stack of ['dev', 'my.stack', 'team@prod', 'a b']) expect(aliasName(`email-approval-task-token-${stack}`)).to.match(/^alias\/[A-Za-z0-9/_-]+$/);
   });
+
+  // Last: it declares a second example in this process, which the tests above would count.
+  it('keeps the posts in the approval table when asked to (postsTable shared): no second table, the same names and rights as before it existed', async () => {
+    const { BlogModeration } = await import('../../pulumi/blog/blog-moderation.js');
+    const blog = new BlogModeration('legacy', { senderEmail: 'approvals@example.com', reviewers: ['alice@example.com'], linkTtlHours: 48, postsTable: 'shared' });
+    await settle();
+    const mine = resources.filter((r) => r.name.startsWith('legacy-'));
+    const tables = mine.filter((r) => r.type === 'aws:dynamodb/table:Table');
+    expect(tables.map((t) => t.name)).to.deep.equal(['legacy-table']);
+    const approvalTable = tables[0]!.state.name;
+    expect(await value(blog.postsTable.name)).to.equal(approvalTable);
+    const env = (fn: string) => (mine.find((r) => r.type === LAMBDA && r.name === `legacy-${fn}-fn`)!.inputs.environment as { variables: Record<string, string> }).variables;
+    for (const fn of ['posts', 'post-closer', 'request', 'closer']) expect(env(fn).TABLE_NAME, fn).to.equal(approvalTable);
+    const definition = JSON.parse(String(mine.find((r) => r.type === 'aws:sfn/stateMachine:StateMachine')!.inputs.definition));
+    const tableNames = new Set(Object.values(definition.States as Record<string, { Parameters?: { TableName?: string } }>).map((st) => st.Parameters?.TableName).filter(Boolean));
+    expect([...tableNames]).to.deep.equal([approvalTable]);
+    // The posts Lambda may touch only the example's items there, as before the posts table.
+    const postsPolicy = JSON.parse(String(mine.find((r) => r.name === 'legacy-posts-policy')!.inputs.policy)) as { Statement: { Sid: string; Resource: string; Condition?: unknown }[] };
+    const onTable = postsPolicy.Statement.filter((st) => st.Resource === tables[0]!.state.arn);
+    expect(onTable.map((st) => st.Sid)).to.deep.equal(['Posts', 'IdempotencyKeys', 'PostCounters']);
+    for (const st of onTable) expect(st.Condition, st.Sid).to.have.nested.property(['ForAllValues:StringLike', 'dynamodb:LeadingKeys'].join('.'));
+  });
 });

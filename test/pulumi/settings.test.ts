@@ -35,6 +35,7 @@ describe('stack settings', () => {
       alarmEmail: undefined,
       createSenderIdentity: true,
       certificateArn: undefined,
+      postsTable: 'own',
       postsConcurrency: 10,
       postsPerAuthorPerHour: 5,
       postsPerClientPerHour: 20,
@@ -76,6 +77,12 @@ describe('stack settings', () => {
     expect(read({ ...valid, 'email-approval:createSenderIdentity': 'false' }).createSenderIdentity).to.equal(false);
     expect(read({ ...valid, 'email-approval:createSenderIdentity': 'TRUE' }).createSenderIdentity).to.equal(true);
     expect(problems({ ...valid, 'email-approval:createSenderIdentity': 'no' })).to.deep.equal(['email-approval:createSenderIdentity must be true or false, got "no"']);
+  });
+
+  it('keeps the posts in the approval table only when asked to (postsTable shared, for stacks from before the posts table)', () => {
+    expect(read({ ...valid, 'email-approval:postsTable': 'Shared' }).postsTable).to.equal('shared');
+    expect(read({ ...valid, 'email-approval:postsTable': 'own' }).postsTable).to.equal('own');
+    expect(problems({ ...valid, 'email-approval:postsTable': 'approvals' })).to.deep.equal(['email-approval:postsTable must be own or shared, got "approvals"']);
   });
 
   it('takes a certificate ARN for the custom domain, and only with a domain', () => {

@@ -152,7 +152,7 @@ export function postFromItem(item: Record<string, unknown>, logger: PostStoreLog
   return { ...(post as unknown as Post), decisionUnreadable: true };
 }
 
-/** Posts in the same table as the requests; the state machine updates `status` and `decision`. */
+/** Posts in the example's table (`POST#<id>` items); the state machine updates `status` and `decision`. */
 export class DynamoPostStore implements PostStore {
   private readonly doc: DynamoDBDocumentClient;
 
