@@ -4,7 +4,7 @@ import { DECIDER_TIMEOUT_SECONDS, LOG_RETENTION_DAYS, PENDING_SHARDS, SWEEPER_TI
 import { isShardCount } from '../../src/approval/domain/pending-index';
 import { ADMIN_ENV } from '../../src/approval/lambda/admin-env';
 import { CLOSER_ENV, REQUEST_ENV, REVIEW_ENV, SWEEPER_ENV } from '../../src/approval/lambda/env';
-import { adminFunctionPolicy, closerFunctionPolicy, requestFunctionPolicy, reviewFunctionPolicy, sweeperFunctionPolicy, type ServiceArns } from './iam-policies';
+import { adminFunctionPolicy, closerFunctionPolicy, requestFunctionPolicy, reviewFunctionPolicy, sweeperFunctionPolicy, type SenderArns, type ServiceArns } from './iam-policies';
 import { deadLetterQueue, keepFailedInvocations, onExecutionEnd } from './execution-events';
 import { approvalTable } from './approval-table';
 import { keyringSecret, tokenKey } from './keys';
@@ -79,6 +79,8 @@ export class ApprovalService extends pulumi.ComponentResource implements Alarmin
   readonly apiUrl: pulumi.Output<string>;
   readonly domainTarget?: pulumi.Output<string>;
   readonly arns: pulumi.Output<ServiceArns>;
+  /** Enough to grant a consumer's own function `ses:SendEmail` from the service's sender (`sendEmail`), and nothing of the service's own resources. */
+  readonly sender: pulumi.Output<SenderArns>;
   readonly logRetentionDays: number;
   /** The AWS partition deployed to (`aws`, `aws-cn`, `aws-us-gov`). */
   readonly partition: pulumi.Output<string>;
@@ -130,6 +132,7 @@ export class ApprovalService extends pulumi.ComponentResource implements Alarmin
         macSecretArn,
         senderEmail,
       }));
+    this.sender = this.arns.apply(({ partition: p, region: r, accountId, senderEmail }) => ({ partition: p, region: r, accountId, senderEmail }));
 
     const http = httpApi(name, { domain: args.domain, certificateArn: args.certificateArn, throttle: args.throttle, logRetentionDays: this.logRetentionDays }, this);
     this.api = http.api;

@@ -81,8 +81,8 @@ export class BlogModeration extends pulumi.ComponentResource implements Alarming
     const retention = approval.logRetentionDays;
     this.postsTable = args.postsTable === 'shared' ? approval.table : postsTable(`${name}-posts`, this);
     const blogArns: pulumi.Output<BlogArns> = pulumi
-      .all([approval.arns, this.postsTable.arn])
-      .apply(([a, postsTableArn]) => ({ partition: a.partition, region: a.region, accountId: a.accountId, senderEmail: a.senderEmail, postsTableArn }));
+      .all([approval.sender, this.postsTable.arn])
+      .apply(([sender, postsTableArn]) => ({ ...sender, postsTableArn }));
 
     const notify = nodeFunction(
       name,
