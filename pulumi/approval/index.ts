@@ -26,4 +26,4 @@ export {
   type ServiceArns,
   type Statement,
 } from './iam-policies';
-export { APPROVAL_TASK_CONTRACT, APPROVAL_TASK_RESOURCE, TASK_ERROR, approvalTaskParameters, type ApprovalRequestInput, type ApprovalTaskOutput } from '../../src/approval/task-contract';
+export { APPROVAL_TASK_CONTRACT, APPROVAL_TASK_RESOURCE, APPROVAL_TASK_RETRY, TASK_ERROR, approvalTaskParameters, type ApprovalRequestInput, type ApprovalTaskOutput } from '../../src/approval/task-contract';

@@ -27,6 +27,30 @@ export type TaskErrorName = (typeof TASK_ERROR)[TaskErrorCode];
 export const RETRYABLE_TASK_ERRORS: readonly TaskErrorName[] = [TASK_ERROR.EMAIL_DELIVERY_FAILED, TASK_ERROR.THROTTLED, TASK_ERROR.UNAVAILABLE];
 
 /**
+ * The Retry a Task state invoking the request Lambda should have (the blog workflow uses it for its
+ * Lambdas too): transient Lambda failures (AWS's recommended set, plus a client-side timeout) and
+ * the contract's retryable errors, four times with backoff; and a function timeout or crash
+ * (`Lambda.Unknown`) once, which is safe because the request Lambda is idempotent by request id (a
+ * retry finds its own record and emails only reviewers not yet emailed).
+ */
+export const APPROVAL_TASK_RETRY = [
+  {
+    ErrorEquals: [
+      'Lambda.ServiceException',
+      'Lambda.AWSLambdaException',
+      'Lambda.SdkClientException',
+      'Lambda.TooManyRequestsException',
+      'Lambda.ClientExecutionTimeoutException',
+      ...RETRYABLE_TASK_ERRORS,
+    ],
+    IntervalSeconds: 2,
+    MaxAttempts: 4,
+    BackoffRate: 2,
+  },
+  { ErrorEquals: ['Lambda.Unknown'], IntervalSeconds: 5, MaxAttempts: 1 },
+];
+
+/**
  * A task's error name for any code: the table's name, or the code in PascalCase for codes a task
  * is not expected to fail with (`INVALID_APPROVAL_REQUEST` → `InvalidApprovalRequest`).
  */

@@ -108,7 +108,9 @@ describe('the npm package, installed into a Pulumi program outside the repositor
     expect(approve.Parameters.FunctionName).to.equal(run.requestFunctionArn);
     expect(approve.Parameters.Payload).to.deep.include({ 'taskToken.$': '$$.Task.Token', 'executionId.$': '$$.Execution.Id', 'idempotencyKey.$': "States.Format('{}#Approve', $$.Execution.Id)" });
     expect(approve.Parameters.Payload.request).to.include({ subject: 'Release 2.0 to production', 'summary.$': '$.summary' });
-    expect(approve.Retry[0].ErrorEquals).to.deep.equal(['EmailDeliveryFailed', 'Throttled', 'Unavailable']);
+    // The contract's Retry: Lambda's transient failures and the task's own retryable errors, then a crash once.
+    expect(approve.Retry[0].ErrorEquals).to.include.members(['Lambda.ServiceException', 'EmailDeliveryFailed', 'Throttled', 'Unavailable']);
+    expect(approve.Retry[1]).to.deep.include({ ErrorEquals: ['Lambda.Unknown'], MaxAttempts: 1 });
     expect(approve.Catch[0].ErrorEquals).to.deep.equal(['NoReviewers', 'InvalidApprovalRequest', 'EmailRejected']);
   });
 

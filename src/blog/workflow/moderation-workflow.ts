@@ -4,7 +4,7 @@
  * local mode runs exactly this definition.
  */
 import { POST_PK_PREFIX, POST_SK } from '../adapters/table-schema';
-import { TASK_ERROR } from '../../approval';
+import { APPROVAL_TASK_RETRY, TASK_ERROR } from '../../approval';
 import { POST_SUBJECT_PREFIX } from '../domain/post';
 import type { PostFailureReason } from '../domain/post-failure';
 
@@ -33,30 +33,6 @@ export interface AslDefinition {
   TimeoutSeconds?: number;
   States: Record<string, AslState>;
 }
-
-/** Transient Lambda failures worth retrying (AWS's recommended set, plus a client-side timeout) and ours. */
-const LAMBDA_RETRY = {
-  ErrorEquals: [
-    'Lambda.ServiceException',
-    'Lambda.AWSLambdaException',
-    'Lambda.SdkClientException',
-    'Lambda.TooManyRequestsException',
-    'Lambda.ClientExecutionTimeoutException',
-    TASK_ERROR.EMAIL_DELIVERY_FAILED,
-    TASK_ERROR.THROTTLED,
-    TASK_ERROR.UNAVAILABLE,
-  ],
-  IntervalSeconds: 2,
-  MaxAttempts: 4,
-  BackoffRate: 2,
-};
-
-/**
- * A function timeout or crash (`Lambda.Unknown`) is retried once: safe because the request
- * Lambda is idempotent by request id (a retry finds its own record and emails only reviewers
- * not yet emailed). More than once would only delay telling the author.
- */
-const LAMBDA_UNKNOWN_RETRY = { ErrorEquals: ['Lambda.Unknown'], IntervalSeconds: 5, MaxAttempts: 1 };
 
 /** DynamoDB's throttles and server faults, under every name Step Functions may report them by. */
 const DYNAMO_RETRY = {
@@ -155,7 +131,7 @@ function notifyAuthor(partition: string, functionArn: string, outcome: 'publishe
       },
     },
     ResultPath: null,
-    Retry: [LAMBDA_RETRY, LAMBDA_UNKNOWN_RETRY],
+    Retry: APPROVAL_TASK_RETRY,
     Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.notifyError', Next: next }],
     Next: next,
   };
@@ -239,7 +215,7 @@ export function moderationWorkflow(args: ModerationWorkflowArgs): AslDefinition 
         },
         TimeoutSeconds: args.linkTtlSeconds,
         ResultPath: '$.approval',
-        Retry: [LAMBDA_RETRY, LAMBDA_UNKNOWN_RETRY],
+        Retry: APPROVAL_TASK_RETRY,
         Catch: [
           { ErrorEquals: ['States.Timeout'], ResultPath: '$.timeout', Next: STATE.expire },
           ...FAILURE_CATCHES.map(({ reason, errors }) => ({ ErrorEquals: errors, ResultPath: '$.failure', Next: reasonState(reason) })),

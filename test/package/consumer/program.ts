@@ -4,7 +4,7 @@
  * service's request function through the approval task contract.
  */
 import * as aws from '@pulumi/aws';
-import { APPROVAL_TASK_RESOURCE, ApprovalService, TASK_ERROR, approvalTaskParameters, invokeFunctions, policyDocument, trustPolicy } from 'email-approval/pulumi';
+import { APPROVAL_TASK_RESOURCE, APPROVAL_TASK_RETRY, ApprovalService, TASK_ERROR, approvalTaskParameters, invokeFunctions, policyDocument, trustPolicy } from 'email-approval/pulumi';
 
 const approvals = new ApprovalService('approvals', { senderEmail: 'approvals@example.com' });
 
@@ -33,7 +33,7 @@ export const releaseMachine = new aws.sfn.StateMachine(
               ttlSeconds: 24 * 3600,
             }),
             TimeoutSeconds: 24 * 3600,
-            Retry: [{ ErrorEquals: [TASK_ERROR.EMAIL_DELIVERY_FAILED, TASK_ERROR.THROTTLED, TASK_ERROR.UNAVAILABLE], IntervalSeconds: 30, MaxAttempts: 3, BackoffRate: 2 }],
+            Retry: APPROVAL_TASK_RETRY,
             Catch: [
               { ErrorEquals: [TASK_ERROR.NO_REVIEWERS, TASK_ERROR.INVALID_APPROVAL_REQUEST, TASK_ERROR.EMAIL_REJECTED], ResultPath: '$.error', Next: 'CannotAsk' },
               { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'NotApproved' },
