@@ -5,7 +5,7 @@
  * per request grow at most as fast as the input; a backtracking one (the old address regex took
  * seconds at 60 K) shows up as a ratio far above the size ratio.
  */
-import { apiEvent } from '../src/approval/handlers/api-event';
+import { apiEvent } from '../src/approval/http/api-event';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { IdempotencyKeys, PostStore, WorkflowStarter } from '../src/blog/domain/ports';
 import { createPostsHandler } from '../src/blog/handlers/posts-handler';

@@ -40,7 +40,7 @@ export { ERROR_TABLE, errorWords, retryAfter, statusOf, type ErrorEntry, type Er
 export { JSON_HEADERS, errorResponse, httpHandler, json, respond, type Answer, type HtmlAnswer, type HttpHandlerOptions, type HttpLambda, type HttpResult } from './http/handler';
 export { JSON_TYPE, decodePathSegment, header, mediaTypeOf, readBody, requireMediaType, trimTrailingSlashes, type HttpRequest } from './http/request';
 export { FORM_TYPE, assertSameOrigin, readForm, strictParams } from './http/forms';
-export { apiEvent } from './handlers/api-event';
+export { apiEvent } from './http/api-event';
 export { TaskError } from './handlers/request-handler';
 export type { ExecutionEndStatus } from './services/close-requests';
 export { parseExecutionEnded } from './handlers/execution-ended-handler';

@@ -3,7 +3,7 @@
  * HTTP API (payload 2.0) event the real handlers receive, and their result back into a response.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { apiEvent } from '../approval/handlers/api-event';
+import { apiEvent } from '../approval/http/api-event';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 
 export type ApiHandler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;

@@ -26,7 +26,7 @@ import { executionKey } from '../../src/approval/adapters/table-schema';
 import { DECISION_LEASE_SECONDS } from '../../src/approval/defaults';
 import type { Post } from '../../src/blog/domain/post';
 import type { ApprovalRecord } from '../../src/approval/domain/ports';
-import { apiEvent } from '../../src/approval/handlers/api-event';
+import { apiEvent } from '../../src/approval/http/api-event';
 import { createRequestCloserHandler } from '../../src/approval/handlers/execution-ended-handler';
 import { createPostCloserHandler } from '../../src/blog/handlers/post-closer-handler';
 import { createNotifyHandler } from '../../src/blog/handlers/notify-handler';

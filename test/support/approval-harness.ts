@@ -15,7 +15,7 @@ import { KmsTokenCipher } from '../../src/approval/adapters/kms-token-cipher';
 import { SesMailer } from '../../src/approval/adapters/ses-mailer';
 import { SfnTaskCallback } from '../../src/approval/adapters/sfn-task-callback';
 import { keyringFromSecret } from '../../src/approval/domain/mac-keyring';
-import { apiEvent } from '../../src/approval/handlers/api-event';
+import { apiEvent } from '../../src/approval/http/api-event';
 import { createRequestHandler } from '../../src/approval/handlers/request-handler';
 import { createReviewHandler } from '../../src/approval/handlers/review-handler';
 import { requestIdFor } from '../../src/approval/services/request-approval';

@@ -53,7 +53,7 @@ export function respond(answer: Answer, statusCode: number, body: string, extra:
 
 /** A JSON response. */
 export function json(statusCode: number, body: unknown, headers: Record<string, string> = {}): HttpResult {
-  return { statusCode, headers: { ...JSON_HEADERS, ...headers }, body: JSON.stringify(body) };
+  return respond({ type: 'json' }, statusCode, JSON.stringify(body), { headers });
 }
 
 /**

@@ -15,7 +15,7 @@ import { SesMailer } from '../../../src/approval/adapters/ses-mailer';
 import { issueSession } from '../../../src/approval/domain/admin-session';
 import { SESSION_COOKIE } from '../../../src/approval/http/cookies';
 import { lengthPrefixed, purposeMac } from '../../../src/approval/domain/mac';
-import { apiEvent } from '../../../src/approval/handlers/api-event';
+import { apiEvent } from '../../../src/approval/http/api-event';
 import { createAdminHandler } from '../../../src/approval/handlers/admin-handler';
 import { adminLambda } from '../../../src/approval/lambda/admin-lambda';
 import { HOST, keyring, ses, startHarness, type Harness } from '../../support/approval-harness';

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import type { Context } from 'aws-lambda';
-import { apiEvent, type ApiEventParts } from '../../../src/approval/handlers/api-event';
+import { apiEvent, type ApiEventParts } from '../../../src/approval/http/api-event';
 import { ApprovalError } from '../../../src/approval/domain/errors';
 import { ERROR_TABLE } from '../../../src/approval/http/error-answers';
 import { httpHandler, json, respond, type Answer, type HtmlAnswer, type HttpHandlerOptions } from '../../../src/approval/http/handler';

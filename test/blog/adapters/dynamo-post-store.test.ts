@@ -8,7 +8,7 @@ import { expect } from 'chai';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoPostStore, hasDuplicateKeys, postFromItem, readDecision, type PostStoreLogger } from '../../../src/blog/adapters/dynamo-post-store';
-import { apiEvent } from '../../../src/approval/handlers/api-event';
+import { apiEvent } from '../../../src/approval/http/api-event';
 import { createPostsHandler } from '../../../src/blog/handlers/posts-handler';
 import type { Post } from '../../../src/blog/domain/post';
 import { startTestTable, type TestTable } from '../../support/dynalite';

@@ -13,7 +13,7 @@ import { DynamoRateCounter } from '../../../src/approval/adapters/dynamo-rate-co
 import { SfnWorkflowStarter } from '../../../src/blog/adapters/sfn-workflow-starter';
 import { ERROR_TABLE } from '../../../src/approval/http/error-answers';
 import { keyringFromSecret, type MacKeyring } from '../../../src/approval/domain/mac-keyring';
-import { apiEvent } from '../../../src/approval/handlers/api-event';
+import { apiEvent } from '../../../src/approval/http/api-event';
 import { createPostsHandler } from '../../../src/blog/handlers/posts-handler';
 import { postsLambda } from '../../../src/blog/lambda/posts-lambda';
 import type { PostLimits } from '../../../src/blog/services/posts';

@@ -6,7 +6,7 @@ import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoIdempotencyKeys } from '../../../src/blog/adapters/dynamo-idempotency-keys';
 import { DynamoPostStore } from '../../../src/blog/adapters/dynamo-post-store';
 import { SfnWorkflowStarter } from '../../../src/blog/adapters/sfn-workflow-starter';
-import { apiEvent } from '../../../src/approval/handlers/api-event';
+import { apiEvent } from '../../../src/approval/http/api-event';
 import { ERROR_TABLE } from '../../../src/approval/http/error-answers';
 import { createPostsHandler } from '../../../src/blog/handlers/posts-handler';
 import { sfn } from '../../support/approval-harness';

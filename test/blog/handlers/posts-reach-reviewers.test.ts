@@ -4,7 +4,7 @@
  * workflow's RequestApproval payload, evaluated by aws-local-stepfunctions as local mode does →
  * the approval contract → the review and author emails → a real SESClient's own serialisation.
  */
-import { apiEvent } from '../../../src/approval/handlers/api-event';
+import { apiEvent } from '../../../src/approval/http/api-event';
 import { expect } from 'chai';
 import fc from 'fast-check';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
